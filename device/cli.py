@@ -1,0 +1,126 @@
+"""hailong-kiosk: run the kiosk, or check it."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from protocol import ConfigFileError, ProtocolError, parse_key
+
+from .clock import Clock
+from .config import KioskConfig, load_config
+from .inbox import Inbox
+from .journal import Journal, JournalError
+
+log = logging.getLogger("hailong.kiosk")
+
+
+def package_version() -> str:
+    """Return the installed hailong version."""
+    try:
+        return version("hailong")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(prog="hailong-kiosk", description=__doc__)
+    parser.add_argument("--config", type=Path, help="TOML settings file")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the kiosk")
+    run.add_argument("--headless", action="store_true", help="no screen; keys 1-4 on stdin rate")
+    run.add_argument("--simulate", type=float, metavar="RATE", help="simulated presses per second")
+    run.add_argument("--count", type=int, help="with --simulate: stop pressing after N presses")
+    run.add_argument("--device", help="device id (overrides the file)")
+    run.add_argument("--state-dir", type=Path, help="journal folder (overrides the file)")
+    run.add_argument("--mqtt-port", type=int, help="broker port (overrides the file)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command; exit 2 on bad configuration."""
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
+    try:
+        config = _config(args)
+        key = parse_key(config.signing_key()) if config.signing_key() else None
+    except ConfigFileError as exc:
+        print(f"hailong-kiosk: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except ProtocolError as exc:
+        print(f"hailong-kiosk: configuration error: signing key: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "run":
+        return run(config, args, key)
+    return 2
+
+
+def _config(args: argparse.Namespace) -> KioskConfig:
+    overrides = {}
+    if getattr(args, "device", None):
+        overrides["device"] = args.device
+    if getattr(args, "state_dir", None):
+        overrides["state_dir"] = args.state_dir
+    config = load_config(args.config, **overrides)
+    if getattr(args, "mqtt_port", None):
+        from dataclasses import replace
+
+        config = replace(config, mqtt=replace(config.mqtt, port=args.mqtt_port))
+    return config
+
+
+def run(config: KioskConfig, args: argparse.Namespace, key: bytes | None) -> int:
+    """Run the kiosk until SIGTERM or Ctrl-C."""
+    from .app import KioskApp
+    from .uplink import Uplink
+
+    try:
+        journal = Journal.open(config.state_dir / "journal", segment_size=config.journal.segment_size,
+                               retention_days=config.journal.retention_days)  # fmt: skip
+    except (JournalError, OSError) as exc:
+        print(f"hailong-kiosk: cannot open the journal: {exc}", file=sys.stderr)
+        return 1
+    inbox, stop = Inbox(), threading.Event()
+    app = KioskApp(config, journal, Clock(config.tz), inbox, Uplink(config, inbox.put, key),
+                   version=package_version())  # fmt: skip
+    _on_signals(stop, inbox)
+    citizens = _start_inputs(args, inbox, stop)
+    app.run(stop)
+    if citizens is not None:
+        citizens.stop()
+    return 0
+
+
+def _on_signals(stop: threading.Event, inbox: Inbox) -> None:
+    def handler(signum, _frame):
+        stop.set()
+        inbox.put(None)  # wake the loop
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def _start_inputs(args, inbox: Inbox, stop: threading.Event):
+    citizens = None
+    if args.simulate:
+        from .simulate import Citizens
+
+        citizens = Citizens(inbox.put, args.simulate, args.count)
+        citizens.start()
+    if args.headless and sys.stdin.isatty() and not args.simulate:
+        from .keys import read_keys
+
+        threading.Thread(target=read_keys, args=(inbox.put, stop), daemon=True).start()
+    return citizens
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""The kiosk's settings: one frozen dataclass tree loaded from TOML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from protocol import DEFAULT_PREFIX, ProtocolError, check_device_id
+from protocol.tomlconf import invalid, load, read_secret
+
+
+@dataclass(frozen=True)
+class MqttSettings:
+    """How the kiosk reaches the broker."""
+
+    host: str = "127.0.0.1"
+    port: int = 1883
+    prefix: str = DEFAULT_PREFIX
+    username: str | None = None  # defaults to the device id, as the broker's ACL expects
+    password_file: str | None = None  # a path, or "env:VARIABLE"
+    ca_file: Path | None = None
+    cert_file: Path | None = None
+    key_file: Path | None = None
+    keepalive: int = 30
+    inflight: int = 100  # presses sent but not yet acked end to end
+    retransmit_after_s: float = 20.0  # resend pending presses when the ack stalls this long
+    health_interval_s: float = 60.0
+
+    def __post_init__(self):
+        if not 1 <= self.port <= 65535:
+            raise invalid("port", f"must be 1..65535, got {self.port}")
+        if not 1 <= self.inflight <= 10_000:
+            raise invalid("inflight", f"must be 1..10000, got {self.inflight}")
+
+
+@dataclass(frozen=True)
+class KioskSettingsFile:
+    """What the office sets on the kiosk itself (the collector's Config can override it)."""
+
+    language: str = "vi"
+    counter: str | None = None
+    official: str | None = None
+    official_name: str | None = None
+    field: str | None = None
+    field_name: str | None = None
+    question: str | None = None
+    cooldown_s: float = 5.0
+    require_dossier: bool = False
+
+    def __post_init__(self):
+        if self.language not in ("vi", "en"):
+            raise invalid("language", f"must be 'vi' or 'en', got {self.language!r}")
+        if not 0 <= self.cooldown_s <= 3600:
+            raise invalid("cooldown_s", f"must be 0..3600 seconds, got {self.cooldown_s}")
+
+
+@dataclass(frozen=True)
+class ScreenSettings:
+    """The display."""
+
+    enabled: bool = True
+    width: int = 800
+    height: int = 480
+    fullscreen: bool = True
+    font: Path | None = None
+    sound: bool = True
+    sound_file: Path | None = None
+
+
+@dataclass(frozen=True)
+class JournalSettings:
+    """The local journal."""
+
+    segment_size: int = 256
+    retention_days: int = 400
+
+
+@dataclass(frozen=True)
+class KioskConfig:
+    """Everything the kiosk needs."""
+
+    device: str
+    state_dir: Path = Path("/var/lib/hailong")
+    time_zone: str = "Asia/Ho_Chi_Minh"
+    signing_key_file: str | None = None  # hex HMAC key; a path, or "env:VARIABLE"
+    pin_map: Path | None = None
+    mqtt: MqttSettings = field(default_factory=MqttSettings)
+    kiosk: KioskSettingsFile = field(default_factory=KioskSettingsFile)
+    screen: ScreenSettings = field(default_factory=ScreenSettings)
+    journal: JournalSettings = field(default_factory=JournalSettings)
+    source: str = field(default="<defaults>", metadata={"internal": True})
+
+    def __post_init__(self):
+        try:
+            check_device_id(self.device)
+        except ProtocolError as exc:
+            raise invalid("device", exc.problem) from None
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise invalid("time_zone", f"unknown time zone {self.time_zone!r}") from None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """Return the office's time zone."""
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def username(self) -> str:
+        """Return the broker username: the device id unless set."""
+        return self.mqtt.username or self.device
+
+    def mqtt_password(self) -> str | None:
+        """Read the broker password from its file or environment variable."""
+        if not self.mqtt.password_file:
+            return None
+        return read_secret(self.mqtt.password_file, self.source, "mqtt.password_file")
+
+    def signing_key(self) -> str | None:
+        """Read the hex signing key, if the device has one."""
+        if not self.signing_key_file:
+            return None
+        return read_secret(self.signing_key_file, self.source, "signing_key_file")
+
+
+def load_config(path: str | Path | None, **overrides) -> KioskConfig:
+    """Load the kiosk's configuration file; overrides replace top-level fields."""
+    config = load(KioskConfig, path) if path else None
+    if config is None:
+        config = KioskConfig(**overrides)
+    elif overrides:
+        config = replace(config, **overrides)
+    return replace(config, source=str(path) if path else "<defaults>")

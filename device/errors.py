@@ -1,0 +1,5 @@
+"""The kiosk's exceptions: one base class; adapters translate library errors into these."""
+
+
+class DeviceError(Exception):
+    """Base of every error the kiosk raises on purpose."""

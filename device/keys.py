@@ -1,0 +1,28 @@
+"""Read single key presses from a terminal (headless kiosk on a desktop)."""
+
+from __future__ import annotations
+
+import os
+import select
+import sys
+import termios
+import threading
+import time
+import tty
+
+
+def read_keys(post, stop: threading.Event) -> None:
+    """Post every character typed on stdin as KeyChars until stop is set."""
+    from .app import KeyChars
+
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    tty.setcbreak(fd)
+    try:
+        while not stop.is_set():
+            ready, _, _ = select.select([fd], [], [], 0.5)
+            if ready:
+                chars = os.read(fd, 64).decode("utf-8", "replace")
+                post(KeyChars(chars, time.monotonic()))
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)

@@ -1,0 +1,115 @@
+"""The Press: one citizen's rating as it travels from kiosk to collector."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from .errors import ProtocolError
+from .fields import Reader, decode_object, encode_object
+from .topics import check_device_id
+
+LEVELS = {4: "Rất hài lòng", 3: "Hài lòng", 2: "Bình thường", 1: "Không hài lòng"}
+MODES = ("live", "test")
+_KNOWN = (
+    ["v", "device", "seq", "rating", "reason", "ts", "synced", "boot", "mono", "counter", "official", "field", "dossier", "mode"]
+)
+_CODES = ("counter", "official", "field", "dossier")
+
+
+def format_ts(moment: datetime) -> str:
+    """Format an aware datetime as the contract's RFC 3339 with milliseconds."""
+    if moment.tzinfo is None:
+        raise ProtocolError("ts", "needs a time zone offset")
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Press:
+    """One rating, immutable; constructing it validates every field."""
+
+    device: str
+    seq: int
+    rating: int
+    ts: str
+    synced: bool
+    boot: str
+    mono: float
+    reason: int | None = None
+    counter: str | None = None
+    official: str | None = None
+    field: str | None = None
+    dossier: str | None = None
+    mode: str = "live"
+    extra: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self):
+        checked = _check(self._fields_dict(), "press")
+        for name in _KNOWN[1:]:
+            object.__setattr__(self, name, checked[name])
+        clash = set(self.extra) & set(_KNOWN)
+        if clash:
+            raise ProtocolError("press.extra", f"must not repeat known fields {sorted(clash)}")
+        object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
+
+    @classmethod
+    def from_dict(cls, obj: Mapping[str, Any]) -> Press:
+        """Build a Press from a decoded JSON object, keeping unknown fields."""
+        checked = _check(obj, "press")
+        extra = {k: v for k, v in obj.items() if k not in _KNOWN}
+        return cls(**{k: checked[k] for k in _KNOWN[1:]}, extra=extra)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON object of this press, fields in contract order."""
+        return {**self._fields_dict(), **self.extra}
+
+    def to_bytes(self) -> bytes:
+        """Return the exact payload bytes a device publishes (and signs)."""
+        return encode_object(self.to_dict())
+
+    @property
+    def moment(self) -> datetime:
+        """Return the device wall-clock time of the press as an aware datetime."""
+        return datetime.fromisoformat(self.ts)
+
+    def _fields_dict(self) -> dict[str, Any]:
+        return {"v": 1, **{name: getattr(self, name) for name in _KNOWN[1:]}}
+
+
+def parse_press(payload: bytes, topic_device: str | None = None) -> Press:
+    """Decode and validate press payload bytes; the device must match the topic's."""
+    press = Press.from_dict(decode_object(payload, "press"))
+    if topic_device is not None and press.device != topic_device:
+        raise ProtocolError(
+            "press.device", f"{press.device!r} differs from topic device {topic_device!r}"
+        )
+    return press
+
+
+def _check(obj: Mapping[str, Any], what: str) -> dict[str, Any]:
+    r = Reader(obj, what)
+    r.version()
+    try:
+        check_device_id(obj.get("device"), f"{what}.device")
+    except ProtocolError:
+        if "device" not in obj:
+            raise r.fail("device", "is missing") from None
+        raise
+    out = {
+        "device": obj["device"],
+        "seq": r.integer("seq", 1),
+        "rating": r.integer("rating", 1, 4),
+        "reason": r.integer("reason", 1, 4, required=False, nullable=True),
+        "ts": r.timestamp("ts"),
+        "synced": r.boolean("synced"),
+        "boot": r.text("boot", 64),
+        "mono": r.number("mono", 0),
+        "mode": r.choice("mode", MODES, required=False, default="live"),
+    }
+    for name in _CODES:
+        out[name] = r.text(name, 64, required=False, nullable=True)
+    return out

@@ -1,0 +1,32 @@
+"""HMAC-SHA256 signatures over the exact payload bytes (MQTT 5 user property `sig`)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+from .errors import ProtocolError
+
+SIG_PROPERTY = "sig"
+_HEX_KEY = re.compile(r"[0-9a-fA-F]{32,256}")
+
+
+def sign(key: bytes, payload: bytes) -> str:
+    """Return the lowercase hex HMAC-SHA256 of payload under key."""
+    return hmac.new(key, payload, hashlib.sha256).hexdigest()
+
+
+def verify(key: bytes, payload: bytes, sig: str | None) -> bool:
+    """Tell whether sig is the signature of payload under key (constant time)."""
+    if not isinstance(sig, str):
+        return False
+    return hmac.compare_digest(sign(key, payload), sig.strip().lower())
+
+
+def parse_key(text: str) -> bytes:
+    """Decode a signing key stored as hex (at least 128 bits), or raise ProtocolError."""
+    text = text.strip()
+    if not _HEX_KEY.fullmatch(text) or len(text) % 2:
+        raise ProtocolError("key", "must be an even number of 32 to 256 hex digits")
+    return bytes.fromhex(text)
