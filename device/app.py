@@ -191,6 +191,9 @@ class KioskApp:
             self._apply_ack(event.payload, now)
         elif event.kind == "config":
             self._apply_config(event.payload)
+        elif event.kind == "collector" and b'"online"' in event.payload and self.uplink.connected:
+            # A collector that (re)started may have missed what we sent meanwhile: resend now.
+            self.delivery.on_connect(self.journal.acked, now)
 
     def _apply_ack(self, payload: bytes, now: float) -> None:
         try:

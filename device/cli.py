@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
     try:
         config = _config(args)
+        config.mqtt_password()  # read secrets now: a bad path is a configuration error
         key = parse_key(config.signing_key()) if config.signing_key() else None
     except ConfigFileError as exc:
         print(f"hailong-kiosk: configuration error: {exc}", file=sys.stderr)
@@ -89,7 +90,10 @@ def run(config: KioskConfig, args: argparse.Namespace, key: bytes | None) -> int
         print(f"hailong-kiosk: cannot open the journal: {exc}", file=sys.stderr)
         return 1
     inbox, stop = Inbox(), threading.Event()
+    display = None if args.headless else open_display(config, inbox)
     app = KioskApp(config, journal, Clock(config.tz), inbox, Uplink(config, inbox.put, key),
+                   display=display, panel=None if args.headless else open_panel(config, inbox),
+                   sound=open_sound(config) if display else None,
                    version=package_version())  # fmt: skip
     _on_signals(stop, inbox)
     citizens = _start_inputs(args, inbox, stop)
@@ -97,6 +101,45 @@ def run(config: KioskConfig, args: argparse.Namespace, key: bytes | None) -> int
     if citizens is not None:
         citizens.stop()
     return 0
+
+
+def open_display(config: KioskConfig, inbox: Inbox):
+    """Open the screen, or return None (logged) so that presses are still recorded."""
+    if not config.screen.enabled:
+        return None
+    from .display import Display
+    from .screen import DisplayError, Screen
+
+    s = config.screen
+    try:
+        screen = Screen.open((s.width, s.height), s.fullscreen, s.font)
+    except DisplayError as exc:
+        log.error("no screen, recording presses without one: %s", exc)
+        return None
+    display = Display(screen, key_hints=not s.fullscreen)
+    display.attach(inbox)
+    return display
+
+
+def open_panel(config: KioskConfig, inbox: Inbox):
+    """Open the buttons and lamps, or return None (logged) on a machine without them."""
+    from .panel import Panel, PanelError
+    from .pinmap import load_pin_map
+
+    try:
+        return Panel(inbox, pins=load_pin_map(config.pin_map))
+    except (PanelError, OSError, ValueError) as exc:
+        log.error("no buttons: %s", exc)
+        return None
+
+
+def open_sound(config: KioskConfig):
+    """Return the confirmation sound, or None when sound is off."""
+    if not config.screen.sound:
+        return None
+    from .sound import Sound
+
+    return Sound(config.screen.sound_file)
 
 
 def _on_signals(stop: threading.Event, inbox: Inbox) -> None:
@@ -115,7 +158,7 @@ def _start_inputs(args, inbox: Inbox, stop: threading.Event):
 
         citizens = Citizens(inbox.put, args.simulate, args.count)
         citizens.start()
-    if args.headless and sys.stdin.isatty() and not args.simulate:
+    if args.headless and sys.stdin.isatty():
         from .keys import read_keys
 
         threading.Thread(target=read_keys, args=(inbox.put, stop), daemon=True).start()

@@ -27,7 +27,7 @@ def base_config(config: KioskConfig) -> Config:
 def to_settings(profile: Config) -> KioskSettings:
     """Return what the state machine needs from a profile."""
     return KioskSettings(
-        cooldown_s=max(profile.cooldown_s, 0.001),
+        cooldown_s=profile.cooldown_s,
         reasons=tuple(profile.reasons) if profile.reasons else None,
         require_dossier=bool(profile.require_dossier),
     )

@@ -14,8 +14,12 @@ from .errors import ProtocolError
 
 MAX_PAYLOAD = 16 * 1024
 MAX_INT = 2**63 - 1
-_RFC3339_MS = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}(Z|[+-]\d{2}:\d{2})")
-_HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+_RFC3339_MS = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}(Z|[+-]([01]\d|2[0-3]):[0-5]\d)", re.ASCII
+)
+_HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d", re.ASCII)
+# A \uD800-\uDFFF escape may leave a lone surrogate, which no UTF-8 payload can carry back out.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def decode_object(payload: bytes, what: str) -> dict[str, Any]:
@@ -25,11 +29,19 @@ def decode_object(payload: bytes, what: str) -> dict[str, Any]:
     if len(payload) > MAX_PAYLOAD:
         raise ProtocolError(what, f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD}")
     try:
-        obj = json.loads(bytes(payload).decode("utf-8"), parse_constant=_reject_constant)
+        text = bytes(payload).decode("utf-8")
+        obj = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except UnicodeDecodeError as exc:
         raise ProtocolError(what, f"not UTF-8 ({exc.reason} at byte {exc.start})") from None
     except (ValueError, RecursionError) as exc:
         raise ProtocolError(what, f"not valid JSON ({exc})") from None
+    if _SURROGATE_ESCAPE.search(text):
+        try:
+            json.dumps(obj, ensure_ascii=False).encode()
+        except UnicodeEncodeError:
+            raise ProtocolError(
+                what, "contains a lone surrogate escape (\\uD800-\\uDFFF)"
+            ) from None
     if not isinstance(obj, dict):
         raise ProtocolError(what, f"must be a JSON object, got {type(obj).__name__}")
     return obj
@@ -42,6 +54,20 @@ def encode_object(obj: Mapping[str, Any]) -> bytes:
 
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not allowed")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text} is out of range")
+    return value
+
+
+def _is_finite(value: int | float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 def nfc(text: str) -> str:
@@ -85,7 +111,7 @@ class Reader:
         value = self._get(name, required, nullable)
         if value is None:
             return None
-        if type(value) not in (int, float) or not math.isfinite(value) or not lo <= value <= hi:
+        if type(value) not in (int, float) or not _is_finite(value) or not lo <= value <= hi:
             raise self.fail(name, f"must be a number in [{lo}, {hi}], got {value!r}")
         return value
 
@@ -135,6 +161,8 @@ def check_text(value: Any, field: str, max_len: int = 64, min_len: int = 1) -> s
         raise ProtocolError(field, f"length must be {min_len}..{max_len}, got {len(value)}")
     if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in value):
         raise ProtocolError(field, "must not contain control characters")
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in value):
+        raise ProtocolError(field, "must not contain lone surrogates")
     return value
 
 

@@ -87,7 +87,21 @@ def _anchor_fields(obj: Any) -> dict[str, Any]:
     return {"boot": r.text("boot", 64), "mono": r.number("mono", 0), "ts": r.timestamp("ts")}
 
 
-_HEALTH_KNOWN = ["v", "session", "version", "uptime", "backlog", "last_seq", "synced", "anchor", "disk_free_mb", "cpu_temp_c", "undervoltage", "suppressed", "faults"]
+_HEALTH_KNOWN = [
+    "v",
+    "session",
+    "version",
+    "uptime",
+    "backlog",
+    "last_seq",
+    "synced",
+    "anchor",
+    "disk_free_mb",
+    "cpu_temp_c",
+    "undervoltage",
+    "suppressed",
+    "faults",
+]
 
 
 @dataclass(frozen=True)

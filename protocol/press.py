@@ -15,9 +15,22 @@ from .topics import check_device_id
 
 LEVELS = {4: "Rất hài lòng", 3: "Hài lòng", 2: "Bình thường", 1: "Không hài lòng"}
 MODES = ("live", "test")
-_KNOWN = (
-    ["v", "device", "seq", "rating", "reason", "ts", "synced", "boot", "mono", "counter", "official", "field", "dossier", "mode"]
-)
+_KNOWN = [
+    "v",
+    "device",
+    "seq",
+    "rating",
+    "reason",
+    "ts",
+    "synced",
+    "boot",
+    "mono",
+    "counter",
+    "official",
+    "field",
+    "dossier",
+    "mode",
+]
 _CODES = ("counter", "official", "field", "dossier")
 
 

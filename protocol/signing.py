@@ -19,7 +19,7 @@ def sign(key: bytes, payload: bytes) -> str:
 
 def verify(key: bytes, payload: bytes, sig: str | None) -> bool:
     """Tell whether sig is the signature of payload under key (constant time)."""
-    if not isinstance(sig, str):
+    if not isinstance(sig, str) or not sig.isascii():  # compare_digest refuses non-ASCII str
         return False
     return hmac.compare_digest(sign(key, payload), sig.strip().lower())
 

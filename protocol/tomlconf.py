@@ -30,7 +30,7 @@ def load(cls: type[T], path: str | os.PathLike | None) -> T:
                 table = tomllib.load(fh)
         except FileNotFoundError:
             raise ConfigFileError(where, "(file)", "not found") from None
-        except tomllib.TOMLDecodeError as exc:
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigFileError(where, "(syntax)", str(exc)) from None
         except OSError as exc:
             raise ConfigFileError(where, "(file)", exc.strerror or str(exc)) from None

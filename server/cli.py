@@ -58,6 +58,7 @@ def ingest(config: CollectorConfig, _args) -> int:
     from .db import open_database
     from .ingest import Ingest
 
+    config.mqtt_password()  # read secrets now: a bad path is a configuration error
     stop = _stop_on_signals()
     Ingest(config, open_database(config.database)).run(stop)
     return 0

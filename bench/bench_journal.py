@@ -1,0 +1,154 @@
+"""Measure the journal's durable write, add(), against history and backlog, beside a plain baseline.
+
+Run: .venv/bin/python bench/bench_journal.py [--samples N] [--dir FOLDER]
+
+Baseline: append one JSON line to a plain file and fsync it (the cheapest durable write there is).
+Journals: 1,000 and 100,000 delivered presses in history, and 10,000 undelivered ones.
+The history is built by writing sealed segments directly (device.segments.store_sealed: one atomic
+write per segment, the same files add() produces) instead of 100,000 fsync'd adds, which would take
+minutes. All four are timed in turns, sample by sample, so that disk noise hits them alike.
+FOLDER must be on the kiosk's real file system: on tmpfs fsync costs nothing and the figures lie.
+Exit status 1 when a goal is missed.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import BinaryIO
+
+from device.journal import Journal
+from device.segments import encode, store_sealed
+
+SEGMENT_SIZE = 256
+BASELINE = "baseline: line + fsync"
+SCENARIOS = {  # name: (presses in history, of which undelivered)
+    "1k history": (1_000, 0),
+    "100k history": (100_000, 0),
+    "10k undelivered": (10_000, 10_000),
+}
+GOAL_GROWTH = 1.5  # worst p99 / 1k-history p99
+GOAL_VS_BASELINE = 10.0  # p99 / baseline p99
+
+
+def press(seq: int) -> dict:
+    """Return a realistic press, as the kiosk journals it."""
+    ts = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(seconds=37 * seq)
+    return {
+        "v": 1,
+        "device": "ubnd-phuong-ben-nghe-01",
+        "rating": seq % 4 + 1,
+        "reason": None,
+        "ts": ts.isoformat(timespec="milliseconds"),
+        "synced": True,
+        "boot": "3f1c9a2e-8d7b-4c55-9e0a-6b2f4d8c1a77",
+        "mono": 12345.678 + seq,
+        "counter": "Q1",
+        "official": "cb-03",
+        "field": "ho-tich",
+        "dossier": None,
+        "mode": "live",
+    }
+
+
+def build_history(folder: Path, presses: int, undelivered: int) -> Journal:
+    """Write presses as sealed segments, acknowledge the delivered ones, open the journal."""
+    folder.mkdir()
+    for first in range(1, presses + 1, SEGMENT_SIZE):
+        last = min(first + SEGMENT_SIZE - 1, presses)
+        store_sealed(folder, [{**press(seq), "seq": seq} for seq in range(first, last + 1)])
+    journal = Journal.open(folder, segment_size=SEGMENT_SIZE)
+    journal.mark_delivered(presses - undelivered)
+    return journal
+
+
+def baseline_append(file: BinaryIO) -> Callable[[int], None]:
+    """Return a writer that appends one JSON line to file and fsyncs it."""
+
+    def append(seq: int) -> None:
+        file.write(encode({**press(seq), "seq": seq}) + b"\n")
+        file.flush()
+        os.fsync(file.fileno())
+
+    return append
+
+
+def journal_add(journal: Journal) -> Callable[[int], None]:
+    """Return a writer that adds one press to journal."""
+    return lambda seq: journal.add(press(seq))
+
+
+def measure(writers: dict[str, Callable[[int], None]], samples: int) -> dict[str, list[float]]:
+    """Time each writer samples times, in turns; return latencies in milliseconds."""
+    latencies: dict[str, list[float]] = {name: [] for name in writers}
+    for seq in range(samples):
+        for name, write in writers.items():
+            start = time.perf_counter()
+            write(seq)
+            latencies[name].append((time.perf_counter() - start) * 1000)
+    return latencies
+
+
+def percentiles(values: list[float]) -> tuple[float, float]:
+    """Return p50 and p99 of values."""
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return cuts[49], cuts[98]
+
+
+def report(latencies: dict[str, list[float]]) -> bool:
+    """Print the table and the goals; return whether every goal is met."""
+    figures = {name: percentiles(values) for name, values in latencies.items()}
+    print(f"{'durable write':<28}{'p50 ms':>9}{'p99 ms':>9}{'p99 / baseline':>16}")
+    base_p99 = figures[BASELINE][1]
+    for name, (p50, p99) in figures.items():
+        print(f"{name:<28}{p50:>9.3f}{p99:>9.3f}{p99 / base_p99:>15.1f}x")
+    worst_p99 = max(p99 for name, (_, p99) in figures.items() if name in SCENARIOS)
+    growth = goal("worst p99 / 1k-history p99", worst_p99 / figures["1k history"][1], GOAL_GROWTH)
+    versus = goal("worst p99 / baseline p99", worst_p99 / base_p99, GOAL_VS_BASELINE)
+    return growth and versus
+
+
+def goal(label: str, value: float, limit: float) -> bool:
+    """Print whether value stays within limit; return it."""
+    print(f"goal: {label} = {value:.2f} <= {limit}: {'met' if value <= limit else 'MISSED'}")
+    return value <= limit
+
+
+def run(root: Path, samples: int) -> dict[str, list[float]]:
+    """Build the histories under root and time every writer; return the latencies."""
+    started = time.perf_counter()
+    journals = {
+        name: build_history(root / name.replace(" ", "-"), *shape)
+        for name, shape in SCENARIOS.items()
+    }
+    print(f"built histories in {time.perf_counter() - started:.1f} s under {root}")
+    with (root / "baseline.jsonl").open("ab") as baseline:
+        writers = {BASELINE: baseline_append(baseline)}
+        writers |= {name: journal_add(journal) for name, journal in journals.items()}
+        latencies = measure(writers, samples)
+    for journal in journals.values():
+        journal.close()
+    return latencies
+
+
+def main() -> int:
+    """Time the writes and print the figures; exit status 1 when a goal is missed."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=8 * SEGMENT_SIZE)
+    parser.add_argument("--dir", type=Path, default=Path.cwd(), help="where to write (real disk)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-journal-", dir=args.dir) as temp:
+        latencies = run(Path(temp), args.samples)
+    print(
+        f"{args.samples} samples each, segments of {SEGMENT_SIZE} presses, add() = 2 atomic writes"
+    )
+    return 0 if report(latencies) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

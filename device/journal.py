@@ -1,0 +1,319 @@
+"""The kiosk's crash-safe journal of presses: every press is durable before it is shown or sent.
+
+Files: see device.segments. Ownership: a Journal is not thread-safe. Only the kiosk's main loop may
+touch it; gpiozero and paho callbacks enqueue events for that loop instead of calling the journal.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from bisect import bisect_right
+from collections.abc import Iterator
+from contextlib import suppress
+from datetime import UTC, datetime, timedelta
+from itertools import islice, pairwise
+from pathlib import Path
+from typing import Any
+
+from .errors import DeviceError
+from .segments import (
+    CorruptFile,
+    Segment,
+    as_utc,
+    fsync_folder,
+    is_count,
+    list_segments,
+    load_counters,
+    lock_folder,
+    move_aside,
+    newest_press_time,
+    read_segment,
+    remove_temp_files,
+    save_counters,
+    segment_path,
+)
+
+log = logging.getLogger(__name__)
+
+META = "meta.json"
+ACK = "ack.json"
+
+
+class JournalError(DeviceError):
+    """Raise when the journal cannot store or serve presses."""
+
+
+class Journal:
+    """Append-only, crash-safe store of presses with a delivery watermark; one owner thread."""
+
+    def __init__(self, folder: Path, lock: int, segment_size: int, retention_days: int):
+        self._folder = folder
+        self._lock = lock
+        self._segment_size = segment_size
+        self._retention = timedelta(days=retention_days)
+        self._firsts = list_segments(folder)  # first seq of each segment, ascending
+        self._active: Segment | None = None  # the segment the next press joins, if not full
+        self._newest_ts: dict[int, datetime] = {}  # sealed segments never change: read each once
+        self._closed = False
+        meta = load_counters(folder / META, ("seq", "session"))
+        self._session = meta["session"]
+        self._acked = load_counters(folder / ACK, ("upto",))["upto"]
+        top, newest = self._check_tail()
+        self._last_seq = max(meta["seq"], self._acked, top)
+        if newest and newest[-1]["seq"] == self._last_seq and len(newest) < segment_size:
+            self._active = Segment(folder, newest[0]["seq"], len(newest))  # keep filling it
+        if self._last_seq != meta["seq"]:
+            self._save_meta()  # make the recovered counter the durable one at once
+
+    @classmethod
+    def open(
+        cls, folder: str | os.PathLike, *, segment_size: int = 256, retention_days: int = 400
+    ) -> Journal:
+        """Open (creating if needed) the journal in folder, recovering from any crash."""
+        _check_settings(segment_size, retention_days)
+        folder = Path(folder)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            lock = lock_folder(folder)
+        except BlockingIOError:
+            raise JournalError(f"journal in {folder} is already open elsewhere") from None
+        except OSError as error:
+            raise JournalError(f"cannot open journal in {folder}: {error}") from error
+        try:
+            remove_temp_files(folder)
+            return cls(folder, lock, segment_size, retention_days)
+        except OSError as error:
+            os.close(lock)
+            raise JournalError(f"cannot open journal in {folder}: {error}") from error
+        except BaseException:
+            os.close(lock)
+            raise
+
+    def _check_tail(self) -> tuple[int, list[dict]]:
+        """Check the segments holding undelivered presses and the newest; return top seq, newest."""
+        top = 0
+        records: list[dict] = []
+        for first in self._firsts[self._index_of(self._acked + 1) :]:
+            records = self._sealed_records(first)
+            # A segment file is created by its first press, so even a damaged one proves that seq.
+            top = max(top, first, records[-1]["seq"] if records else 0)
+        return top, records
+
+    def _index_of(self, seq: int) -> int:
+        """Return the index of the segment that would hold seq."""
+        return max(0, bisect_right(self._firsts, seq) - 1)
+
+    @property
+    def last_seq(self) -> int:
+        """Return the highest seq ever handed out (0 when empty)."""
+        return self._last_seq
+
+    @property
+    def acked(self) -> int:
+        """Return the delivery watermark: every seq up to it reached the collector."""
+        return self._acked
+
+    @property
+    def backlog(self) -> int:
+        """Return how many presses await delivery."""
+        return self._last_seq - self._acked
+
+    @property
+    def session(self) -> int:
+        """Return the current session counter (0 before the first connect)."""
+        return self._session
+
+    def add(self, fields: dict) -> dict:
+        """Store fields durably as the press with the next seq; return the stored record."""
+        self._require_open()
+        _check_press(fields)
+        record = {**fields, "seq": self._last_seq + 1}
+        segment = self._segment_for(record["seq"])
+        try:
+            segment.append(record)
+        except OSError as error:
+            self._resync(segment)
+            raise JournalError(f"cannot store press {record['seq']}: {error}") from error
+        self._took(segment, record["seq"])
+        try:
+            # The segment is the durable record of the seq; this copy guards against its damage. Its
+            # rename rides on the next segment write's folder fsync: one fsync less per press.
+            self._save_meta(sync_folder=False)
+        except JournalError as error:
+            log.error("%s; the segments still hold it", error)
+        return record
+
+    def _segment_for(self, seq: int) -> Segment:
+        """Return the segment the press seq joins, starting a new one when the current is full."""
+        if self._active is None or self._active.count >= self._segment_size:
+            self._seal()
+            self._active = Segment(self._folder, seq)
+        return self._active
+
+    def _seal(self) -> None:
+        """Stop writing to the active segment, for good."""
+        if self._active is not None:
+            self._active.close()
+            self._active = None
+
+    def _took(self, segment: Segment, seq: int) -> None:
+        """Account for a press that reached segment's file."""
+        if not self._firsts or self._firsts[-1] != segment.first:
+            self._firsts.append(segment.first)
+        self._last_seq = seq
+
+    def _resync(self, segment: Segment) -> None:
+        """After a failed write, learn from disk whether the press landed anyway (rename done)."""
+        try:
+            records = segment.records()
+        except (OSError, CorruptFile):
+            return
+        segment.count = len(records)
+        if records and records[-1]["seq"] > self._last_seq:
+            self._took(segment, records[-1]["seq"])
+
+    def pending(self, limit: int | None = None) -> list[dict]:
+        """Return undelivered presses, ascending seq, reading only segments that hold some."""
+        self._require_open()
+        return list(islice(self.since(self._acked + 1), None if limit is None else max(limit, 0)))
+
+    def since(self, seq: int) -> Iterator[dict]:
+        """Yield archived and pending presses with seq >= the given one, ascending."""
+        self._require_open()
+        for first in self._firsts[self._index_of(seq) :]:  # a copy: the index may change meanwhile
+            for record in self._records(first):
+                if record["seq"] >= seq:
+                    yield record
+
+    def _records(self, first: int) -> list[dict]:
+        """Return a segment's presses, from memory for the active one."""
+        if self._active is not None and first == self._active.first:
+            return self._active.records()
+        return self._sealed_records(first)
+
+    def _sealed_records(self, first: int) -> list[dict]:
+        """Read a segment from disk; move it aside and forget it if damaged."""
+        path = segment_path(self._folder, first)
+        try:
+            return read_segment(self._folder, first)
+        except CorruptFile as error:
+            move_aside(path, str(error))
+        except FileNotFoundError:
+            log.error("journal segment %s vanished", path.name)
+        except OSError as error:
+            raise JournalError(f"cannot read journal segment {path.name}: {error}") from error
+        if first in self._firsts:
+            self._firsts.remove(first)
+        return []
+
+    def mark_delivered(self, upto: int) -> bool:
+        """Advance the delivery watermark to upto (never backwards); return True if it moved."""
+        self._require_open()
+        _check_seq(upto, "ack upto")
+        if upto > self._last_seq:
+            log.warning("collector acknowledged up to %d; last press is %d", upto, self._last_seq)
+        watermark = min(upto, self._last_seq)
+        if watermark <= self._acked:
+            return False
+        self._write(ACK, {"upto": watermark}, "delivery watermark")
+        self._acked = watermark
+        return True
+
+    def skip_to(self, seq: int) -> bool:
+        """Never hand out seqs up to seq, which the collector already holds; True if it moved."""
+        self._require_open()
+        _check_seq(seq, "skip_to seq")
+        if seq <= self._last_seq:
+            return False
+        log.warning("collector holds seqs up to %d, our last is %d: skipping", seq, self._last_seq)
+        self._write(META, {"seq": seq, "session": self._session}, "seq counter")
+        self._last_seq = seq
+        self._seal()  # segments hold consecutive presses: start afresh after the gap
+        return True
+
+    def next_session(self) -> int:
+        """Count one more connection, durably; return the new session number (1 the first time)."""
+        self._require_open()
+        self._write(META, {"seq": self._last_seq, "session": self._session + 1}, "session counter")
+        self._session += 1
+        return self._session
+
+    def prune(self, now: datetime) -> int:
+        """Remove delivered sealed segments whose newest press is older than the retention."""
+        self._require_open()
+        cutoff = as_utc(now) - self._retention
+        # The newest segment always stays: it is the best witness of the last seq.
+        delivered = [first for first, after in pairwise(self._firsts) if after - 1 <= self._acked]
+        expired = [first for first in delivered if self._newest(first) < cutoff]
+        for first in expired:
+            segment_path(self._folder, first).unlink(missing_ok=True)
+            self._firsts.remove(first)
+            del self._newest_ts[first]
+            log.info("pruned journal segment %s", segment_path(self._folder, first).name)
+        if expired:
+            fsync_folder(self._folder)
+        return len(expired)
+
+    def _newest(self, first: int) -> datetime:
+        """Return the newest press time of a sealed segment (the far future if it is damaged)."""
+        if first not in self._newest_ts:
+            records = self._sealed_records(first)
+            if not records:  # damaged, and now moved aside: nothing left to prune
+                return datetime.max.replace(tzinfo=UTC)
+            self._newest_ts[first] = newest_press_time(records, segment_path(self._folder, first))
+        return self._newest_ts[first]
+
+    def close(self) -> None:
+        """Release the files and the folder lock; further use raises JournalError."""
+        if self._closed:
+            return
+        self._closed = True
+        self._seal()
+        with suppress(OSError):
+            fsync_folder(self._folder)  # the last meta rename was left to a later folder fsync
+        os.close(self._lock)
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _require_open(self) -> None:
+        if self._closed:
+            raise JournalError("journal is closed")
+
+    def _save_meta(self, sync_folder: bool = True) -> None:
+        counters = {"seq": self._last_seq, "session": self._session}
+        self._write(META, counters, "seq counter", sync_folder)
+
+    def _write(self, name: str, counters: dict, what: str, sync_folder: bool = True) -> None:
+        try:
+            save_counters(self._folder / name, counters, sync_folder=sync_folder)
+        except OSError as error:
+            raise JournalError(f"cannot store the {what}: {error}") from error
+
+
+def _check_settings(segment_size: Any, retention_days: Any) -> None:
+    """Refuse settings that would make the journal misbehave."""
+    if not is_count(segment_size) or segment_size < 1:
+        raise JournalError(f"segment_size must be a positive integer, not {segment_size!r}")
+    if not is_count(retention_days):
+        raise JournalError(f"retention_days must be a non-negative integer, not {retention_days!r}")
+
+
+def _check_seq(value: Any, what: str) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise JournalError(f"{what} must be an integer, not {value!r}")
+
+
+def _check_press(fields: Any) -> None:
+    """Refuse anything that is not a JSON-serialisable dict."""
+    if not isinstance(fields, dict):
+        raise JournalError(f"a press must be a dict, not {type(fields).__name__}")
+    try:
+        json.dumps(fields, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise JournalError(f"press is not JSON-serialisable: {error}") from error
