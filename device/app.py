@@ -73,6 +73,7 @@ class KioskApp:
         self.started = time.monotonic()
         self.reconnect_at: float | None = None
         self.reconnect_delay = RECONNECT_MIN_S
+        self.new_session = True
         self.next_health = self.started + 5.0
         self.replayed_from: int | None = None
 
@@ -163,6 +164,8 @@ class KioskApp:
 
     def _network_event(self, event: object) -> None:
         now = time.monotonic()
+        if not self.uplink.is_current(event):
+            return  # from a client already closed
         if isinstance(event, net.Connected):
             self.reconnect_delay = RECONNECT_MIN_S
             self.delivery.on_connect(self.journal.acked, now)
@@ -179,9 +182,12 @@ class KioskApp:
 
     def _on_disconnected(self, event: net.Disconnected, now: float) -> None:
         self.delivery.on_disconnect()
-        if event.reason == "unreachable":
-            return  # paho keeps retrying this connection itself, with the same session
-        log.warning("disconnected: %s; reconnecting in %.0fs", event.reason, self.reconnect_delay)
+        # A session that never started may keep its number; one that ended needs a new one.
+        self.new_session = event.reason != net.UNREACHABLE
+        if self.new_session or self.reconnect_delay >= RECONNECT_MAX_S / 2:
+            log.warning(
+                "disconnected: %s; reconnecting in %.0fs", event.reason, self.reconnect_delay
+            )
         self.uplink.stop()
         self.reconnect_at = now + self.reconnect_delay
         self.reconnect_delay = min(self.reconnect_delay * 2, RECONNECT_MAX_S)
@@ -236,7 +242,8 @@ class KioskApp:
         self._run_effects(self.kiosk.handle(Tick(now)))
         if self.reconnect_at is not None and now >= self.reconnect_at:
             self.reconnect_at = None
-            self.uplink.start(self.journal.next_session())
+            session = self.journal.next_session() if self.new_session else self.uplink.session
+            self.uplink.start(session)
         self.delivery.check_stall(self.journal.last_seq, now)
         if now >= self.next_health:
             self.next_health = now + self.config.mqtt.health_interval_s

@@ -8,6 +8,7 @@ import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import paho.mqtt.client as paho
 from paho.mqtt.packettypes import PacketTypes
@@ -18,6 +19,7 @@ from protocol import SIG_PROPERTY, Health, Status, Topics, sign
 from .config import KioskConfig
 
 log = logging.getLogger(__name__)
+UNREACHABLE = "unreachable"
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,7 @@ class Connected:
     """The broker accepted us."""
 
     at: float
+    gen: int = 0  # which client (connection attempt) this came from
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class Disconnected:
 
     reason: str
     at: float
+    gen: int = 0
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class Incoming:
     kind: str  # "ack" | "config" | "collector"
     payload: bytes
     at: float
+    gen: int = 0
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,7 @@ class PublishFailed:
     mid: int
     reason: str
     at: float
+    gen: int = 0
 
 
 class Uplink:
@@ -63,13 +69,14 @@ class Uplink:
         self.key = key
         self.client: paho.Client | None = None
         self.session = 0
-        self.denied = 0
+        self.generation = 0  # bumped per client, so events of a closed client can be told apart
 
     def start(self, session: int) -> None:
         """Open a new connection whose Will carries this session number."""
         self.stop()
         self.session = session
-        self.client = self._make_client(session)
+        self.generation += 1
+        self.client = self._make_client(session, self.generation)
         m = self.config.mqtt
         self.client.connect_async(m.host, m.port, m.keepalive, clean_start=True)
         self.client.loop_start()
@@ -116,7 +123,11 @@ class Uplink:
     def _status(self, state: str) -> bytes:
         return Status(state, self.session).to_bytes()
 
-    def _make_client(self, session: int) -> paho.Client:
+    def is_current(self, event) -> bool:
+        """Tell whether an event comes from the client in use (not one already closed)."""
+        return getattr(event, "gen", self.generation) == self.generation
+
+    def _make_client(self, session: int, gen: int) -> paho.Client:
         m, d = self.config.mqtt, self.config.device
         client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=f"{d}-s{session}",
                              protocol=paho.MQTTv5, reconnect_on_failure=False)  # fmt: skip
@@ -130,37 +141,34 @@ class Uplink:
         client.reconnect_delay_set(1, 30)
         client.max_inflight_messages_set(m.inflight)
         client.max_queued_messages_set(0)
-        client.on_connect = self._on_connect
-        client.on_disconnect = self._on_disconnect
-        client.on_message = self._on_message
-        client.on_publish = self._on_publish
-        client.on_connect_fail = self._on_connect_fail
+        client.on_connect = partial(self._on_connect, gen)
+        client.on_disconnect = partial(self._on_disconnect, gen)
+        client.on_message = partial(self._on_message, gen)
+        client.on_publish = partial(self._on_publish, gen)
+        client.on_connect_fail = partial(self._on_connect_fail, gen)
         return client
 
     # paho's thread from here on: stamp and enqueue, nothing else.
-    def _on_connect(self, _c, _u, _flags, reason_code, _props):
+    def _on_connect(self, gen, _c, _u, _flags, reason_code, _props):
         if reason_code.is_failure:
-            self.post(Disconnected(f"refused: {reason_code}", time.monotonic()))
+            self.post(Disconnected(f"refused: {reason_code}", time.monotonic(), gen))
         else:
-            self.post(Connected(time.monotonic()))
+            self.post(Connected(time.monotonic(), gen))
 
-    def _on_connect_fail(self, _c, _u):
-        self.post(Disconnected("unreachable", time.monotonic()))
+    def _on_connect_fail(self, gen, _c, _u):
+        self.post(Disconnected(UNREACHABLE, time.monotonic(), gen))
 
-    def _on_disconnect(self, _c, _u, _flags, reason_code, _props):
-        self.post(Disconnected(str(reason_code), time.monotonic()))
+    def _on_disconnect(self, gen, _c, _u, _flags, reason_code, _props):
+        self.post(Disconnected(str(reason_code), time.monotonic(), gen))
 
-    def _on_message(self, _c, _u, msg):
-        kind = (
-            "collector"
-            if msg.topic == self.topics.collector_status
-            else msg.topic.rsplit("/", 1)[-1]
-        )
-        self.post(Incoming(kind, bytes(msg.payload), time.monotonic()))
+    def _on_message(self, gen, _c, _u, msg):
+        topic = msg.topic
+        kind = "collector" if topic == self.topics.collector_status else topic.rsplit("/", 1)[-1]
+        self.post(Incoming(kind, bytes(msg.payload), time.monotonic(), gen))
 
-    def _on_publish(self, _c, _u, mid, reason_code, _props):
+    def _on_publish(self, gen, _c, _u, mid, reason_code, _props):
         if reason_code.is_failure:
-            self.post(PublishFailed(mid, str(reason_code), time.monotonic()))
+            self.post(PublishFailed(mid, str(reason_code), time.monotonic(), gen))
 
 
 def _wait(info: paho.MQTTMessageInfo, timeout: float) -> None:

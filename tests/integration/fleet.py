@@ -1,0 +1,108 @@
+"""A whole system on loopback for fault tests: real mosquitto, ingest and kiosk processes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from server.db import devices, open_database, presses, quarantine
+from tests.support import collector_toml, journal_acked, kiosk_toml, wait_for
+
+
+def journal_last_seq(state_dir: Path) -> int:
+    """Peek at a kiosk's seq counter (the journal's meta file) without its lock."""
+    try:
+        return json.loads((state_dir / "journal" / "meta.json").read_text())["seq"]
+    except (FileNotFoundError, json.JSONDecodeError, KeyError):
+        return 0
+
+
+@dataclass
+class Fleet:
+    """Start, kill and restart the parts; check the database against the journals."""
+
+    folder: Path
+    broker: object
+    procs: object
+    names: tuple[str, ...] = ("k1", "k2", "k3")
+    ingest_options: dict = field(default_factory=dict)
+    kiosk_options: dict = field(default_factory=lambda: {"retransmit_after_s": 2})
+    collector: object = None
+    kiosks: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.config = collector_toml(self.folder, self.broker, **self.ingest_options)
+        self.engine = open_database(f"sqlite:///{self.folder / 'collector.db'}")
+
+    def start_collector(self) -> None:
+        """Start ingest and wait until it has subscribed (its online status is retained)."""
+        self.collector = self.procs.start("ingest", "server.cli", "--config", self.config, "ingest")
+        wait_for(lambda: "connected to" in self.procs.log("ingest").split("ingest stopped")[-1],
+                 20, "ingest to connect")  # fmt: skip
+
+    def kill_collector(self) -> None:
+        """SIGKILL the ingest process, as a power cut would."""
+        self.collector.kill()
+        self.collector.wait(10)
+
+    def start_kiosk(self, name: str, rate: float, count: int) -> None:
+        """Start a kiosk pressing count times at rate per second."""
+        path = kiosk_toml(self.folder, self.broker, name, **self.kiosk_options)
+        self.kiosks[name] = self.procs.start(name, "device.cli", "--config", path, "run",
+                                             "--headless", "--simulate", rate, "--count", count)  # fmt: skip
+
+    def kill_kiosk(self, name: str) -> None:
+        """SIGKILL one kiosk."""
+        self.kiosks[name].kill()
+        self.kiosks[name].wait(10)
+
+    def last_seq(self, name: str) -> int:
+        """Return how many presses a kiosk has journaled."""
+        return journal_last_seq(self.folder / name)
+
+    def acked(self, name: str) -> int:
+        """Return the kiosk's own delivery watermark."""
+        return journal_acked(self.folder / name)
+
+    def stored(self, name: str | None = None) -> int:
+        """Count stored presses (of one device)."""
+        q = select(func.count()).select_from(presses)
+        if name:
+            q = q.where(presses.c.device == name)
+        with self.engine.connect() as conn:
+            return conn.execute(q).scalar_one()
+
+    def wait_generated(self, counts: dict[str, int], timeout: float = 60) -> None:
+        """Wait until each kiosk has journaled at least its count."""
+        wait_for(lambda: all(self.last_seq(n) >= c for n, c in counts.items()), timeout,
+                 f"kiosks to journal {counts}")  # fmt: skip
+
+    def wait_delivered(self, timeout: float = 90) -> None:
+        """Wait until every kiosk's journal is fully acked end to end."""
+
+        def done():
+            return all(self.acked(n) == self.last_seq(n) > 0 for n in self.kiosks)
+
+        wait_for(done, timeout, "every kiosk to be acked up to its last seq", interval=0.2)
+
+    def assert_exact(self) -> dict[str, int]:
+        """Assert the database holds exactly seqs 1..last_seq of every kiosk, once each."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(presses.c.device, presses.c.seq)).all()
+            acks = dict(conn.execute(select(devices.c.device, devices.c.acked_upto)).all())
+            conflicts = conn.execute(
+                select(func.count()).where(quarantine.c.kind == "conflict")
+            ).scalar_one()
+        expected = {(n, s) for n in self.kiosks for s in range(1, self.last_seq(n) + 1)}
+        got = [tuple(r) for r in rows]
+        assert len(got) == len(set(got)), "a press was stored twice"
+        missing, extra = expected - set(got), set(got) - expected
+        assert not missing, f"lost {len(missing)} presses, e.g. {sorted(missing)[:5]}"
+        assert not extra, f"stored presses nobody made: {sorted(extra)[:5]}"
+        assert conflicts == 0
+        for name in self.kiosks:
+            assert acks[name] == self.last_seq(name)
+        return {n: self.last_seq(n) for n in self.kiosks}
