@@ -32,7 +32,7 @@ from .state import (
 )
 
 log = logging.getLogger(__name__)
-RECONNECT_MIN_S, RECONNECT_MAX_S = 1.0, 60.0
+RECONNECT_MIN_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -184,13 +184,13 @@ class KioskApp:
         self.delivery.on_disconnect()
         # A session that never started may keep its number; one that ended needs a new one.
         self.new_session = event.reason != net.UNREACHABLE
-        if self.new_session or self.reconnect_delay >= RECONNECT_MAX_S / 2:
+        if self.new_session or self.reconnect_delay >= self.config.mqtt.reconnect_max_s / 2:
             log.warning(
                 "disconnected: %s; reconnecting in %.0fs", event.reason, self.reconnect_delay
             )
         self.uplink.stop()
         self.reconnect_at = now + self.reconnect_delay
-        self.reconnect_delay = min(self.reconnect_delay * 2, RECONNECT_MAX_S)
+        self.reconnect_delay = min(self.reconnect_delay * 2, self.config.mqtt.reconnect_max_s)
 
     def _incoming(self, event: net.Incoming, now: float) -> None:
         if event.kind == "ack":

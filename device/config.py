@@ -26,6 +26,7 @@ class MqttSettings:
     inflight: int = 100  # presses sent but not yet acked end to end
     retransmit_after_s: float = 20.0  # resend pending presses when the ack stalls this long
     health_interval_s: float = 60.0
+    reconnect_max_s: float = 60.0  # the longest wait between connection attempts
 
     def __post_init__(self):
         if not 1 <= self.port <= 65535:

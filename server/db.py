@@ -3,10 +3,16 @@
 SQLite in WAL mode is the embedded default; the same tables run on PostgreSQL by
 changing the URL. Times are stored as UTC epoch milliseconds so that range queries
 are plain integer comparisons on every dialect.
+
+Version 1: presses, quarantine, devices, anchors. Version 2 adds the reference data
+(fields, officials, counters, duty, device_counters), dossier counts, the audit log,
+remarks, corrections and a covering index for reports.
 """
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 
 from sqlalchemy import (
@@ -26,11 +32,21 @@ from sqlalchemy import (
     create_engine,
     event,
     select,
+    text,
+    true,
+    update,
 )
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.schema import CreateIndex, CreateTable
 
-SCHEMA_VERSION = 1
+from .errors import SchemaError
+
+SCHEMA_VERSION = 2
 metadata = MetaData()
+# 64-bit ids on PostgreSQL; SQLite's rowid alias must be spelled INTEGER.
+_ID = BigInteger().with_variant(Integer, "sqlite")
+
+REPORT_COLUMNS = ("at_ms", "mode", "rating", "field", "official", "counter", "device", "seq")
 
 presses = Table(
     "presses",
@@ -57,6 +73,9 @@ presses = Table(
     UniqueConstraint("device", "seq", name="uq_presses_device_seq"),
     Index("ix_presses_at", "at_ms"),
     Index("ix_presses_device_boot", "device", "boot"),
+    # v2: every column a report groups, filters or joins on, so that a period's counts are an
+    # index-only range scan that never reads the wide rows (payload, sig, ts).
+    Index("ix_presses_report", *REPORT_COLUMNS),
 )
 
 quarantine = Table(
@@ -97,6 +116,99 @@ anchors = Table(
     Column("at_ms", BigInteger, nullable=False),
 )
 
+fields = Table(
+    "fields",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("active", Boolean, nullable=False, server_default=true()),
+)
+
+officials = Table(
+    "officials",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("active", Boolean, nullable=False, server_default=true()),
+)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("field", String(64)),  # the field the counter serves, shown on its kiosk; may be none
+)
+
+# Who served at which counter, [start_ms, end_ms); end_ms NULL means still on duty.
+duty = Table(
+    "duty",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("counter", String(64), nullable=False),
+    Column("official", String(64), nullable=False),
+    Column("start_ms", BigInteger, nullable=False),
+    Column("end_ms", BigInteger),
+    Index("ix_duty_counter_start", "counter", "start_ms"),
+)
+
+# Which counter a kiosk stands at now; its retained Config is built from this.
+device_counters = Table(
+    "device_counters",
+    metadata,
+    Column("device", String(32), primary_key=True),
+    Column("counter", String(64), nullable=False),
+    Index("ix_device_counters_counter", "counter"),
+)
+
+dossier_counts = Table(
+    "dossier_counts",
+    metadata,
+    Column("field", String(64), primary_key=True),
+    Column("month", String(7), primary_key=True),  # YYYY-MM
+    Column("resolved", Integer, nullable=False),
+    Column("updated_ms", BigInteger),
+    Index("ix_dossier_counts_month", "month"),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("at_ms", BigInteger, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("action", Text, nullable=False),  # create | update | delete | import | mark-test ...
+    Column("entity", Text, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("before", Text),  # JSON of the row before, NULL when created
+    Column("after", Text),  # JSON of the row after, NULL when deleted
+    Index("ix_audit_at", "at_ms"),
+    Index("ix_audit_entity_key", "entity", "key"),
+)
+
+remarks = Table(
+    "remarks",
+    metadata,
+    Column("period", String(32), primary_key=True),  # a period label: 2024-03, 2024-Q1, ...
+    Column("text", Text, nullable=False),
+    Column("updated_ms", BigInteger),
+    Column("actor", Text),
+)
+
+# Presses are never edited or deleted; a correction marks one excluded, with who and why.
+corrections = Table(
+    "corrections",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("device", String(32), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("action", Text, nullable=False),  # exclude
+    Column("reason", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("at_ms", BigInteger, nullable=False),
+    Index("ix_corrections_device_seq", "device", "seq"),
+)
+
 schema_info = Table(
     "schema_info",
     metadata,
@@ -117,23 +229,68 @@ def connect(url: str) -> Engine:
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cur = dbapi_connection.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    _enable_wal(cur)
     # FULL: an ack promises the press survives a power cut, so every commit must reach the disk.
     cur.execute("PRAGMA synchronous=FULL")
-    cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
 
 
+def _enable_wal(cur, wait_s: float = 10.0) -> None:
+    """Switch the file to WAL, retrying while another connection holds it."""
+    # Switching a new file to WAL needs it alone, and SQLite answers "locked" at once instead of
+    # waiting on busy_timeout: two collector processes starting together on a fresh install.
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def migrate(engine: Engine) -> int:
-    """Create or upgrade the schema to SCHEMA_VERSION; return the version now in place."""
-    metadata.create_all(engine)
+    """Create or upgrade the schema to SCHEMA_VERSION in one transaction; return the version."""
     with engine.begin() as conn:
-        found = conn.execute(select(schema_info.c.version)).scalar()
+        conn.execute(CreateTable(schema_info, if_not_exists=True))
+        found = _claim_version(conn)
+        if found == SCHEMA_VERSION:
+            return found
+        if found is not None and found > SCHEMA_VERSION:
+            raise SchemaError(
+                f"the database is at schema version {found}, newer than this program's "
+                f"{SCHEMA_VERSION}: upgrade hailong before opening it"
+            )
+        # Every step so far only adds tables and indexes, so "create what is missing" upgrades
+        # a version-1 database in place and finishes a migration that was interrupted.
+        _create_missing(conn)
         if found is None:
             conn.execute(schema_info.insert().values(version=SCHEMA_VERSION))
-            found = SCHEMA_VERSION
-    return found
+        else:
+            conn.execute(update(schema_info).values(version=SCHEMA_VERSION))
+    return SCHEMA_VERSION
+
+
+def _claim_version(conn: Connection) -> int | None:
+    """Return the stored version, holding the write lock so that one process migrates at a time."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
+    else:
+        # A write takes SQLite's write lock (even when no row matches); a second process
+        # starting at the same moment waits on busy_timeout, then finds the work done.
+        conn.execute(update(schema_info).values(version=schema_info.c.version))
+    return conn.execute(select(schema_info.c.version)).scalar()
+
+
+def _create_missing(conn: Connection) -> None:
+    """Create every table and index that is not there yet."""
+    for table in metadata.sorted_tables:
+        conn.execute(CreateTable(table, if_not_exists=True))
+        for index in sorted(table.indexes, key=lambda i: i.name):
+            conn.execute(CreateIndex(index, if_not_exists=True))
 
 
 def open_database(url: str) -> Engine:

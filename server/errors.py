@@ -7,3 +7,11 @@ class CollectorError(Exception):
 
 class ConfigError(CollectorError):
     """Raise when the collector's configuration file is missing or wrong."""
+
+
+class SchemaError(CollectorError):
+    """Raise when the database's schema cannot be used or upgraded by this program."""
+
+
+class InputError(CollectorError):
+    """Raise when staff input (a command, a form, an imported file) is wrong; nothing was written."""

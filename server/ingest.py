@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from paho.mqtt.subscribeoptions import SubscribeOptions
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,6 +21,7 @@ from .config import CollectorConfig
 from .db import devices
 from .intake import Message, classify
 from .mqtt import connect_properties, make_client, user_property
+from .recovery import set_resend_from
 from .store import BatchOutcome, store_batch
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,7 @@ class Ingest:
         self.totals = Totals()
         self.inbox: queue.SimpleQueue = queue.SimpleQueue()
         self.generation = 0
+        self.recovering: dict[str, int] = {}  # device -> the upto the broker remembered
         self.client = make_client(config)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
@@ -101,7 +104,7 @@ class Ingest:
 
     def _on_message(self, _client, _userdata, msg):
         message = Message(msg.topic, bytes(msg.payload), user_property(msg, SIG_PROPERTY),
-                          time.time_ns() // 1_000_000)  # fmt: skip
+                          time.time_ns() // 1_000_000, bool(msg.retain))  # fmt: skip
         self.inbox.put(Received(message, msg.mid, msg.qos, self.generation))
 
     def _collect(self, stop: threading.Event) -> list[Received]:
@@ -128,7 +131,11 @@ class Ingest:
 
     def _on_session_start(self) -> None:
         log.info("connected to %s:%s", self.config.mqtt.host, self.config.mqtt.port)
-        subs = [(self.topics.all_of(k), 1) for k in ("press", "status", "health")]
+        subs = [
+            (self.topics.all_of(k), SubscribeOptions(qos=1)) for k in ("press", "status", "health")
+        ]
+        # The broker's retained acks tell us if our database lost presses (restored backup).
+        subs.append((self.topics.all_of("ack"), SubscribeOptions(qos=1, noLocal=True)))
         self.client.subscribe(subs)
         self.client.publish(self.topics.collector_status, Status("online").to_bytes(), 1, True)
         self._publish_configs()
@@ -164,8 +171,27 @@ class Ingest:
                 self.client.ack(r.mid, r.qos)
         for device, upto in outcome.acks.items():
             self.client.publish(self.topics.ack(device), Ack(upto).to_bytes(), 1, True)
+        self._recover(outcome)
         self._count(outcome)
         return outcome
+
+    def _recover(self, outcome: BatchOutcome) -> None:
+        """Ask devices for presses a restored database lacks; stop asking once caught up."""
+        for device, (first, target) in outcome.resend.items():
+            log.warning("%s: broker acked up to %d but we hold %d: asking for a resend",
+                        device, target, first - 1)  # fmt: skip
+            self.recovering[device] = target
+            self._publish_resend(device, first)
+        for device, upto in outcome.acks.items():
+            if device in self.recovering and upto >= self.recovering[device]:
+                del self.recovering[device]
+                log.info("%s: recovered up to %d", device, upto)
+                self._publish_resend(device, None)
+
+    def _publish_resend(self, device: str, first: int | None) -> None:
+        with self.engine.begin() as conn:
+            payload = set_resend_from(conn, device, first)
+        self.client.publish(self.topics.config(device), payload, 1, True)
 
     def _count(self, outcome: BatchOutcome) -> None:
         t = self.totals

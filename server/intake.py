@@ -12,6 +12,7 @@ from protocol import (
     ProtocolError,
     Status,
     Topics,
+    parse_ack,
     parse_health,
     parse_press,
     parse_status,
@@ -27,6 +28,7 @@ class Message:
     payload: bytes
     sig: str | None
     received_ms: int
+    retained: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,15 @@ class DeviceHealth:
     message: Message
 
 
-Sorted = Incoming | Rejected | DeviceStatus | DeviceHealth | None
+@dataclass(frozen=True)
+class RetainedAck:
+    """The ack the broker still holds for a device: more than the database means a restore."""
+
+    device: str
+    upto: int
+
+
+Sorted = Incoming | Rejected | DeviceStatus | DeviceHealth | RetainedAck | None
 
 
 def to_ms(moment: datetime) -> int:
@@ -85,6 +95,11 @@ def classify(message: Message, topics: Topics, keys: Mapping[str, bytes]) -> Sor
         name = topics.parse(message.topic)
     except ProtocolError as exc:
         return Rejected(message, "invalid", str(exc))
+    if name.kind == "ack" and name.device is not None and message.retained:
+        try:
+            return RetainedAck(name.device, parse_ack(message.payload).upto)
+        except ProtocolError:
+            return None  # not ours to judge; the next ack we publish replaces it
     if name.device is None or name.kind in ("ack", "config"):
         return None
     try:

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from protocol import parse_press
 
 from .db import anchors, devices, presses, quarantine
-from .intake import DeviceHealth, DeviceStatus, Incoming, Rejected, to_ms
+from .intake import DeviceHealth, DeviceStatus, Incoming, Rejected, RetainedAck, to_ms
 
 ACK_SCAN = 5000
 
@@ -27,6 +27,7 @@ class BatchOutcome:
     duplicates: int = 0
     quarantined: int = 0
     acks: dict[str, int] = field(default_factory=dict)  # device -> upto after this batch
+    resend: dict[str, tuple[int, int]] = field(default_factory=dict)  # device -> (from, broker's)
 
 
 def store_batch(conn: Connection, items: list, now_ms: int) -> BatchOutcome:
@@ -50,11 +51,24 @@ def store_batch(conn: Connection, items: list, now_ms: int) -> BatchOutcome:
         elif isinstance(item, DeviceHealth):
             _apply_health(conn, item, now_ms)
     out.acks = {device: advance_ack(conn, device) for device in sorted(touched)}
+    for item in items:
+        if isinstance(item, RetainedAck):
+            _check_restore(conn, item, out)
     return out
 
 
+def _check_restore(conn: Connection, item: RetainedAck, out: BatchOutcome) -> None:
+    """Ask a device to resend when the broker remembers acking more than we hold."""
+    ours = conn.execute(
+        select(devices.c.acked_upto).where(devices.c.device == item.device)
+    ).scalar()
+    if ours is not None and item.upto > ours:
+        out.resend[item.device] = (ours + 1, item.upto)
+        out.acks[item.device] = ours
+
+
 def _status_devices(items: list) -> set[str]:
-    return {i.device for i in items if isinstance(i, DeviceStatus | DeviceHealth)}
+    return {i.device for i in items if isinstance(i, DeviceStatus | DeviceHealth | RetainedAck)}
 
 
 def _deduplicate(incoming: list[Incoming], conn: Connection) -> tuple[list[Incoming], list]:

@@ -29,7 +29,7 @@ class Fleet:
     procs: object
     names: tuple[str, ...] = ("k1", "k2", "k3")
     ingest_options: dict = field(default_factory=dict)
-    kiosk_options: dict = field(default_factory=lambda: {"retransmit_after_s": 2})
+    kiosk_options: dict = field(default_factory=lambda: {"retransmit_after_s": 2, "reconnect_max_s": 2})
     collector: object = None
     kiosks: dict = field(default_factory=dict)
 
@@ -42,6 +42,10 @@ class Fleet:
         self.collector = self.procs.start("ingest", "server.cli", "--config", self.config, "ingest")
         wait_for(lambda: "connected to" in self.procs.log("ingest").split("ingest stopped")[-1],
                  20, "ingest to connect")  # fmt: skip
+
+    def stop_collector(self) -> None:
+        """Stop ingest with SIGTERM and wait for it to exit."""
+        assert self.procs.stop(self.collector) == 0
 
     def kill_collector(self) -> None:
         """SIGKILL the ingest process, as a power cut would."""
