@@ -72,21 +72,25 @@ def _status_devices(items: list) -> set[str]:
 
 
 def _deduplicate(incoming: list[Incoming], conn: Connection) -> tuple[list[Incoming], list]:
-    """Split presses into new ones and conflicts; identical repeats are dropped."""
-    seen: dict[tuple[str, int], Incoming] = {}
+    """Split presses into new ones and conflicts; identical repeats are dropped.
+
+    Each copy is judged against what is stored, else against the batch's first copy, so a
+    repeat of the stored press is a duplicate even beside a conflicting copy in the batch.
+    """
+    keys = {(i.press.device, i.press.seq) for i in incoming}
+    stored = {k: parse_press(p) for k, p in _stored_payloads(conn, keys).items()}
+    first: dict[tuple[str, int], Incoming] = {}
     conflicts: list[Rejected] = []
     for item in incoming:
         key = (item.press.device, item.press.seq)
-        if key in seen:
-            if seen[key].press != item.press:
-                conflicts.append(_conflict(item, "differs from another copy in the same batch"))
-            continue
-        seen[key] = item
-    for (device, seq), payload in _stored_payloads(conn, seen).items():
-        item = seen.pop((device, seq))
-        if parse_press(payload) != item.press:
-            conflicts.append(_conflict(item, "differs from the press already stored"))
-    return list(seen.values()), conflicts
+        if key in stored:
+            if stored[key] != item.press:
+                conflicts.append(_conflict(item, "differs from the press already stored"))
+        elif key not in first:
+            first[key] = item
+        elif first[key].press != item.press:
+            conflicts.append(_conflict(item, "differs from another copy in the same batch"))
+    return list(first.values()), conflicts
 
 
 def _conflict(item: Incoming, why: str) -> Rejected:

@@ -45,10 +45,12 @@ def collector_toml(folder: Path, broker: Mosquitto, **ingest) -> Path:
     return path
 
 
-def kiosk_toml(folder: Path, broker: Mosquitto, device: str, **mqtt) -> Path:
+def kiosk_toml(folder: Path, broker: Mosquitto, device: str, top: dict | None = None,
+               **mqtt) -> Path:  # fmt: skip
     """Write a kiosk config for this broker with a journal under folder/device."""
-    lines = [f'device = "{device}"', f'state_dir = "{folder / device}"', "[mqtt]",
-             f"port = {broker.port}"]  # fmt: skip
+    lines = [f'device = "{device}"', f'state_dir = "{folder / device}"']
+    lines += [f'{k} = "{v}"' for k, v in (top or {}).items()]
+    lines += ["[mqtt]", f"port = {broker.port}"]
     if broker.users is not None:
         pw = write_password(folder, device, broker.users[device])
         lines.append(f'password_file = "{pw}"')
@@ -66,3 +68,49 @@ def journal_acked(state_dir: Path) -> int:
         return json.loads(path.read_text())["upto"]
     except (FileNotFoundError, json.JSONDecodeError):
         return 0
+
+
+def mqtt_client(broker: Mosquitto, user: str | None = None, client_id: str = ""):
+    """Return a connected MQTT 5 paho client (as user, with its password) with its loop running."""
+    import paho.mqtt.client as paho
+
+    client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=client_id,
+                         protocol=paho.MQTTv5)  # fmt: skip
+    if user is not None:
+        client.username_pw_set(user, broker.users[user])
+    client.connect(broker.host, broker.port)
+    client.loop_start()
+    wait_for(client.is_connected, 10, f"{user or 'anonymous'} to connect")
+    return client
+
+
+def press_bytes(device: str, seq: int, **fields) -> bytes:
+    """Return the payload of a valid press, with fields overriding the defaults."""
+    from protocol import Press
+
+    base = {"device": device, "seq": seq, "rating": 4, "ts": "2024-03-05T08:30:00.000+07:00",
+            "synced": True, "boot": "boot-a", "mono": 100.0 + seq}  # fmt: skip
+    return Press(**{**base, **fields}).to_bytes()
+
+
+def wait_collector_online(broker: Mosquitto, timeout: float = 20) -> None:
+    """Wait for the collector's retained status to say online: it has subscribed by then."""
+    from protocol import Topics
+
+    user = None if broker.users is None else next(u for u in broker.users if u != COLLECTOR_USER)
+    client = mqtt_client(broker, user, client_id=f"watch-{secrets.token_hex(3)}")
+    states: list[bytes] = []
+    client.on_message = lambda _c, _u, msg: states.append(bytes(msg.payload))
+    client.subscribe(Topics().collector_status, 1)
+    try:
+        wait_for(lambda: states and b'"online"' in states[-1], timeout, "the collector online")
+    finally:
+        client.loop_stop()
+        client.disconnect()
+
+
+def start_ingest(procs, config: Path, broker: Mosquitto):
+    """Start the ingest process and return once it listens."""
+    child = procs.start("ingest", "server.cli", "--config", config, "ingest")
+    wait_collector_online(broker)
+    return child

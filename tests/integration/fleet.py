@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from server.db import devices, open_database, presses, quarantine
-from tests.support import collector_toml, journal_acked, kiosk_toml, wait_for
+from tests.support import collector_toml, journal_acked, kiosk_toml, start_ingest, wait_for
 
 
 def journal_last_seq(state_dir: Path) -> int:
@@ -29,7 +29,9 @@ class Fleet:
     procs: object
     names: tuple[str, ...] = ("k1", "k2", "k3")
     ingest_options: dict = field(default_factory=dict)
-    kiosk_options: dict = field(default_factory=lambda: {"retransmit_after_s": 2, "reconnect_max_s": 2})
+    kiosk_options: dict = field(
+        default_factory=lambda: {"retransmit_after_s": 2, "reconnect_max_s": 2}
+    )
     collector: object = None
     kiosks: dict = field(default_factory=dict)
 
@@ -39,9 +41,7 @@ class Fleet:
 
     def start_collector(self) -> None:
         """Start ingest and wait until it has subscribed (its online status is retained)."""
-        self.collector = self.procs.start("ingest", "server.cli", "--config", self.config, "ingest")
-        wait_for(lambda: "connected to" in self.procs.log("ingest").split("ingest stopped")[-1],
-                 20, "ingest to connect")  # fmt: skip
+        self.collector = start_ingest(self.procs, self.config, self.broker)
 
     def stop_collector(self) -> None:
         """Stop ingest with SIGTERM and wait for it to exit."""

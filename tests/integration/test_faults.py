@@ -127,7 +127,9 @@ def test_every_press_delivered_twice_and_a_replay_are_stored_once(tmp_path, brok
     admin = paho.Client(paho.CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
     admin.connect(broker.host, broker.port)
     admin.loop_start()
-    admin.publish(Topics().config("k1"), Config(resend_from=1).to_bytes(), 1, True).wait_for_publish(5)
+    admin.publish(
+        Topics().config("k1"), Config(resend_from=1).to_bytes(), 1, True
+    ).wait_for_publish(5)
     admin.loop_stop()
     wait_for(lambda: "replayed 400 archived presses" in procs.log("k1"), 20, "k1 to replay")
     fleet.stop_collector()
