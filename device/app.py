@@ -63,8 +63,8 @@ class KioskApp:
         self.uplink, self.display, self.panel, self.sound = uplink, display, panel, sound
         self.version = version
         self.profile = Profile(config, config.state_dir / "collector-config.json")
-        self.kiosk = Kiosk(to_settings(self.profile.current))
-        self.buttons = ButtonLogic()
+        self.kiosk = Kiosk(to_settings(self.profile.current, config))
+        self.buttons = ButtonLogic(service_hold_s=config.kiosk.service_hold_s)
         self.scanner = Scanner()
         self.delivery = Delivery(config.mqtt.inflight, config.mqtt.retransmit_after_s)
         self.delivery.acked = journal.acked
@@ -75,7 +75,9 @@ class KioskApp:
         self.reconnect_delay = RECONNECT_MIN_S
         self.new_session = True
         self.next_health = self.started + 5.0
+        self.next_prune = self.started + 60.0
         self.replayed_from: int | None = None
+        self.last_ack_at = None  # wall-clock time of the last ack that moved the watermark
 
     def run(self, stop: threading.Event) -> None:
         """Work until stop is set; then say offline and close everything."""
@@ -212,12 +214,13 @@ class KioskApp:
             self.journal.skip_to(upto)
         if self.delivery.on_ack(upto, now):
             self.journal.mark_delivered(upto)
+            self.last_ack_at = self.clock.now()
 
     def _apply_config(self, payload: bytes) -> None:
         incoming = self.profile.apply(payload)
         if incoming is None:
             return
-        self.kiosk.handle(ConfigChanged(to_settings(self.profile.current)))
+        self.kiosk.handle(ConfigChanged(to_settings(self.profile.current, self.config)))
         log.info("config from the collector: %s", sorted(incoming.present()))
         resend = self.profile.current.resend_from
         if resend and resend != self.replayed_from:
@@ -245,6 +248,11 @@ class KioskApp:
             session = self.journal.next_session() if self.new_session else self.uplink.session
             self.uplink.start(session)
         self.delivery.check_stall(self.journal.last_seq, now)
+        if now >= self.next_prune:  # drop delivered presses past their retention, daily
+            self.next_prune = now + 86_400
+            removed = self.journal.prune(self.clock.now())
+            if removed:
+                log.info("pruned %d archived journal segment(s)", removed)
         if now >= self.next_health:
             self.next_health = now + self.config.mqtt.health_interval_s
             self.uplink.publish_health(build_health(self, now))
@@ -260,7 +268,7 @@ class KioskApp:
         self.delivery.mark_sent(last)
 
     def _next_deadline(self) -> float:
-        candidates = [self.next_health, self.kiosk.next_deadline(), self.buttons.next_deadline(),
+        candidates = [self.next_health, self.next_prune, self.kiosk.next_deadline(), self.buttons.next_deadline(),
                       self.scanner.next_deadline(), self.reconnect_at,
                       self.delivery.deadline(self.journal.last_seq)]  # fmt: skip
         if self.display is not None:

@@ -41,6 +41,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     run.add_argument("--device", help="device id (overrides the file)")
     run.add_argument("--state-dir", type=Path, help="journal folder (overrides the file)")
     run.add_argument("--mqtt-port", type=int, help="broker port (overrides the file)")
+    check = sub.add_parser(
+        "selftest", help="check pins, lamps, screen, font, journal, broker, clock"
+    )
+    check.add_argument("--quick", action="store_true", help="do not pause for the eye and the ear")
+    check.add_argument("--broker-timeout", type=float, default=10.0, metavar="S",
+                       help="seconds to wait for the broker's answer")  # fmt: skip
     return parser.parse_args(argv)
 
 
@@ -61,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "run":
         return run(config, args, key)
+    if args.command == "selftest":
+        return selftest(config, args)
     return 2
 
 
@@ -101,6 +109,18 @@ def run(config: KioskConfig, args: argparse.Namespace, key: bytes | None) -> int
     if citizens is not None:
         citizens.stop()
     return 0
+
+
+def selftest(config: KioskConfig, args: argparse.Namespace) -> int:
+    """Print the checklist; exit 1 when anything failed."""
+    from . import selftest as checks
+
+    adapters = checks.Adapters(show_s=0.0 if args.quick else 0.4,
+                               broker_timeout_s=args.broker_timeout)  # fmt: skip
+    print(f"hailong-kiosk selftest: {config.device} {package_version()} ({config.source})")
+    results = checks.run_checks(config, adapters)
+    print(checks.report(results), flush=True)
+    return checks.exit_status(results)
 
 
 def open_display(config: KioskConfig, inbox: Inbox):

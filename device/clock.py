@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import logging
 import os
 import time
@@ -52,12 +53,18 @@ class _Timex(ctypes.Structure):
                 ("status", ctypes.c_int), ("_rest", ctypes.c_char * 256)]  # fmt: skip
 
 
+@functools.cache
+def _libc() -> ctypes.CDLL:
+    # find_library runs ldconfig: once per process, not at every press while unsynced.
+    return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+
+
 def system_synced() -> bool:
     """Tell whether the system clock is NTP-synchronised (timesyncd flag or the kernel's state)."""
     if TIMESYNC_FLAG.exists():
         return True
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc = _libc()
         tx = _Timex()
         state = libc.adjtimex(ctypes.byref(tx))
     except (OSError, AttributeError):

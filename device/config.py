@@ -23,7 +23,7 @@ class MqttSettings:
     cert_file: Path | None = None
     key_file: Path | None = None
     keepalive: int = 30
-    inflight: int = 100  # presses sent but not yet acked end to end
+    inflight: int = 1000  # presses sent but not yet acked end to end (a drain runs at its pace)
     retransmit_after_s: float = 20.0  # resend pending presses when the ack stalls this long
     health_interval_s: float = 60.0
     reconnect_max_s: float = 60.0  # the longest wait between connection attempts
@@ -48,10 +48,16 @@ class KioskSettingsFile:
     question: str | None = None
     cooldown_s: float = 5.0
     require_dossier: bool = False
+    service_hold_s: float = 5.0  # hold buttons 1 and 4 this long for service mode
+    service_timeout_s: float = 120.0  # service mode leaves by itself after this idle time
 
     def __post_init__(self):
         if self.language not in ("vi", "en"):
             raise invalid("language", f"must be 'vi' or 'en', got {self.language!r}")
+        if not 1 <= self.service_hold_s <= 9:
+            raise invalid("service_hold_s", f"must be 1..9 seconds, got {self.service_hold_s}")
+        if not 10 <= self.service_timeout_s <= 3600:
+            raise invalid("service_timeout_s", f"must be 10..3600 s, got {self.service_timeout_s}")
         if not 0 <= self.cooldown_s <= 3600:
             raise invalid("cooldown_s", f"must be 0..3600 seconds, got {self.cooldown_s}")
 

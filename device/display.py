@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
-import math
 import socket
+import struct
 import time
 
 import pygame
@@ -13,7 +14,9 @@ from .frame import Frame
 from .screen import DisplayError, Screen
 
 log = logging.getLogger(__name__)
-WAKE = pygame.USEREVENT + 1
+# SDL's keys are read every KEY_POLL_S while nobody types, and for TYPING_S after a key every
+# KEY_POLL_TYPING_S: well inside the scanner's 50 ms gap, so a scanned code stays one run.
+KEY_POLL_S, KEY_POLL_TYPING_S, TYPING_S = 0.1, 0.02, 1.0
 
 
 def frame_for(app, key_hints: bool) -> Frame:
@@ -34,59 +37,83 @@ def frame_for(app, key_hints: bool) -> Frame:
 
 def service_lines(app) -> tuple[str, ...]:
     """Return what a technician needs to see in service mode."""
-    j = app.journal
+    j, c, m = app.journal, app.counters, app.config.mqtt
+    link = "đã kết nối" if app.uplink.connected else "mất kết nối"
+    synced = "đã đồng bộ" if app.clock.is_synced() else "chưa đồng bộ"
     return (
-        f"Thiết bị: {app.config.device}  ·  {socket.gethostname()}  ·  {addresses()}",
-        f"Máy chủ MQTT: {app.config.mqtt.host}:{app.config.mqtt.port}  ·  "
-        f"{'đã kết nối' if app.uplink.connected else 'mất kết nối'}  ·  phiên {app.uplink.session}",
-        f"Số thứ tự cuối: {j.last_seq}  ·  đã xác nhận: {j.acked}  ·  chờ gửi: {j.backlog}",
-        f"Giờ: {app.clock.now():%d/%m/%Y %H:%M:%S}  ·  "
-        f"{'đã đồng bộ' if app.clock.is_synced() else 'chưa đồng bộ'}",
-        f"Phiên bản: {app.version}  ·  lỗi: {', '.join(sorted(app.counters.faults)) or 'không'}",
+        f"Thiết bị: {app.config.device}  ·  máy {socket.gethostname()}",
+        f"Địa chỉ: {addresses()}",
+        f"Máy chủ MQTT: {m.host}:{m.port}  ·  {link}  ·  phiên {app.uplink.session}",
+        f"Lượt cuối: số {j.last_seq}  ·  xác nhận tới: {j.acked}{_ack_time(app)}"
+        f"  ·  chờ gửi: {j.backlog}",
+        f"Từ khi bật: ghi {c.recorded}  ·  bỏ qua {c.suppressed}  ·  từ chối {c.rejected}",
+        f"Giờ: {app.clock.now():%d/%m/%Y %H:%M:%S}  ·  {synced}",
+        f"Phiên bản: {app.version}  ·  lỗi: {', '.join(sorted(c.faults)) or 'không'}",
     )
 
 
+SIOCGIFADDR = 0x8915  # Linux ioctl: an interface's IPv4 address
+
+
 def addresses() -> str:
-    """Return this machine's IPv4 addresses, best effort."""
+    """Return each network interface's IPv4 address, e.g. "eth0 192.168.1.42", best effort."""
+    found = []
     try:
-        infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            for _, name in socket.if_nameindex():
+                request = struct.pack("256s", name.encode()[:15])
+                try:
+                    reply = fcntl.ioctl(probe.fileno(), SIOCGIFADDR, request)
+                except OSError:
+                    continue  # down, or no IPv4 address
+                if name != "lo":
+                    found.append(f"{name} {socket.inet_ntoa(reply[20:24])}")
     except OSError:
         return "?"
-    return ", ".join(sorted({i[4][0] for i in infos})) or "?"
+    # The hostname's address is often 127.0.1.1 on Debian: only the interfaces tell the LAN one.
+    return ", ".join(found) or "không có mạng"
 
 
 class Display:
-    """Own the screen on the main thread; other threads wake it through the inbox."""
+    """Own the screen on the main thread; sleep on the inbox, reading SDL's keys between naps.
+
+    pygame.event.wait is no real sleep: it polls SDL every millisecond (about 1 % of a core at
+    idle), and Python's SIGTERM handler cannot run until it returns (up to a minute). A wait on the
+    inbox's queue sleeps in the kernel and lets a signal handler run at once (it puts None to wake
+    the loop), so the loop sleeps there and fetches typed keys (a scanner is a keyboard) in between.
+    """
 
     def __init__(self, screen: Screen, key_hints: bool = False):
         self.screen = screen
         self.key_hints = key_hints
         self.last: Frame | None = None
-        self._wake_pending = False
+        self._typed_at = float("-inf")
 
     def attach(self, inbox) -> None:
-        """Make every put on the inbox wake pygame's event wait."""
-        inbox.wake_with(self._wake)
-
-    def _wake(self) -> None:
-        # Called from gpiozero's and paho's threads: SDL_PushEvent is thread-safe.
-        if not self._wake_pending:
-            self._wake_pending = True
-            pygame.event.post(pygame.event.Event(WAKE))
+        """Hook nothing: the loop sleeps on the inbox itself, so a put wakes it (kept for callers)."""
 
     def wait(self, inbox, timeout: float) -> list[object]:
-        """Sleep in pygame until an event or the timeout; return keys typed and inbox events."""
+        """Sleep until an inbox event, a key typed or the timeout; return the keys, then events."""
         from .app import KeyChars
 
-        events = [pygame.event.wait(max(1, math.ceil(timeout * 1000)))] + pygame.event.get()
-        self._wake_pending = False
-        typed = "".join(e.unicode for e in events if e.type == pygame.KEYDOWN and e.unicode)
-        keys = [KeyChars(typed, time.monotonic())] if typed else []
-        return keys + inbox.drain()
+        deadline = time.monotonic() + max(timeout, 0.0)
+        while True:  # ends by the deadline at the latest
+            now = time.monotonic()
+            nap = KEY_POLL_TYPING_S if now - self._typed_at < TYPING_S else KEY_POLL_S
+            events = inbox.wait(min(deadline - now, nap))
+            typed = "".join(e.unicode for e in pygame.event.get() if e.type == pygame.KEYDOWN)
+            if events or typed or time.monotonic() >= deadline:
+                break
+        if not typed:
+            return events
+        self._typed_at = time.monotonic()
+        return [KeyChars(typed, self._typed_at), *events]
 
     def next_deadline(self) -> float:
-        """Return when the clock on screen next changes (the next minute)."""
-        return time.monotonic() + 60 - (time.time() % 60)
+        """Return when the screen next changes by itself: the next minute, or second in service."""
+        # Service mode shows seconds and the live link state; it ends by itself, so this is brief.
+        period = 1 if self.last is not None and self.last.view == "service" else 60
+        return time.monotonic() + period - (time.time() % period)
 
     def show(self, app) -> None:
         """Redraw only when the frame changed."""
@@ -103,3 +130,8 @@ class Display:
     def close(self) -> None:
         """Close the screen."""
         self.screen.close()
+
+
+def _ack_time(app) -> str:
+    at = getattr(app, "last_ack_at", None)
+    return f" lúc {at:%H:%M:%S}" if at is not None else ""

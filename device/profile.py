@@ -24,12 +24,13 @@ def base_config(config: KioskConfig) -> Config:
     )  # fmt: skip
 
 
-def to_settings(profile: Config) -> KioskSettings:
-    """Return what the state machine needs from a profile."""
+def to_settings(profile: Config, config: KioskConfig) -> KioskSettings:
+    """Return what the state machine needs from a profile and the kiosk's own file."""
     return KioskSettings(
         cooldown_s=profile.cooldown_s,
         reasons=tuple(profile.reasons) if profile.reasons else None,
         require_dossier=bool(profile.require_dossier),
+        service_timeout_s=config.kiosk.service_timeout_s,
     )
 
 

@@ -17,6 +17,7 @@ MAX_INT = 2**63 - 1
 _RFC3339_MS = re.compile(
     r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}(Z|[+-]([01]\d|2[0-3]):[0-5]\d)", re.ASCII
 )
+_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d", re.ASCII)
 # A \uD800-\uDFFF escape may leave a lone surrogate, which no UTF-8 payload can carry back out.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -30,7 +31,7 @@ def decode_object(payload: bytes, what: str) -> dict[str, Any]:
         raise ProtocolError(what, f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD}")
     try:
         text = bytes(payload).decode("utf-8")
-        obj = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        obj = _DECODER.decode(text)
     except UnicodeDecodeError as exc:
         raise ProtocolError(what, f"not UTF-8 ({exc.reason} at byte {exc.start})") from None
     except (ValueError, RecursionError) as exc:
@@ -159,10 +160,10 @@ def check_text(value: Any, field: str, max_len: int = 64, min_len: int = 1) -> s
     value = nfc(value)
     if not min_len <= len(value) <= max_len:
         raise ProtocolError(field, f"length must be {min_len}..{max_len}, got {len(value)}")
-    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in value):
-        raise ProtocolError(field, "must not contain control characters")
-    if any(0xD800 <= ord(c) <= 0xDFFF for c in value):
-        raise ProtocolError(field, "must not contain lone surrogates")
+    bad = _FORBIDDEN.search(value)
+    if bad is not None:
+        kind = "lone surrogates" if "\ud800" <= bad.group() <= "\udfff" else "control characters"
+        raise ProtocolError(field, f"must not contain {kind}")
     return value
 
 
@@ -184,3 +185,7 @@ def check_hhmm(value: Any, field: str) -> str:
     if not isinstance(value, str) or not _HHMM.fullmatch(value):
         raise ProtocolError(field, f"must be HH:MM, got {value!r}")
     return value
+
+
+# One decoder for all: json.loads with hooks would build a new JSONDecoder on every call.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)

@@ -64,6 +64,9 @@ class Press:
         checked = _check(self._fields_dict(), "press")
         for name in _KNOWN[1:]:
             object.__setattr__(self, name, checked[name])
+        self._keep_extra()
+
+    def _keep_extra(self) -> None:
         clash = set(self.extra) & set(_KNOWN)
         if clash:
             raise ProtocolError("press.extra", f"must not repeat known fields {sorted(clash)}")
@@ -73,8 +76,13 @@ class Press:
     def from_dict(cls, obj: Mapping[str, Any]) -> Press:
         """Build a Press from a decoded JSON object, keeping unknown fields."""
         checked = _check(obj, "press")
-        extra = {k: v for k, v in obj.items() if k not in _KNOWN}
-        return cls(**{k: checked[k] for k in _KNOWN[1:]}, extra=extra)
+        # Checked once here: skip the constructor's second check (ingest parses every press).
+        press = object.__new__(cls)
+        for name in _KNOWN[1:]:
+            object.__setattr__(press, name, checked[name])
+        object.__setattr__(press, "extra", {k: v for k, v in obj.items() if k not in _KNOWN})
+        press._keep_extra()
+        return press
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON object of this press, fields in contract order."""

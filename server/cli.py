@@ -12,6 +12,7 @@ from pathlib import Path
 
 from protocol import ConfigFileError
 
+from . import admin_cli, report_cli
 from .config import CollectorConfig, load_config
 from .errors import CollectorError
 
@@ -34,6 +35,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     demo.add_argument("--folder", type=Path, default=Path("var/demo"), help="working folder")
     demo.add_argument("--port", type=int, default=8080, help="web port")
     demo.add_argument("--rate", type=float, default=0.5, help="presses per second per kiosk")
+    admin_cli.register(sub)
+    report_cli.register(sub)
     return parser.parse_args(argv)
 
 
@@ -44,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
     try:
         config = load_config(args.config)
+        if getattr(args, "admin", None) is not None:
+            return admin_cli.run(config, args)
         return COMMANDS[args.command](config, args)
     except ConfigFileError as exc:
         print(f"hailong-collector: configuration error: {exc}", file=sys.stderr)
@@ -131,7 +136,7 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
-COMMANDS = {"ingest": ingest, "web": web, "summary": summary, "demo": demo}
+COMMANDS = {"ingest": ingest, "web": web, "summary": summary, "demo": demo, **report_cli.COMMANDS}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -44,6 +44,13 @@ def by_official(
         if rating.official is not None:
             groups.setdefault(rating.official, []).append(rating)
     stats = {official: level_counts(group) for official, group in groups.items()}
+    return rank_officials(stats, min_sample=min_sample, prior_strength=prior_strength)
+
+
+def rank_officials(
+    stats: Mapping[str, LevelStats], *, min_sample: int = 30, prior_strength: float | None = None
+) -> list[OfficialStats]:
+    """Rank officials from their level counts (e.g. a GROUP BY), exactly as by_official does."""
     scores = _shrunk_scores(
         stats, Fraction(min_sample if prior_strength is None else prior_strength)
     )
@@ -64,7 +71,7 @@ def by_official(
     return sorted(rows, key=_row_order)
 
 
-def _shrunk_scores(stats: dict[str, LevelStats], strength: Fraction) -> dict[str, Fraction]:
+def _shrunk_scores(stats: Mapping[str, LevelStats], strength: Fraction) -> dict[str, Fraction]:
     """Return each official's posterior satisfaction share, exact so that ties are true ties."""
     if strength < 0:
         raise ValueError(f"prior strength must not be negative, got {strength}")
