@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import signal
 import sys
@@ -47,6 +48,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     check.add_argument("--quick", action="store_true", help="do not pause for the eye and the ear")
     check.add_argument("--broker-timeout", type=float, default=10.0, metavar="S",
                        help="seconds to wait for the broker's answer")  # fmt: skip
+    status = sub.add_parser("status", help="print the journal's counters (kiosk stopped)")
+    status.add_argument("--json", action="store_true", help="print JSON")
     return parser.parse_args(argv)
 
 
@@ -69,7 +72,26 @@ def main(argv: list[str] | None = None) -> int:
         return run(config, args, key)
     if args.command == "selftest":
         return selftest(config, args)
+    if args.command == "status":
+        return status(config, args)
     return 2
+
+
+def status(config: KioskConfig, args: argparse.Namespace) -> int:
+    """Print last seq, acked watermark, backlog and session from the journal."""
+    try:
+        with Journal.open(config.state_dir / "journal") as journal:
+            counts = {"device": config.device, "last_seq": journal.last_seq,
+                      "acked": journal.acked, "backlog": journal.backlog,
+                      "session": journal.session}  # fmt: skip
+    except JournalError as exc:
+        print(f"hailong-kiosk: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(counts))
+    else:
+        print(" ".join(f"{k}={v}" for k, v in counts.items()))
+    return 0
 
 
 def _config(args: argparse.Namespace) -> KioskConfig:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -43,6 +45,23 @@ def write_configs(folder: Path, broker_port: int, web_port: int, passwords: dict
     return collector
 
 
+@dataclass
+class Child:
+    """A program the demo runs and, like systemd's Restart=always, starts again if it dies."""
+
+    name: str
+    args: tuple
+    proc: subprocess.Popen | None = None
+    restarts: int = 0
+
+    def start(self, folder: Path) -> None:
+        """Start (or restart) the program, appending to its log."""
+        with open(folder / f"{self.name}.log", "ab") as log:
+            self.proc = subprocess.Popen([sys.executable, "-m", *map(str, self.args)],
+                                         stdout=log, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL)  # fmt: skip
+
+
 def run_demo(folder: Path, web_port: int = 8080, rate: float = 0.5) -> int:
     """Start everything, print the URL and a live count; stop everything on Ctrl-C."""
     folder = folder.resolve()
@@ -51,58 +70,85 @@ def run_demo(folder: Path, web_port: int = 8080, rate: float = 0.5) -> int:
     broker = Mosquitto(folder / "broker", users=dict(passwords)).start()
     web_port = web_port if _port_free(web_port) else free_port()
     collector = write_configs(folder, broker.port, web_port, passwords)
-    children: list[subprocess.Popen] = []
-    stopping = []
+    kiosks = [Child(d, ("device.cli", "--config", folder / f"{d}.toml", "run", "--headless",
+                        "--simulate", rate)) for d in KIOSKS]  # fmt: skip
+    services = [
+        Child(name, ("server.cli", "--config", collector, name)) for name in ("ingest", "web")
+    ]
+    stopping: list[bool] = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     try:
-        children.append(_spawn(folder, "ingest", "server.cli", "--config", collector, "ingest"))
-        children.append(_spawn(folder, "web", "server.cli", "--config", collector, "web"))
-        for device in KIOSKS:
-            children.append(_spawn(folder, device, "device.cli", "--config",
-                                   folder / f"{device}.toml", "run", "--headless",
-                                   "--simulate", str(rate)))  # fmt: skip
-        print(f"hailong demo: broker {broker.url}, files in {folder}")
+        for child in services + kiosks:
+            child.start(folder)
+        print(f"hailong demo: broker {broker.url}, files and logs in {folder}")
         print(f"Summary page: http://127.0.0.1:{web_port}/   (Ctrl-C stops everything)")
-        _show_count(folder, children, stopping)
+        _supervise(folder, services + kiosks, stopping)
     except KeyboardInterrupt:
         pass
     finally:
-        _stop_all(children)
+        _stop([c.proc for c in kiosks if c.proc])  # kiosks first, so ingest sees their last
+        time.sleep(0.5)
+        _stop([c.proc for c in services if c.proc])
         broker.stop()
         print("\nhailong demo: stopped; nothing left running.")
+    for line in ledger(folder):
+        print(line)
     return 0
 
 
-def _spawn(folder: Path, name: str, module: str, *args) -> subprocess.Popen:
-    log = open(folder / f"{name}.log", "ab")  # noqa: SIM115 - handed to the child
-    try:
-        return subprocess.Popen([sys.executable, "-m", module, *map(str, args)],
-                                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)  # fmt: skip
-    finally:
-        log.close()
-
-
-def _show_count(folder: Path, children, stopping) -> None:
+def _supervise(folder: Path, children: list[Child], stopping: list[bool]) -> None:
+    """Print the live count; restart any program that dies."""
     engine = open_database(f"sqlite:///{folder / 'collector.db'}")
     while not stopping:
-        dead = [c for c in children if c.poll() is not None]
-        if dead:
-            print(
-                f"\nhailong demo: a process exited (status {dead[0].returncode}); see the logs in {folder}"
-            )
-            return
+        for child in children:
+            if child.proc.poll() is not None:
+                child.restarts += 1
+                print(
+                    f"\nhailong demo: {child.name} exited ({child.proc.returncode}); restarting it"
+                )
+                child.start(folder)
         with engine.connect() as conn:
             stored = conn.execute(select(func.count()).select_from(presses)).scalar_one()
         print(f"\rpresses stored: {stored}", end="", flush=True)
         time.sleep(1)
 
 
-def _stop_all(children: list[subprocess.Popen]) -> None:
-    for child in children:
+def ledger(folder: Path) -> list[str]:
+    """Compare each kiosk's journal with the database: nothing lost, nothing doubled."""
+    engine = open_database(f"sqlite:///{folder / 'collector.db'}")
+    lines = []
+    for device in KIOSKS:
+        last, acked = _kiosk_counts(folder, device)
+        with engine.connect() as conn:
+            seqs = (
+                conn.execute(select(presses.c.seq).where(presses.c.device == device))
+                .scalars()
+                .all()
+            )
+        lost = set(range(1, acked + 1)) - set(seqs)
+        doubled = len(seqs) - len(set(seqs))
+        strange = set(seqs) - set(range(1, last + 1))
+        verdict = "OK" if not (lost or doubled or strange) else "PROBLEM"
+        lines.append(f"{device}: journaled {last}, acked {acked}, stored {len(seqs)}, "
+                     f"lost {len(lost)}, doubled {doubled}, unknown {len(strange)}: {verdict}")  # fmt: skip
+    return lines
+
+
+def _kiosk_counts(folder: Path, device: str) -> tuple[int, int]:
+    """Ask the stopped kiosk for its journal's counters (its own command, not its code)."""
+    out = subprocess.run([sys.executable, "-m", "device.cli", "--config",
+                          str(folder / f"{device}.toml"), "status", "--json"],
+                         capture_output=True, text=True, timeout=60, check=True).stdout  # fmt: skip
+    counts = json.loads(out)
+    return counts["last_seq"], counts["acked"]
+
+
+def _stop(procs: list[subprocess.Popen]) -> None:
+    for child in procs:
         if child.poll() is None:
             child.terminate()
     deadline = time.monotonic() + 10
-    for child in children:
+    for child in procs:
         try:
             child.wait(max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
