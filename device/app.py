@@ -54,6 +54,11 @@ class Counters:
     faults: set[str] = field(default_factory=set)
 
 
+def used_dossiers(journal: Journal) -> set[str]:
+    """Return the dossier codes already rated live, from the journal's archive."""
+    return {r["dossier"] for r in journal.since(1) if r.get("dossier") and r.get("mode") == "live"}
+
+
 class KioskApp:
     """Turn events into journaled presses, screen frames and MQTT traffic."""
 
@@ -64,6 +69,7 @@ class KioskApp:
         self.version = version
         self.profile = Profile(config, config.state_dir / "collector-config.json")
         self.kiosk = Kiosk(to_settings(self.profile.current, config))
+        self.kiosk.mark_used(used_dossiers(journal))  # at most one rating per dossier, ever
         self.buttons = ButtonLogic(service_hold_s=config.kiosk.service_hold_s)
         self.scanner = Scanner()
         self.delivery = Delivery(config.mqtt.inflight, config.mqtt.retransmit_after_s)

@@ -67,6 +67,7 @@ class Mosquitto:
     host: str = "127.0.0.1"
     port: int = 0
     max_queued: int = 1_000_000
+    tls: tuple[Path, Path, Path] | None = None  # (CA file, server certificate, server key)
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     def start(self, timeout: float = 10.0) -> Mosquitto:
@@ -158,8 +159,11 @@ class Mosquitto:
         return False
 
     def _write_config(self) -> None:
-        lines = [
-            f"listener {self.port} {self.host}",
+        lines = [f"listener {self.port} {self.host}"]
+        if self.tls is not None:
+            ca, cert, key = self.tls
+            lines += [f"cafile {ca}", f"certfile {cert}", f"keyfile {key}", "tls_version tlsv1.2"]
+        lines += [
             f"allow_anonymous {'true' if self.users is None else 'false'}",
             f"persistence {'true' if self.persistence else 'false'}",
             f"persistence_location {self.folder}/",
