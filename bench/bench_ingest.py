@@ -80,14 +80,20 @@ def baseline(broker: Mosquitto, payloads: list[bytes], folder: Path) -> float:
     return n / (time.perf_counter() - start)
 
 
-def end_to_end(broker: Mosquitto, devices: int, per_device: int, folder: Path) -> float:
-    """Return presses/s from first publish to the last device's ack reaching its last seq."""
+def start_ingest(broker: Mosquitto, folder: Path, log: str) -> subprocess.Popen:
+    """Start an ingest process with bench batching and wait until it has subscribed."""
     config = collector_toml(folder, broker, batch_size=1000, batch_ms=20)
     ingest = subprocess.Popen([sys.executable, "-m", "server.cli", "--config", str(config),
-                               "ingest"], cwd=ROOT, stdout=open(folder / "ingest.log", "wb"),
+                               "ingest"], cwd=ROOT, stdout=open(folder / log, "wb"),
                               stderr=subprocess.STDOUT)  # fmt: skip
+    wait_collector_online(broker)
+    return ingest
+
+
+def end_to_end(broker: Mosquitto, devices: int, per_device: int, folder: Path) -> float:
+    """Return presses/s from first publish to the last device's ack reaching its last seq."""
+    ingest = start_ingest(broker, folder, "ingest.log")
     try:
-        wait_collector_online(broker)
         names = [f"sim-{i:03d}" for i in range(devices)]
         done = threading.Event()
         acked: dict[str, int] = {}
@@ -132,12 +138,8 @@ def client(client_id: str, port: int | None = None) -> paho.Client:
 
 def drain(broker: Mosquitto, n: int, folder: Path) -> tuple[float, float]:
     """Return (seconds from kiosk start, seconds from its connection) to drain n presses."""
-    config = collector_toml(folder, broker, batch_size=1000, batch_ms=20)
-    ingest = subprocess.Popen([sys.executable, "-m", "server.cli", "--config", str(config),
-                               "ingest"], cwd=ROOT, stdout=open(folder / "ingest2.log", "wb"),
-                              stderr=subprocess.STDOUT)  # fmt: skip
+    ingest = start_ingest(broker, folder, "ingest2.log")
     try:
-        wait_collector_online(broker)
         kiosk = fill_and_start(folder, broker, n)
         start = time.perf_counter()
         log = folder / "kd.log"
