@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from protocol import Press, ProtocolError, parse_ack
 
+from . import notify
 from . import uplink as net
 from .buttons import ButtonLogic, Edge, Pressed, ServiceChord, StuckCleared, StuckFault
 from .clock import Clock
@@ -92,9 +93,12 @@ class KioskApp:
         self.uplink.start(self.journal.next_session())
         if self.panel is not None:
             self.panel.ready()
+        ping_s = notify.watchdog_interval() or 60.0  # wake in time to feed systemd's watchdog
+        notify.ready(f"recording as {self.config.device}")
         try:
             while not stop.is_set():
-                timeout = min(self._next_deadline() - time.monotonic(), 60.0)
+                notify.watchdog()
+                timeout = min(self._next_deadline() - time.monotonic(), 60.0, ping_s)
                 events = (
                     self.display.wait(self.inbox, timeout)
                     if self.display
@@ -286,6 +290,7 @@ class KioskApp:
             self.display.show(self)
 
     def _shutdown(self) -> None:
+        notify.stopping()
         log.info("kiosk stopping: last seq %d, acked %d", self.journal.last_seq, self.journal.acked)
         self.uplink.stop(farewell=True)
         if self.panel is not None:

@@ -50,6 +50,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                        help="seconds to wait for the broker's answer")  # fmt: skip
     status = sub.add_parser("status", help="print the journal's counters (kiosk stopped)")
     status.add_argument("--json", action="store_true", help="print JSON")
+    setup = sub.add_parser(
+        "provision", help="install the bundle from the boot partition (first boot)"
+    )
+    setup.add_argument(
+        "--boot", type=Path, default=Path("/boot/firmware"), help="where hailong.toml is"
+    )
+    setup.add_argument("--root", type=Path, default=Path("/"), help="the system to install into")
     return parser.parse_args(argv)
 
 
@@ -58,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
+    if args.command == "provision":
+        return provision(args)  # it writes the configuration, so it cannot read it first
     try:
         config = _config(args)
         config.mqtt_password()  # read secrets now: a bad path is a configuration error
@@ -91,6 +100,27 @@ def status(config: KioskConfig, args: argparse.Namespace) -> int:
         print(json.dumps(counts))
     else:
         print(" ".join(f"{k}={v}" for k, v in counts.items()))
+    return 0
+
+
+def provision(args: argparse.Namespace) -> int:
+    """Install the provisioning bundle; exit 2 on a broken bundle, with nothing written."""
+    from .provision import ProvisionError
+    from .provision import provision as install_bundle
+
+    try:
+        result = install_bundle(args.boot, args.root)
+    except ConfigFileError as exc:
+        print(f"hailong-kiosk: broken bundle, nothing written: {exc}", file=sys.stderr)
+        return 2
+    except (ProvisionError, OSError) as exc:
+        print(f"hailong-kiosk: provisioning failed: {exc}", file=sys.stderr)
+        return 1
+    if result.device is None:
+        print(f"no bundle in {args.boot}: nothing to do")
+        return 0
+    changed = ", ".join(result.changed) or "nothing changed"
+    print(f"provisioned {result.device}: {changed}; bundle erased")
     return 0
 
 
