@@ -14,7 +14,7 @@ import sys
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from . import audit, corrections, dossiers, reference
+from . import audit, corrections, dossiers, provision_cli, reference
 from .config import CollectorConfig
 from .db import open_database
 from .duty import local_text
@@ -56,6 +56,7 @@ def register(sub) -> None:
 
 def run(config: CollectorConfig, args: argparse.Namespace) -> int:
     """Run one staff command in a transaction; exit 2 on bad input with nothing written."""
+    args.collector = config  # device add and revoke also touch the broker's files
     engine = open_database(config.database)
     try:
         with engine.begin() as conn:
@@ -112,6 +113,7 @@ def _register_duty(sub, command) -> None:
     place.add_argument("device")
     place.add_argument("counter")
     command(device, "list", device_list, "list the kiosks")
+    provision_cli.register(device, command)
 
 
 def _group(sub, name: str, help_text: str):

@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import signal
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from protocol import ConfigFileError
 
-from . import admin_cli, report_cli
+from . import admin_cli, report_cli, web_cli
 from .config import CollectorConfig, load_config
 from .errors import CollectorError
 
@@ -25,7 +27,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--config", type=Path, help="TOML settings file")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("ingest", help="receive presses from the broker and store them")
+    ingest = sub.add_parser("ingest", help="receive presses from the broker and store them")
+    ingest.add_argument("--instance", type=_instance_name,
+                        help="name of this instance when several share the presses "
+                             "(appended to mqtt.client_id: each keeps its own session)")  # fmt: skip
     sub.add_parser("web", help="serve the summary page")
     summary = sub.add_parser("summary", help="print counts per level for a date range")
     summary.add_argument("--from", dest="first", required=True, help="first day, dd/mm/yyyy")
@@ -37,6 +42,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     demo.add_argument("--rate", type=float, default=0.5, help="presses per second per kiosk")
     admin_cli.register(sub)
     report_cli.register(sub)
+    web_cli.register(sub)
     return parser.parse_args(argv)
 
 
@@ -58,12 +64,21 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def ingest(config: CollectorConfig, _args) -> int:
+def _instance_name(text: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", text):
+        raise argparse.ArgumentTypeError(f"must be 1-32 letters, digits, - or _, got {text!r}")
+    return text
+
+
+def ingest(config: CollectorConfig, args) -> int:
     """Run the ingest process until SIGTERM or Ctrl-C."""
     from .db import open_database
     from .ingest import Ingest
 
     config.mqtt_password()  # read secrets now: a bad path is a configuration error
+    if args.instance:
+        client_id = f"{config.mqtt.client_id}-{args.instance}"
+        config = replace(config, mqtt=replace(config.mqtt, client_id=client_id))
     stop = _stop_on_signals()
     Ingest(config, open_database(config.database)).run(stop)
     return 0
@@ -77,7 +92,9 @@ def web(config: CollectorConfig, _args) -> int:
 
     app = create_app(config)
     log.info("serving on http://%s:%d/", config.web.host, config.web.port)
-    waitress.serve(app, host=config.web.host, port=config.web.port, threads=4, _quiet=True)
+    waitress.serve(
+        app, host=config.web.host, port=config.web.port, threads=config.web.threads, _quiet=True
+    )
     return 0
 
 
@@ -136,7 +153,14 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
-COMMANDS = {"ingest": ingest, "web": web, "summary": summary, "demo": demo, **report_cli.COMMANDS}
+COMMANDS = {
+    "ingest": ingest,
+    "web": web,
+    "summary": summary,
+    "demo": demo,
+    **report_cli.COMMANDS,
+    **web_cli.COMMANDS,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

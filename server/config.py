@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,11 +23,19 @@ class MqttSettings:
     client_id: str = "hailong-collector"
     ca_file: Path | None = None
     keepalive: int = 30
-    session_expiry_s: int = 7 * 24 * 3600
+    # How long the broker keeps a stopped collector's session and messages; unset: a week for a
+    # single ingest, SHARED_SESSION_EXPIRY_S in a share group (see IngestSettings.share_group).
+    session_expiry_s: int | None = None
 
     def __post_init__(self):
         if not 1 <= self.port <= 65535:
             raise invalid("port", f"must be 1..65535, got {self.port}")
+
+
+SINGLE_SESSION_EXPIRY_S = 7 * 24 * 3600
+# Mosquitto keeps handing a stopped member of a share group its turn of the presses until its
+# session expires (the kiosks resend them once they see no ack): keep that short.
+SHARED_SESSION_EXPIRY_S = 60
 
 
 @dataclass(frozen=True)
@@ -36,20 +45,65 @@ class IngestSettings:
     batch_size: int = 500
     batch_ms: int = 50
     keys_dir: Path | None = None  # <device>.key files holding hex HMAC keys
+    # Several ingest instances share the presses through $share/<group>/… ("" = one instance).
+    share_group: str = ""
 
     def __post_init__(self):
         if not 1 <= self.batch_size <= 10_000:
             raise invalid("batch_size", f"must be 1..10000, got {self.batch_size}")
         if not 1 <= self.batch_ms <= 10_000:
             raise invalid("batch_ms", f"must be 1..10000, got {self.batch_ms}")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{0,64}", self.share_group):
+            raise invalid(
+                "share_group", f"must be letters, digits, - or _, got {self.share_group!r}"
+            )
 
 
 @dataclass(frozen=True)
 class WebSettings:
-    """Where the pages are served."""
+    """Where the pages are served, and how they keep sessions and show the board."""
 
     host: str = "127.0.0.1"
     port: int = 8080
+    threads: int = 4
+    # Signs the session cookies; generated (mode 0600) on first start when missing.
+    secret_key_file: Path = Path("var/hailong/web-secret.key")
+    secure_cookies: bool = False  # true when the pages are served over HTTPS (behind TLS)
+    session_hours: int = 8
+    report_settings: Path | None = None  # the report settings file: unit, hours, targets
+    convention: str = "calendar"  # period boundaries the pages open with: calendar or cutoff
+    board_officials: bool = False  # the public board shows per-official figures only if true
+    board_refresh_s: int = 60
+    login_attempts: int = 5  # failed logins allowed per account (and 4x per address) ...
+    login_window_s: int = 900  # ... within this many seconds
+
+    def __post_init__(self):
+        if not 1 <= self.port <= 65535:
+            raise invalid("port", f"must be 1..65535, got {self.port}")
+        if self.convention not in ("calendar", "cutoff"):
+            raise invalid("convention", f"must be calendar or cutoff, got {self.convention!r}")
+        for key in ("threads", "session_hours", "board_refresh_s", "login_attempts"):
+            if getattr(self, key) < 1:
+                raise invalid(key, f"must be at least 1, got {getattr(self, key)}")
+        if self.login_window_s < 1:
+            raise invalid("login_window_s", f"must be at least 1, got {self.login_window_s}")
+
+
+@dataclass(frozen=True)
+class BrokerSettings:
+    """The broker's account files and how kiosks reach it (for `device add` and `device revoke`)."""
+
+    address: str | None = None  # the name or IP kiosks connect to: one in the broker certificate
+    port: int = 8883  # its TLS listener
+    ca_file: Path = Path("/etc/hailong/tls/ca.crt")  # handed to every kiosk in its bundle
+    password_file: Path = Path("/etc/mosquitto/hailong/passwd")
+    acl_file: Path = Path("/etc/mosquitto/hailong/acl")
+    systemd: bool = True  # after a change: reload mosquitto.service, restart ingest (keys)
+    pid_file: Path | None = None  # else SIGHUP the broker whose pid this file holds
+
+    def __post_init__(self):
+        if not 1 <= self.port <= 65535:
+            raise invalid("port", f"must be 1..65535, got {self.port}")
 
 
 @dataclass(frozen=True)
@@ -61,6 +115,7 @@ class CollectorConfig:
     mqtt: MqttSettings = field(default_factory=MqttSettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    broker: BrokerSettings = field(default_factory=BrokerSettings)
     source: str = field(default="<defaults>", metadata={"internal": True})
 
     def __post_init__(self):
@@ -77,6 +132,13 @@ class CollectorConfig:
     def tz(self) -> ZoneInfo:
         """Return the office's time zone."""
         return ZoneInfo(self.time_zone)
+
+    @property
+    def session_expiry_s(self) -> int:
+        """Return the MQTT session expiry the ingest asks for."""
+        if self.mqtt.session_expiry_s is not None:
+            return self.mqtt.session_expiry_s
+        return SHARED_SESSION_EXPIRY_S if self.ingest.share_group else SINGLE_SESSION_EXPIRY_S
 
     def mqtt_password(self) -> str | None:
         """Read the broker password from its file or environment variable."""

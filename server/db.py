@@ -36,10 +36,11 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from .errors import SchemaError
+from .errors import DatabaseError, SchemaError
 
 SCHEMA_VERSION = 2
 metadata = MetaData()
@@ -51,7 +52,7 @@ REPORT_COLUMNS = ("at_ms", "mode", "rating", "field", "official", "counter", "de
 presses = Table(
     "presses",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", _ID, primary_key=True, autoincrement=True),
     Column("device", String(32), nullable=False),
     Column("seq", BigInteger, nullable=False),
     Column("rating", SmallInteger, nullable=False),
@@ -88,7 +89,7 @@ presses = Table(
 quarantine = Table(
     "quarantine",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", _ID, primary_key=True, autoincrement=True),
     Column("received_ms", BigInteger, nullable=False),
     Column("topic", Text, nullable=False),
     Column("device", String(32)),
@@ -228,7 +229,16 @@ def connect(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=True)
+    if parsed.drivername == "postgresql":  # SQLAlchemy's default would be psycopg2
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    try:
+        # pre_ping: a long-running process outlives a PostgreSQL restart or failover.
+        server = parsed.get_backend_name() != "sqlite"
+        engine = create_engine(parsed, future=True, pool_pre_ping=server)
+    except ImportError as exc:
+        raise DatabaseError(
+            f"{_shown(parsed)} needs a driver that is not installed: {exc}"
+        ) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -262,6 +272,10 @@ def _enable_wal(cur, wait_s: float = 10.0) -> None:
 def migrate(engine: Engine) -> int:
     """Create or upgrade the schema to SCHEMA_VERSION in one transaction; return the version."""
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Before any DDL: two CREATE TABLE IF NOT EXISTS racing on PostgreSQL make the
+            # loser fail on pg_type's unique index instead of waiting.
+            conn.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
         conn.execute(CreateTable(schema_info, if_not_exists=True))
         found = _claim_version(conn)
         if found == SCHEMA_VERSION:
@@ -283,9 +297,7 @@ def migrate(engine: Engine) -> int:
 
 def _claim_version(conn: Connection) -> int | None:
     """Return the stored version, holding the write lock so that one process migrates at a time."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
-    else:
+    if conn.dialect.name != "postgresql":  # PostgreSQL holds its advisory lock already
         # A write takes SQLite's write lock (even when no row matches); a second process
         # starting at the same moment waits on busy_timeout, then finds the work done.
         conn.execute(update(schema_info).values(version=schema_info.c.version))
@@ -303,5 +315,13 @@ def _create_missing(conn: Connection) -> None:
 def open_database(url: str) -> Engine:
     """Connect and migrate: what every collector process does first."""
     engine = connect(url)
-    migrate(engine)
+    try:
+        migrate(engine)
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise DatabaseError(f"cannot open the database {_shown(engine.url)}: {reason}") from None
     return engine
+
+
+def _shown(url: URL) -> str:
+    return url.render_as_string(hide_password=True)

@@ -33,6 +33,7 @@ def write_configs(folder: Path, broker_port: int, web_port: int, passwords: dict
         f'password_file = "{folder / "collector.password"}"\n'
         f'client_id = "demo-collector"\n'
         f"[web]\nport = {web_port}\n"
+        f'secret_key_file = "{folder / "web-secret.key"}"\n'
     )
     for device in KIOSKS:
         (folder / f"{device}.toml").write_text(
@@ -43,6 +44,23 @@ def write_configs(folder: Path, broker_port: int, web_port: int, passwords: dict
             f"cooldown_s = 0.5\n"
         )
     return collector
+
+
+def demo_account(folder: Path) -> str:
+    """Create (or reset) the web account "demo" (admin) and return its new password."""
+    from .web import accounts
+    from .web.accounts_db import ensure_tables
+
+    password = secrets.token_urlsafe(12)
+    engine = open_database(f"sqlite:///{folder / 'collector.db'}")
+    ensure_tables(engine)
+    with engine.begin() as conn:
+        if accounts.find_user(conn, "demo") is None:
+            accounts.add_user(conn, "demo", password, "admin", "demo")
+        else:
+            accounts.set_user(conn, "demo", "demo", password=password)
+    engine.dispose()
+    return password
 
 
 @dataclass
@@ -70,6 +88,7 @@ def run_demo(folder: Path, web_port: int = 8080, rate: float = 0.5) -> int:
     broker = Mosquitto(folder / "broker", users=dict(passwords)).start()
     web_port = web_port if _port_free(web_port) else free_port()
     collector = write_configs(folder, broker.port, web_port, passwords)
+    web_password = demo_account(folder)
     kiosks = [Child(d, ("device.cli", "--config", folder / f"{d}.toml", "run", "--headless",
                         "--simulate", rate)) for d in KIOSKS]  # fmt: skip
     services = [
@@ -82,6 +101,7 @@ def run_demo(folder: Path, web_port: int = 8080, rate: float = 0.5) -> int:
             child.start(folder)
         print(f"hailong demo: broker {broker.url}, files and logs in {folder}")
         print(f"Summary page: http://127.0.0.1:{web_port}/   (Ctrl-C stops everything)")
+        print(f"  sign in as demo / {web_password}; the public board needs no login")
         _supervise(folder, services + kiosks, stopping)
     except KeyboardInterrupt:
         pass

@@ -13,5 +13,9 @@ class SchemaError(CollectorError):
     """Raise when the database's schema cannot be used or upgraded by this program."""
 
 
+class DatabaseError(CollectorError):
+    """Raise when the database cannot be reached or its driver is missing."""
+
+
 class InputError(CollectorError):
     """Raise when staff input (a command, a form, an imported file) is wrong; nothing was written."""

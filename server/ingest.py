@@ -1,4 +1,9 @@
-"""The ingest process: receive, validate, batch, commit, then acknowledge."""
+"""The ingest process: receive, validate, batch, commit, then acknowledge.
+
+Several instances may run side by side (`[ingest] share_group`): the broker hands each press
+to one of them through a shared subscription, the database decides every ack
+(server/watermark.py) and each instance keeps the retained acks right (server/ack_publisher.py).
+"""
 
 from __future__ import annotations
 
@@ -15,8 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from protocol import SIG_PROPERTY, Ack, ProtocolError, Status, Topics, parse_key
+from protocol import SIG_PROPERTY, ProtocolError, Status, Topics, parse_key
 
+from .ack_publisher import AckPublisher
 from .config import CollectorConfig
 from .db import devices
 from .intake import Message, classify
@@ -26,6 +32,14 @@ from .store import BatchOutcome, store_batch
 
 log = logging.getLogger(__name__)
 _CONNECTED = object()
+SETTLE_S = 0.2  # how often confirmed acks are checked against the database
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    """The broker's PUBACK for one of our publishes."""
+
+    mid: int
 
 
 @dataclass
@@ -77,13 +91,16 @@ class Ingest:
         self.client = make_client(config)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
+        self.client.on_publish = self._on_publish
+        self.acks = AckPublisher(self.client, self.topics)
+        self.settle_at = 0.0
 
     def run(self, stop: threading.Event) -> None:
         """Work until stop is set, then say offline and disconnect."""
         m = self.config.mqtt
         self.client.connect_async(
             m.host, m.port, m.keepalive, clean_start=False,
-            properties=connect_properties(m.session_expiry_s),
+            properties=connect_properties(self.config.session_expiry_s),
         )  # fmt: skip
         self.client.loop_start()
         try:
@@ -91,6 +108,7 @@ class Ingest:
                 batch = self._collect(stop)
                 if batch:
                     self._commit_until_done(batch, stop)
+                self._settle()
         finally:
             self._shutdown()
 
@@ -107,6 +125,9 @@ class Ingest:
                           time.time_ns() // 1_000_000, bool(msg.retain))  # fmt: skip
         self.inbox.put(Received(message, msg.mid, msg.qos, self.generation))
 
+    def _on_publish(self, _client, _userdata, mid, _reason_code, _props):
+        self.inbox.put(Confirmed(mid))
+
     def _collect(self, stop: threading.Event) -> list[Received]:
         """Wait for a first message, then gather more until the batch is full or due."""
         size, wait = self.config.ingest.batch_size, self.config.ingest.batch_ms / 1000
@@ -119,26 +140,47 @@ class Ingest:
             try:
                 item = self.inbox.get(timeout=timeout)
             except queue.Empty:
-                if deadline is None:
+                if deadline is None and not self._settle_due():
                     continue
                 break
             if item is _CONNECTED:
                 self._on_session_start()
-                continue
-            batch.append(item)
-            deadline = deadline or time.monotonic() + wait
+            elif isinstance(item, Confirmed):
+                self.acks.on_puback(item.mid)
+            elif item.message.topic == self.topics.collector_status:
+                self._on_peer_status(item)
+            else:
+                batch.append(item)
+                deadline = deadline or time.monotonic() + wait
         return batch
 
     def _on_session_start(self) -> None:
         log.info("connected to %s:%s", self.config.mqtt.host, self.config.mqtt.port)
-        subs = [
-            (self.topics.all_of(k), SubscribeOptions(qos=1)) for k in ("press", "status", "health")
-        ]
-        # The broker's retained acks tell us if our database lost presses (restored backup).
-        subs.append((self.topics.all_of("ack"), SubscribeOptions(qos=1, noLocal=True)))
-        self.client.subscribe(subs)
+        self.client.subscribe(self._subscriptions())
         self.client.publish(self.topics.collector_status, Status("online").to_bytes(), 1, True)
         self._publish_configs()
+
+    def _subscriptions(self) -> list[tuple[str, SubscribeOptions]]:
+        group = self.config.ingest.share_group
+        share = f"$share/{group}/" if group else ""
+        subs = [
+            (share + self.topics.all_of(k), SubscribeOptions(qos=1)) for k in ("press", "health")
+        ]
+        # Statuses come to every instance: a shared subscription gets no retained messages,
+        # and applying one twice changes nothing (store.py's rules decide by session). This
+        # also brings P/collector/status, so that we see a peer instance's Will.
+        subs.append((self.topics.all_of("status"), SubscribeOptions(qos=1)))
+        # The broker's retained acks tell us if our database lost presses (restored backup).
+        subs.append((self.topics.all_of("ack"), SubscribeOptions(qos=1, noLocal=True)))
+        return subs
+
+    def _on_peer_status(self, item: Received) -> None:
+        """Answer a peer instance's offline with our online; kiosks then resend what it held."""
+        if item.generation == self.generation and item.qos > 0:
+            self.client.ack(item.mid, item.qos)
+        if self.config.ingest.share_group and b'"offline"' in item.message.payload:
+            log.info("another ingest instance went offline: saying online")
+            self.client.publish(self.topics.collector_status, Status("online").to_bytes(), 1, True)
 
     def _publish_configs(self) -> None:
         with self.engine.connect() as conn:
@@ -170,10 +212,22 @@ class Ingest:
             if r.generation == self.generation and r.qos > 0:
                 self.client.ack(r.mid, r.qos)
         for device, upto in outcome.acks.items():
-            self.client.publish(self.topics.ack(device), Ack(upto).to_bytes(), 1, True)
+            self.acks.publish(device, upto)
         self._recover(outcome)
         self._count(outcome)
         return outcome
+
+    def _settle_due(self) -> bool:
+        return bool(self.acks.confirmed or self.recovering) and time.monotonic() >= self.settle_at
+
+    def _settle(self) -> None:
+        """Check confirmed acks (and devices being recovered) against the database."""
+        if self._settle_due():
+            self.settle_at = time.monotonic() + SETTLE_S
+            try:
+                self._caught_up(self.acks.settle(self.engine, set(self.recovering)))
+            except SQLAlchemyError as exc:  # resend_from stays set: cleared on a later try
+                log.error("could not clear resend_from: %s", exc)
 
     def _recover(self, outcome: BatchOutcome) -> None:
         """Ask devices for presses a restored database lacks; stop asking once caught up."""
@@ -182,7 +236,11 @@ class Ingest:
                         device, target, first - 1)  # fmt: skip
             self.recovering[device] = target
             self._publish_resend(device, first)
-        for device, upto in outcome.acks.items():
+        self._caught_up(outcome.acks)
+
+    def _caught_up(self, acks: dict[str, int]) -> None:
+        # Another instance may store the last missing press: its ack shows in our settle.
+        for device, upto in acks.items():
             if device in self.recovering and upto >= self.recovering[device]:
                 del self.recovering[device]
                 log.info("%s: recovered up to %d", device, upto)

@@ -91,7 +91,7 @@ class Period:
         year, index = _year_index(self.label)
         return {
             "month": f"Tháng {index:02d}/{year}",
-            "quarter": f"Quý {_ROMAN[index]}/{year}",
+            "quarter": f"Quý {_ROMAN.get(index)}/{year}",  # the dict is built whole: any index
             "half": f"6 tháng {'đầu' if index == 1 else 'cuối'} năm {year}",
             "nine_months": f"9 tháng năm {year}",
             "year": f"Năm {year}",

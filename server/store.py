@@ -16,8 +16,7 @@ from protocol import parse_press
 
 from .db import anchors, devices, presses, quarantine
 from .intake import DeviceHealth, DeviceStatus, Incoming, Rejected, RetainedAck, to_ms
-
-ACK_SCAN = 5000
+from .watermark import advance_ack, lock_devices
 
 
 @dataclass
@@ -34,16 +33,16 @@ class BatchOutcome:
 def store_batch(conn: Connection, items: list, now_ms: int) -> BatchOutcome:
     """Store a batch (call inside a transaction); identical repeats are ignored."""
     out = BatchOutcome()
-    fresh, rejects = _deduplicate([i for i in items if isinstance(i, Incoming)], conn)
-    rejects += [i for i in items if isinstance(i, Rejected)]
-    out.duplicates = (
-        sum(1 for i in items if isinstance(i, Incoming))
-        - len(fresh)
-        - sum(1 for r in rejects if r.kind == "conflict")
-    )
-    touched = {i.press.device for i in items if isinstance(i, Incoming)}
+    incoming = [i for i in items if isinstance(i, Incoming)]
+    touched = {i.press.device for i in incoming}
+    # First lock the devices' rows (server/watermark.py says why): from here on this batch
+    # sees every press of these devices that any ingest instance has committed.
     _ensure_devices(conn, touched | _status_devices(items), now_ms)
-    out.stored = _insert_presses(conn, fresh)
+    fresh, conflicts = _deduplicate(incoming, conn)
+    out.stored, raced = _insert_presses(conn, fresh)
+    conflicts += raced
+    out.duplicates = len(incoming) - out.stored - len(conflicts)
+    rejects = conflicts + [i for i in items if isinstance(i, Rejected)]
     _insert_rejects(conn, rejects)
     out.quarantined = len(rejects)
     for item in items:
@@ -65,6 +64,8 @@ def _check_restore(conn: Connection, item: RetainedAck, out: BatchOutcome) -> No
     ).scalar()
     if ours is not None and item.upto > ours:
         out.resend[item.device] = (ours + 1, item.upto)
+    if ours is not None and item.upto != ours:
+        # Also when it is behind us: an instance killed between its commit and its publish.
         out.acks[item.device] = ours
 
 
@@ -115,16 +116,34 @@ def _stored_payloads(conn: Connection, keys) -> dict[tuple[str, int], bytes]:
     return found
 
 
-def _insert_presses(conn: Connection, fresh: list[Incoming]) -> int:
+def _insert_presses(conn: Connection, fresh: list[Incoming]) -> tuple[int, list[Rejected]]:
+    """Insert new presses; return how many went in and the conflicts lost in a race."""
     if not fresh:
-        return 0
+        return 0, []
     anchor = _anchors_for(conn, fresh)
     rows = [_press_row(item, anchor.get((item.press.device, item.press.boot))) for item in fresh]
     sql, names = _compiled_insert(conn.dialect)
-    # The hot path of ingest: hand the driver plain tuples (or dicts for named paramstyles),
-    # skipping SQLAlchemy's per-row bind processing, which cost more than SQLite's insert.
-    conn.exec_driver_sql(sql, [tuple(r[n] for n in names) for r in rows] if names else rows)
-    return len(rows)
+    # The hot path of ingest: hand the driver plain tuples (or dicts for psycopg's named
+    # paramstyle), skipping SQLAlchemy's per-row bind processing, which cost more than
+    # SQLite's insert.
+    params = [tuple(r[n] for n in names) for r in rows] if names else rows
+    inserted = conn.exec_driver_sql(sql, params).rowcount
+    if inserted == len(rows):
+        return inserted, []
+    # Another writer stored some of these (device, seq) first and ON CONFLICT skipped ours.
+    # store_batch's lock rules that out between ingest instances, not for every writer.
+    return inserted, _lost_races(conn, fresh)
+
+
+def _lost_races(conn: Connection, fresh: list[Incoming]) -> list[Rejected]:
+    """Return the presses whose stored copy (ours or a racing writer's) differs from them."""
+    stored = _stored_payloads(conn, {(i.press.device, i.press.seq) for i in fresh})
+    return [
+        _conflict(item, "differs from a copy stored at the same moment")
+        for item in fresh
+        if (payload := stored[(item.press.device, item.press.seq)]) != item.message.payload
+        and parse_press(payload) != item.press
+    ]
 
 
 @functools.cache
@@ -191,6 +210,7 @@ def _ensure_devices(conn: Connection, names: set[str], now_ms: int) -> None:
         return
     rows = [{"device": d, "acked_upto": 0, "first_seen_ms": now_ms} for d in sorted(names)]
     conn.execute(_dialect(conn).insert(devices).on_conflict_do_nothing(), rows)
+    lock_devices(conn, names)
     conn.execute(
         update(devices).where(devices.c.device.in_(sorted(names))).values(last_seen_ms=now_ms)
     )
@@ -201,12 +221,8 @@ def _apply_status(conn: Connection, item: DeviceStatus, now_ms: int) -> None:
     row = conn.execute(
         select(devices.c.state, devices.c.state_session).where(devices.c.device == item.device)
     ).first()
-    if (
-        s.state == "offline"
-        and row.state_session is not None
-        and (s.session or 0) < row.state_session
-    ):
-        return  # a Will from an older session arriving late: the device is back already
+    if _stale(s.state, s.session, row.state, row.state_session):
+        return
     if row.state == s.state and row.state_session == s.session:
         return
     conn.execute(
@@ -214,6 +230,15 @@ def _apply_status(conn: Connection, item: DeviceStatus, now_ms: int) -> None:
         .where(devices.c.device == item.device)
         .values(state=s.state, state_session=s.session, state_since_ms=now_ms)
     )
+
+
+def _stale(state: str, session: int | None, held: str | None, held_session: int | None) -> bool:
+    """Tell whether a status arrived after a newer one of the same device was applied."""
+    if state == "offline" and held_session is not None and (session or 0) < held_session:
+        return True  # a Will from an older session arriving late: the device is back already
+    # A session's Will follows its birth; both may reach two ingest instances in either order.
+    same = session is not None and session == held_session
+    return same and state == "online" and held == "offline"
 
 
 def _apply_health(conn: Connection, item: DeviceHealth, now_ms: int) -> None:
@@ -248,39 +273,6 @@ def apply_anchor(conn: Connection, device: str, boot: str, mono: float, at_ms: i
     at = bindparam("anchor_ms", at_ms) - ((bindparam("anchor_mono", mono) - presses.c.mono) * 1000)
     result = conn.execute(update(presses).where(stale).values(at_ms=at, redated=True))
     return result.rowcount
-
-
-def advance_ack(conn: Connection, device: str) -> int:
-    """Move the device's ack to the highest N with every seq 1..N stored; return N."""
-    upto = conn.execute(select(devices.c.acked_upto).where(devices.c.device == device)).scalar_one()
-    start = upto
-    while True:
-        seqs = (
-            conn.execute(
-                select(presses.c.seq)
-                .where(presses.c.device == device, presses.c.seq > upto)
-                .order_by(presses.c.seq)
-                .limit(ACK_SCAN)
-            )
-            .scalars()
-            .all()
-        )
-        run = _contiguous_run(upto, seqs)
-        upto += run
-        if run < ACK_SCAN:
-            break
-    if upto != start:
-        conn.execute(update(devices).where(devices.c.device == device).values(acked_upto=upto))
-    return upto
-
-
-def _contiguous_run(upto: int, seqs: list[int]) -> int:
-    run = 0
-    for seq in seqs:
-        if seq != upto + run + 1:
-            break
-        run += 1
-    return run
 
 
 def _dialect(conn: Connection):

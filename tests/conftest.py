@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from server.broker import COLLECTOR_USER, Mosquitto
+from tests.postgres import PostgresCluster, PostgresMissing
+from tests.support import BACKENDS, fresh_database
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -90,3 +92,20 @@ def procs(tmp_path):
     p = Processes(tmp_path)
     yield p
     p.kill_all()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """Run one throwaway PostgreSQL cluster on loopback for the session; stop it by PID."""
+    try:
+        cluster = PostgresCluster().start()
+    except PostgresMissing as exc:
+        pytest.fail(str(exc), pytrace=False)  # CI installs it: a missing server is an error
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path):
+    """Return the URL of an empty database, once on SQLite and once on PostgreSQL."""
+    return fresh_database(request, request.param, tmp_path)

@@ -11,6 +11,8 @@ import pytest
 
 from server.broker import COLLECTOR_USER, Mosquitto
 
+BACKENDS = ("sqlite", "postgresql")
+
 
 def wait_for(predicate, timeout: float, what: str, interval: float = 0.05):
     """Poll predicate until it returns a truthy value or timeout passes (then fail)."""
@@ -23,6 +25,16 @@ def wait_for(predicate, timeout: float, what: str, interval: float = 0.05):
     pytest.fail(f"timed out after {timeout}s waiting for {what}")
 
 
+def fresh_database(request, backend: str, folder: Path) -> str:
+    """Return the URL of an empty database of the backend, dropped when the request ends."""
+    if backend == "sqlite":
+        return f"sqlite:///{folder / 'collector.db'}"
+    cluster = request.getfixturevalue("postgres")  # the session's cluster, see conftest.py
+    name = cluster.create_database()
+    request.addfinalizer(lambda: cluster.drop_database(name))
+    return cluster.url(name)
+
+
 def write_password(folder: Path, user: str, password: str) -> Path:
     """Write a password file readable by its owner only."""
     path = folder / f"{user}.password"
@@ -31,9 +43,12 @@ def write_password(folder: Path, user: str, password: str) -> Path:
     return path
 
 
-def collector_toml(folder: Path, broker: Mosquitto, **ingest) -> Path:
-    """Write a collector config for this broker and a SQLite file in folder."""
-    lines = [f'database = "sqlite:///{folder / "collector.db"}"', "[mqtt]", f"port = {broker.port}"]
+def collector_toml(folder: Path, broker: Mosquitto, database: str | None = None,
+                   mqtt: dict | None = None, **ingest) -> Path:  # fmt: skip
+    """Write a collector config for this broker and a database (a SQLite file in folder)."""
+    database = database or f"sqlite:///{folder / 'collector.db'}"
+    lines = [f'database = "{database}"', "[mqtt]", f"port = {broker.port}"]
+    lines += [f"{k} = {v}" for k, v in (mqtt or {}).items()]
     if broker.users is not None:
         pw = write_password(folder, COLLECTOR_USER, broker.users[COLLECTOR_USER])
         lines.append(f'password_file = "{pw}"')

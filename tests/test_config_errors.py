@@ -65,6 +65,7 @@ def test_kiosk_bad_signing_key(tmp_path):
 COLLECTOR_CASES = [
     ('database = "collector.db"\n', "database: must be a URL"),
     ("[ingest]\nbatch_size = 0\n", "ingest.batch_size: must be 1..10000"),
+    ('[ingest]\nshare_group = "a/b"\n', "ingest.share_group: must be letters"),
     ("[mqtt]\nhots = 1\n", "mqtt.hots: unknown key"),
     ("[web]\nport = true\n", "web.port: must be an integer"),
     ("mqtt = 3\n", "mqtt: must be a table"),
@@ -80,6 +81,17 @@ def test_collector_config_errors_name_file_and_key(tmp_path, text, message):
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1, result.stderr
     assert str(path) in result.stderr and message in result.stderr
+
+
+def test_an_unreachable_database_is_one_line_naming_it(tmp_path):
+    path = tmp_path / "collector.toml"
+    path.write_text('database = "postgresql://hailong:secret@127.0.0.1:1/hailong"\n')
+    result = run("server.cli", "--config", path, "summary", "--from", "01/03/2024", "--to",
+                 "31/03/2024")  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "cannot open the database postgresql+psycopg://hailong:***@127.0.0.1:1" in result.stderr
+    assert "secret" not in result.stderr
 
 
 def test_summary_rejects_bad_dates(tmp_path):

@@ -1,34 +1,71 @@
-"""The collector's pages: an app factory in the manner of the Flask tutorial."""
+"""The collector's pages: an app factory in the manner of the Flask tutorial.
+
+Staff pages (summary, devices, administration) need a signed-in account; the public board and
+the poster do not; the JSON API takes a bearer token. Every form carries a CSRF token
+(Flask-WTF), sessions are signed cookies (HttpOnly, SameSite=Lax, Secure behind TLS), and every
+page is sent with a Content-Security-Policy that allows nothing from elsewhere.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import timedelta
 
-from flask import Flask, render_template
+from flask import Flask, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from ..audit import now_ms
 from ..config import CollectorConfig, load_config
 from ..db import open_database
-from ..metrics import fmt_pct
-from ..summary import day_bounds_ms, level_stats, raw_counts
+from ..report_settings import ReportSettings
+from . import admin, api, audit, auth, board, devices, dossiers, duty, i18n, kiosks, summary, users
+from .accounts_db import ensure_tables
+from .figures import FigureCache
+from .site import Site, report_settings, secret_key, site
+
+BLUEPRINTS = (auth, summary, board, devices, admin, duty, dossiers, kiosks, audit, users, api)
+# (endpoint, label, roles that see it; none: every signed-in user)
+NAV = (
+    ("summary.summary", "Tổng hợp", ()),
+    ("board.board", "Bảng công khai", ()),
+    ("devices.fleet", "Thiết bị", ()),
+    ("admin.officials", "Cán bộ", ("staff",)),
+    ("admin.fields", "Lĩnh vực", ("staff",)),
+    ("admin.counters", "Quầy", ("staff",)),
+    ("duty.duty", "Phân công", ("staff",)),
+    ("dossiers.dossier_counts", "Hồ sơ", ("staff",)),
+    ("kiosks.kiosks", "Kiosk", ("staff",)),
+    ("audit.audit", "Nhật ký", ()),
+    ("users.users", "Tài khoản", ("admin",)),
+)
+ROLE_NAMES = {"admin": "Quản trị", "leader": "Lãnh đạo", "staff": "Cán bộ thống kê"}
+QUARANTINE_KINDS = {"invalid": "Sai định dạng", "signature": "Sai chữ ký",
+                    "mismatch": "Sai mã thiết bị", "conflict": "Xung đột"}  # fmt: skip
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")  # fmt: skip
+csrf = CSRFProtect()
 
 
-def create_app(config: CollectorConfig | None = None) -> Flask:
-    """Build the web application for one collector configuration."""
+def create_app(config: CollectorConfig | None = None, *, settings: ReportSettings | None = None,
+               **overrides) -> Flask:  # fmt: skip
+    """Build the web application for one collector configuration.
+
+    `settings` replaces the report settings file; `overrides` go into Flask's config (tests
+    pass TESTING, SECRET_KEY …).
+    """
     config = config or load_config(None)
     app = Flask(__name__)
-    app.config["HAILONG"] = config
+    _configure(app, config, overrides)
     engine = open_database(config.database)
-
-    @app.get("/")
-    def summary():
-        """Show this month's counts per level and the satisfaction rate."""
-        today = datetime.now(config.tz).date()
-        first = today.replace(day=1)
-        with engine.connect() as conn:
-            bounds = day_bounds_ms(first, today, config.tz)
-            stats, raw = level_stats(conn, *bounds), raw_counts(conn, *bounds)
-        return render_template("summary.html", stats=stats, raw=raw, first=first, last=today,
-                               fmt_pct=fmt_pct)  # fmt: skip
+    ensure_tables(engine)
+    app.extensions["hailong"] = Site(config, engine, settings or report_settings(config),
+                                     FigureCache())  # fmt: skip
+    csrf.init_app(app)
+    for module in BLUEPRINTS:
+        app.register_blueprint(module.bp)
+    app.before_request(_before)
+    app.after_request(_secure_headers)
+    app.context_processor(_template_values)
+    _error_pages(app)
 
     @app.get("/healthz")
     def healthz():
@@ -36,3 +73,76 @@ def create_app(config: CollectorConfig | None = None) -> Flask:
         return {"ok": True}
 
     return app
+
+
+def _configure(app: Flask, config: CollectorConfig, overrides: dict) -> None:
+    """Set sessions, cookies, CSRF and upload limits."""
+    web = config.web
+    app.config.update(
+        SESSION_COOKIE_NAME="hailong_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=web.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=web.session_hours),
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        WTF_CSRF_SSL_STRICT=web.secure_cookies,
+        MAX_CONTENT_LENGTH=5 * 1024 * 1024,  # dossier files are a few kB; refuse big uploads
+    )
+    app.json.ensure_ascii = False
+    if "SECRET_KEY" not in overrides:
+        app.config["SECRET_KEY"] = secret_key(web.secret_key_file)
+    app.config.update(overrides)
+
+
+def _before() -> None:
+    """Choose the language and find the signed-in user."""
+    g.lang = i18n.choose_language()
+    auth.load_user()
+
+
+def _secure_headers(response):
+    """Forbid framing, sniffing and anything from elsewhere; keep staff pages out of caches."""
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    if getattr(g, "user", None) is not None or request.path.startswith("/api/"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _template_values() -> dict:
+    """Give templates the translation helpers, the unit's name and the navigation."""
+    tz = site().config.time_zone
+    return {
+        **i18n.template_helpers(),
+        "unit_name": site().settings.unit_name,
+        "nav_items": NAV,
+        "role_names": ROLE_NAMES,
+        "quarantine_kinds": QUARANTINE_KINDS,
+        "moment": lambda ms: i18n.moment(ms, tz),
+        "ago": i18n.ago,
+        "now_ms": now_ms(),
+    }
+
+
+def _error_pages(app: Flask) -> None:
+    """Answer errors with a page (or JSON under /api/) in the visitor's language."""
+
+    def page(status: int, message: str):
+        if request.path.startswith("/api/"):
+            return jsonify(error=message), status
+        return render_template("error.html", message=message), status
+
+    app.register_error_handler(CSRFError, lambda _e: page(
+        400, i18n.gettext("Biểu mẫu đã hết hạn hoặc thiếu mã bảo vệ. Hãy tải lại trang và thử lại.")))  # fmt: skip
+    app.register_error_handler(
+        403, lambda _e: page(403, i18n.gettext("Tài khoản của bạn không có quyền này."))
+    )
+    app.register_error_handler(404, lambda _e: page(404, i18n.gettext("Không có trang này.")))
+    app.register_error_handler(
+        405, lambda _e: page(405, i18n.gettext("Không hỗ trợ thao tác này."))
+    )
+    app.register_error_handler(
+        413, lambda _e: page(413, i18n.gettext("Tệp quá lớn (tối đa 5 MB)."))
+    )

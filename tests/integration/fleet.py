@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import func, select
 
+from protocol import Topics, parse_ack
 from server.db import devices, open_database, presses, quarantine
-from tests.support import collector_toml, journal_acked, kiosk_toml, start_ingest, wait_for
+from tests.support import (
+    collector_toml,
+    journal_acked,
+    kiosk_toml,
+    mqtt_client,
+    start_ingest,
+    wait_collector_online,
+    wait_for,
+)
 
 
 def journal_last_seq(state_dir: Path) -> int:
@@ -29,19 +39,39 @@ class Fleet:
     procs: object
     names: tuple[str, ...] = ("k1", "k2", "k3")
     ingest_options: dict = field(default_factory=dict)
+    database_url: str | None = None  # a SQLite file in folder unless told
+    mqtt_options: dict = field(default_factory=dict)
     kiosk_options: dict = field(
         default_factory=lambda: {"retransmit_after_s": 2, "reconnect_max_s": 2}
     )
     collector: object = None
     kiosks: dict = field(default_factory=dict)
+    instances: dict = field(default_factory=dict)  # name -> ingest process sharing the presses
 
     def __post_init__(self):
-        self.config = collector_toml(self.folder, self.broker, **self.ingest_options)
-        self.engine = open_database(f"sqlite:///{self.folder / 'collector.db'}")
+        self.database_url = self.database_url or f"sqlite:///{self.folder / 'collector.db'}"
+        self.config = collector_toml(self.folder, self.broker, self.database_url,
+                                     self.mqtt_options, **self.ingest_options)  # fmt: skip
+        self.engine = open_database(self.database_url)
 
     def start_collector(self) -> None:
         """Start ingest and wait until it has subscribed (its online status is retained)."""
         self.collector = start_ingest(self.procs, self.config, self.broker)
+
+    def start_instances(self, *names: str) -> None:
+        """Start ingest instances side by side (`--instance name`) and wait until all listen."""
+        for name in names:
+            self.instances[name] = self.procs.start(f"ingest-{name}", "server.cli", "--config",
+                                                    self.config, "ingest", "--instance", name)  # fmt: skip
+        for name in names:
+            wait_for(lambda n=name: "connected to" in self.procs.log(f"ingest-{n}"), 30,
+                     f"ingest instance {name} to connect")  # fmt: skip
+        wait_collector_online(self.broker)
+
+    def kill_instance(self, name: str) -> None:
+        """SIGKILL one ingest instance."""
+        self.instances[name].kill()
+        self.instances[name].wait(10)
 
     def stop_collector(self) -> None:
         """Stop ingest with SIGTERM and wait for it to exit."""
@@ -110,3 +140,21 @@ class Fleet:
         for name in self.kiosks:
             assert acks[name] == self.last_seq(name)
         return {n: self.last_seq(n) for n in self.kiosks}
+
+    def retained_acks(self) -> dict[str, int]:
+        """Return the acks the broker retains for the kiosks, as a reconnecting kiosk reads them."""
+        client = mqtt_client(self.broker, client_id=f"acks-{secrets.token_hex(3)}")
+        found: dict[str, int] = {}
+
+        def on_message(_c, _u, msg):
+            if msg.retain:
+                found[msg.topic.split("/")[-2]] = parse_ack(msg.payload).upto
+
+        client.on_message = on_message
+        client.subscribe(Topics().all_of("ack"), 1)
+        try:
+            wait_for(lambda: set(found) >= set(self.kiosks), 10, "the retained acks")
+        finally:
+            client.loop_stop()
+            client.disconnect()
+        return found

@@ -12,9 +12,9 @@ from server.db import audit, corrections, dossier_counts, duty, open_database, p
 
 
 @pytest.fixture
-def cli(tmp_path, capsys):
+def cli(tmp_path, capsys, database_url):
     """Run `hailong-collector --config <tmp> ARGS…`; return (status, stdout, stderr)."""
-    (tmp_path / "c.toml").write_text(f'database = "sqlite:///{tmp_path / "c.db"}"\n')
+    (tmp_path / "c.toml").write_text(f'database = "{database_url}"\n')
 
     def run(*args):
         status = main(["--config", str(tmp_path / "c.toml"), *args])
@@ -25,8 +25,8 @@ def cli(tmp_path, capsys):
 
 
 @pytest.fixture
-def db(tmp_path):
-    engine = open_database(f"sqlite:///{tmp_path / 'c.db'}")
+def db(database_url):
+    engine = open_database(database_url)
     yield engine
     engine.dispose()
 

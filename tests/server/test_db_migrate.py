@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
+import re
 import threading
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, inspect, select
 
 from server import db
 from server.errors import SchemaError
@@ -58,90 +58,125 @@ V2_TABLES = ("fields", "officials", "counters", "duty", "device_counters", "doss
              "audit", "remarks", "corrections")  # fmt: skip
 
 
-def v1_database(path) -> str:
+def v1_database(url: str) -> str:
     """Write a version-1 database with a few rows; return its URL."""
-    with sqlite3.connect(path) as con:
-        con.executescript(V1_SCHEMA)
-    con.close()
-    return f"sqlite:///{path}"
+    script = V1_SCHEMA if url.startswith("sqlite") else postgres_v1(V1_SCHEMA)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for statement in filter(str.strip, script.split(";")):
+            conn.exec_driver_sql(statement)
+    engine.dispose()
+    return url
 
 
-def snapshot(path) -> dict:
-    """Return the schema and every v1 row, to compare before and after."""
-    with sqlite3.connect(path) as con:
-        schema = sorted(con.execute("SELECT type, name, sql FROM sqlite_master").fetchall())
-        rows = {t: con.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in V1_TABLES}
-        version = con.execute("SELECT version FROM schema_info").fetchall()
-    con.close()
-    return {"schema": schema, "rows": rows, "version": version}
+def postgres_v1(script: str) -> str:
+    """Spell the SQLite script as PostgreSQL wants it: BYTEA, bytea literals, true/false."""
+    script = script.replace("BLOB", "BYTEA").replace("INTEGER NOT NULL, device", "SERIAL, device")
+    script = re.sub(r"X'([0-9A-F]*)'", lambda m: f"'\\x{m[1].lower()}'::bytea", script)
+    # presses: synced, redated follow at_ms; the only 0/1 pair after a 13-digit time.
+    return re.sub(
+        r"(\d{13}), ([01]), ([01]), ", lambda m: f"{m[1]}, {m[2] == '1'}, {m[3] == '1'}, ", script
+    )
 
 
-def names(path, kind: str) -> set[str]:
-    with sqlite3.connect(path) as con:
-        found = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type=?", (kind,))}
-    con.close()
+def snapshot(url: str) -> dict:
+    """Return the v1 tables' columns and indexes and every v1 row, to compare before and after."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        look = inspect(conn)
+        schema = {t: (_columns(look, t), _indexes(look, t)) for t in V1_TABLES}
+        rows = {t: conn.exec_driver_sql(f"SELECT * FROM {t} ORDER BY 1").all() for t in V1_TABLES}
+        version = conn.exec_driver_sql("SELECT version FROM schema_info").all()
+    engine.dispose()
+    return {"schema": schema, "rows": rows, "version": [tuple(v) for v in version]}
+
+
+def _columns(look, table: str) -> list:
+    return [(c["name"], str(c["type"]), c["nullable"]) for c in look.get_columns(table)]
+
+
+def _indexes(look, table: str) -> list:
+    return sorted((i["name"], tuple(i["column_names"])) for i in look.get_indexes(table))
+
+
+def names(url: str, kind: str) -> set[str]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        look = inspect(conn)
+        tables = look.get_table_names()
+        found = set(tables) if kind == "table" else set()
+        if kind == "index":
+            found = {i["name"] for t in tables for i in look.get_indexes(t)}
+    engine.dispose()
     return found
 
 
-def test_fresh_database_gets_every_table_and_the_current_version(tmp_path):
-    engine = db.open_database(f"sqlite:///{tmp_path / 'new' / 'c.db'}")
+def test_fresh_database_gets_every_table_and_the_current_version(database_url):
+    engine = db.open_database(database_url)
     with engine.connect() as conn:
         assert conn.execute(select(db.schema_info.c.version)).scalars().all() == [2]
-    assert set(V1_TABLES + V2_TABLES) <= names(tmp_path / "new" / "c.db", "table")
+    engine.dispose()
+    assert set(V1_TABLES + V2_TABLES) <= names(database_url, "table")
     assert db.SCHEMA_VERSION == 2
 
 
-def test_version_1_is_upgraded_in_place_keeping_its_data(tmp_path):
-    path = tmp_path / "v1.db"
-    url = v1_database(path)
-    before = snapshot(path)
+def test_a_sqlite_file_gets_its_folder(tmp_path):
+    db.open_database(f"sqlite:///{tmp_path / 'new' / 'c.db'}").dispose()
+    assert (tmp_path / "new" / "c.db").exists()
+
+
+def test_version_1_is_upgraded_in_place_keeping_its_data(database_url):
+    url = v1_database(database_url)
+    before = snapshot(url)
     assert db.migrate(db.connect(url)) == 2
-    after = snapshot(path)
+    after = snapshot(url)
     assert after["rows"] == before["rows"]
     assert after["version"] == [(2,)]
-    assert set(V2_TABLES) <= names(path, "table")
-    assert {"ix_presses_report", "ix_duty_counter_start", "ix_audit_at"} <= names(path, "index")
-    old_objects = {(t, n, s) for t, n, s in before["schema"] if n != "schema_info"}
-    assert old_objects <= set(after["schema"])  # v1 tables and indexes untouched
+    assert set(V2_TABLES) <= names(url, "table")
+    assert {"ix_presses_report", "ix_duty_counter_start", "ix_audit_at"} <= names(url, "index")
+    for table, (columns, indexes) in before["schema"].items():  # v1 objects untouched
+        assert after["schema"][table][0] == columns
+        assert set(indexes) <= set(after["schema"][table][1])
 
 
-def test_migrating_twice_changes_nothing(tmp_path):
-    path = tmp_path / "v1.db"
-    engine = db.connect(v1_database(path))
+def test_migrating_twice_changes_nothing(database_url):
+    url = v1_database(database_url)
+    engine = db.connect(url)
     db.migrate(engine)
-    once = snapshot(path)
+    once = snapshot(url)
     assert db.migrate(engine) == 2
-    assert snapshot(path) == once
+    assert snapshot(url) == once
 
 
-def test_an_interrupted_upgrade_is_finished(tmp_path):
-    path = tmp_path / "v1.db"
-    url = v1_database(path)
-    with sqlite3.connect(path) as con:  # as if a crash came after the first new table
-        con.execute("CREATE TABLE fields (code VARCHAR(64) PRIMARY KEY, name TEXT NOT NULL,"
-                    " active BOOLEAN DEFAULT 1 NOT NULL)")  # fmt: skip
-    con.close()
+def test_an_interrupted_upgrade_is_finished(database_url):
+    url = v1_database(database_url)
+    engine = create_engine(url)
+    with engine.begin() as conn:  # as if a crash came after the first new table
+        conn.exec_driver_sql("CREATE TABLE fields (code VARCHAR(64) PRIMARY KEY, name TEXT "
+                             "NOT NULL, active BOOLEAN DEFAULT TRUE NOT NULL)")  # fmt: skip
+    engine.dispose()
     assert db.migrate(db.connect(url)) == 2
-    assert set(V2_TABLES) <= names(path, "table")
+    assert set(V2_TABLES) <= names(url, "table")
 
 
-def test_a_newer_database_is_refused(tmp_path):
-    engine = db.open_database(f"sqlite:///{tmp_path / 'c.db'}")
+def test_a_newer_database_is_refused(database_url):
+    engine = db.open_database(database_url)
     with engine.begin() as conn:
         conn.execute(db.schema_info.update().values(version=99))
     with pytest.raises(SchemaError, match="version 99"):
         db.migrate(engine)
+    engine.dispose()
 
 
 @pytest.mark.parametrize("start_from", ["empty", "v1"])
-def test_processes_starting_together_migrate_once(tmp_path, start_from):
-    path = tmp_path / "c.db"
-    url = v1_database(path) if start_from == "v1" else f"sqlite:///{path}"
-    results, errors = [], []
+def test_processes_starting_together_migrate_once(database_url, start_from):
+    url = v1_database(database_url) if start_from == "v1" else database_url
+    results, errors, engines = [], [], []
 
     def start():
         try:
-            results.append(db.migrate(db.connect(url)))
+            engines.append(db.connect(url))
+            results.append(db.migrate(engines[-1]))
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -150,4 +185,6 @@ def test_processes_starting_together_migrate_once(tmp_path, start_from):
         t.start()
     for t in threads:
         t.join(30)
+    for engine in engines:
+        engine.dispose()
     assert errors == [] and results == [2, 2, 2, 2]

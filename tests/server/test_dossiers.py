@@ -20,9 +20,9 @@ from server.errors import InputError
 
 
 @pytest.fixture
-def engine(tmp_path):
-    """A fresh SQLite file with four fields, one of them inactive."""
-    engine = open_database(f"sqlite:///{tmp_path / 'c.db'}")
+def engine(database_url):
+    """A fresh database with four fields, one of them inactive."""
+    engine = open_database(database_url)
     with engine.begin() as conn:
         for code, name in (("ho-tich", "Hộ tịch"), ("chung-thuc", "Chứng thực"),
                            ("dat-dai", "Đất đai"), ("ldtbxh", "Lao động - Thương binh và Xã hội")):  # fmt: skip

@@ -328,3 +328,9 @@ def test_custom_previous_is_adjacent_and_as_long(start, length):
     assert previous.end == period.start - timedelta(days=1)
     assert previous.days == period.days
     assert parse_period(period.label) == period
+
+
+def test_every_month_and_quarter_has_a_title():
+    # The title table is built whole: a month past April once raised KeyError for the quarter.
+    assert [named("month", 2024, m).title_vi for m in (5, 12)] == ["Tháng 05/2024", "Tháng 12/2024"]
+    assert named("quarter", 2024, 4).title_vi == "Quý IV/2024"

@@ -19,9 +19,9 @@ SETTINGS = ReportSettings(unit_name="Ủy ban nhân dân xã An Bình", place="A
 
 
 @pytest.fixture
-def engine(tmp_path):
-    """The office of report_world.py in a fresh SQLite file."""
-    engine = db.open_database(f"sqlite:///{tmp_path / 'office.db'}")
+def engine(database_url):
+    """The office of report_world.py in a fresh database."""
+    engine = db.open_database(database_url)
     build_world(engine)
     yield engine
     engine.dispose()
@@ -97,7 +97,9 @@ def test_cutoff_publishes_on_the_28th_what_closed_on_the_14th(engine, tmp_path):
 def write_config(tmp_path, engine) -> tuple:
     """Write a collector config for the office's database and a report settings file."""
     config = tmp_path / "collector.toml"
-    config.write_text(f'database = "{engine.url}"\n', encoding="utf-8")
+    config.write_text(
+        f'database = "{engine.url.render_as_string(hide_password=False)}"\n', encoding="utf-8"
+    )
     settings = tmp_path / "report.toml"
     settings.write_text(
         'unit_name = "Ủy ban nhân dân xã An Bình"\nplace = "An Bình"\nmin_sample = 10\n'

@@ -23,9 +23,9 @@ NOW = int(datetime(2024, 6, 1, 12, 0, tzinfo=HCM).timestamp() * 1000)
 
 
 @pytest.fixture
-def engine(tmp_path):
-    """A fresh SQLite file with two fields, three officials and two counters."""
-    engine = open_database(f"sqlite:///{tmp_path / 'c.db'}")
+def engine(database_url):
+    """A fresh database with two fields, three officials and two counters."""
+    engine = open_database(database_url)
     with engine.begin() as conn:
         reference.add_field(conn, "ho-tich", "Hộ tịch", "setup")
         reference.add_field(conn, "dat-dai", "Đất đai", "setup")

@@ -19,9 +19,9 @@ ISSUED = date(2024, 4, 5)
 
 
 @pytest.fixture
-def engine(tmp_path):
-    """The office of report_world.py in a fresh SQLite file."""
-    engine = db.open_database(f"sqlite:///{tmp_path / 'office.db'}")
+def engine(database_url):
+    """The office of report_world.py in a fresh database."""
+    engine = db.open_database(database_url)
     build_world(engine)
     yield engine
     engine.dispose()

@@ -21,6 +21,7 @@ from server.reports import render, write_report
 from server.reports.frame import build_frame, recipient_lines
 from server.reports.pdf import find_fonts
 from tests.server.report_world import build_world
+from tests.support import BACKENDS, fresh_database
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 SETTINGS = ReportSettings(
@@ -36,10 +37,11 @@ needs_poppler = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
+@pytest.fixture(scope="module", params=BACKENDS)
+def data(request, tmp_path_factory):
     """March 2024 of report_world's office, issued on 05/03/2024."""
-    engine = db.open_database(f"sqlite:///{tmp_path_factory.mktemp('office') / 'office.db'}")
+    folder = tmp_path_factory.mktemp("office")
+    engine = db.open_database(fresh_database(request, request.param, folder))
     build_world(engine)
     with engine.connect() as conn:
         yield build_report(conn, parse_period("2024-03"), SETTINGS, date(2024, 3, 5))

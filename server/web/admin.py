@@ -1,0 +1,107 @@
+"""Reference data pages: officials, fields and counters (add, rename, deactivate)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from .. import reference
+from ..db import counters as counters_table
+from ..duty import open_assignments
+from .auth import require_login, role
+from .changes import actor, apply, push_counters
+from .i18n import gettext
+from .site import site
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp.before_request(require_login)
+TITLES = {"official": "Cán bộ, công chức", "field": "Lĩnh vực", "counter": "Quầy"}
+
+
+@bp.get("/")
+def index():
+    """Open the administration at the officials."""
+    return redirect(url_for("admin.officials"))
+
+
+@bp.route("/officials", methods=["GET", "POST"])
+@role("staff")
+def officials():
+    """List officials; add one."""
+    return _people_or_fields("official")
+
+
+@bp.route("/fields", methods=["GET", "POST"])
+@role("staff")
+def fields():
+    """List fields (lĩnh vực); add one."""
+    return _people_or_fields("field")
+
+
+@bp.post("/<any(official, field):entity>/<code>")
+@role("staff")
+def change(entity: str, code: str):
+    """Rename, deactivate or reactivate an official or a field; tell the kiosks showing it."""
+    setter = reference.set_official if entity == "official" else reference.set_field
+    name = request.form.get("name") or None
+    active = request.form.get("active") == "1"
+
+    def save(conn):
+        setter(conn, code, actor(), name=name, active=active)
+        return _counters_showing(conn, entity, code)
+
+    shown = apply(save, gettext("Đã lưu {code}.", code=code))
+    if shown:
+        push_counters(shown)
+    return redirect(url_for(f"admin.{entity}s"))
+
+
+@bp.route("/counters", methods=["GET", "POST"])
+@role("staff")
+def counters():
+    """List counters; add one."""
+    if request.method == "POST":
+        field = request.form.get("field") or None
+        apply(lambda conn: reference.add_counter(conn, request.form.get("code", ""),
+                                                 request.form.get("name", ""), actor(), field=field),
+              gettext("Đã thêm quầy."))  # fmt: skip
+        return redirect(url_for("admin.counters"))
+    with site().engine.connect() as conn:
+        rows = reference.listing(conn, "counter")
+        field_list = reference.listing(conn, "field")
+    return render_template("admin/counters.html", rows=rows, fields=field_list)
+
+
+@bp.post("/counter/<code>")
+@role("staff")
+def change_counter(code: str):
+    """Rename a counter or change its field; tell its kiosks."""
+    field = request.form.get("field") or None
+    done = apply(lambda conn: reference.set_counter(conn, code, actor(),
+                                                    name=request.form.get("name") or None,
+                                                    field=field),
+                 gettext("Đã lưu {code}.", code=code))  # fmt: skip
+    if done:
+        push_counters([code])
+    return redirect(url_for("admin.counters"))
+
+
+def _people_or_fields(entity: str):
+    """Add on POST, list on GET: officials and fields share one page."""
+    if request.method == "POST":
+        adder = reference.add_official if entity == "official" else reference.add_field
+        apply(lambda conn: adder(conn, request.form.get("code", ""), request.form.get("name", ""),
+                                 actor()), gettext("Đã thêm."))  # fmt: skip
+        return redirect(url_for(f"admin.{entity}s"))
+    with site().engine.connect() as conn:
+        rows = reference.listing(conn, entity)
+    return render_template("admin/reference.html", entity=entity, rows=rows,
+                           title=TITLES[entity])  # fmt: skip
+
+
+def _counters_showing(conn, entity: str, code: str) -> list[str]:
+    """Return the counters whose kiosks show this official (on duty) or this field."""
+    if entity == "official":
+        return [a.counter for a in open_assignments(conn, official=code)]
+    query = select(counters_table.c.code).where(counters_table.c.field == code)
+    return list(conn.execute(query).scalars())

@@ -1,0 +1,158 @@
+"""A read-only JSON API for integrations, behind a bearer token: the report's numbers by
+period, field, official and device. Percentages are rounded half up to one decimal, as printed.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from datetime import UTC, datetime
+
+from flask import Blueprint, jsonify, request
+from sqlalchemy import func, select
+
+from .. import report_queries as q
+from ..audit import now_ms
+from ..db import presses
+from ..metrics import LevelStats, fmt_pct, stats_from_counts
+from ..periods import Period
+from . import accounts
+from .choice import chosen_period
+from .devices import fleet_health
+from .site import site
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def token_required(view):
+    """Answer 401 unless the request carries an active token: Authorization: Bearer <token>."""
+
+    @functools.wraps(view)
+    def checked(**kwargs):
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        with site().engine.connect() as conn:
+            name = accounts.token_name(conn, token.strip()) if scheme.lower() == "bearer" else None
+        if name is None:
+            response = jsonify(error="a valid API token is required (Authorization: Bearer …)")
+            response.headers["WWW-Authenticate"] = 'Bearer realm="hailong"'
+            return response, 401
+        return view(**kwargs)
+
+    return checked
+
+
+@bp.get("/summary")
+@token_required
+def summary():
+    """Return the period's totals, levels, trend, screening and coverage."""
+    return _with_period(lambda period, data: {
+        "previous": _period(data.previous),
+        **_levels(data.totals),
+        "trend": {"total_diff": data.trend.total_diff, "rate_diff_points": _pct(data.trend.rate_diff),
+                  "total_change_pct": _pct(data.trend.total_change_pct),
+                  "previous_rate_pct": _pct(data.trend.previous.rate)},
+        "screening": vars(data.screening),
+        "coverage": _coverage(data.field_total) | {"target_pct": _pct(data.settings.coverage_target * 100)},
+    })  # fmt: skip
+
+
+@bp.get("/fields")
+@token_required
+def fields():
+    """Return each field's ratings against its resolved dossiers."""
+    return _with_period(lambda period, data: {"fields": [
+        {"code": row.code or None, "name": row.name, **_levels(row.stats), **_coverage(row.coverage)}
+        for row in data.fields
+    ]})  # fmt: skip
+
+
+@bp.get("/officials")
+@token_required
+def officials():
+    """Return each official's ratings; rate and rank are null below the minimum sample."""
+    return _with_period(lambda period, data: {"min_sample": data.settings.min_sample, "officials": [
+        {"code": row.code, "name": row.name, "sample": row.result.sample,
+         "counts": _counts(row.result.stats), "rate_pct": _pct(row.result.rate_shown),
+         "held_back": row.result.held_back, "rank": row.result.rank,
+         "score_pct": None if row.result.held_back else _pct(row.result.score)}
+        for row in data.officials
+    ]})  # fmt: skip
+
+
+@bp.get("/devices")
+@token_required
+def devices():
+    """Return each kiosk's health and its accepted ratings in the period."""
+    s = site()
+    try:
+        period = chosen_period(request.args, s.today(), s.config.web.convention)
+    except ValueError as exc:
+        return jsonify(error=str(exc)), 400
+    with s.engine.connect() as conn:
+        kiosks = fleet_health(conn, s.settings, now_ms())
+        rated = _by_device(conn, period, s.settings.time_zone)
+    empty = stats_from_counts({})
+    return jsonify(period=_period(period), devices=[
+        {"device": k.device, "counter": k.counter, "state": k.state,
+         "state_since": _iso(k.state_since_ms), "last_seen": _iso(k.last_seen_ms),
+         "acked_upto": k.acked_upto, "last_seq": k.last_seq, "backlog": k.health.get("backlog"),
+         "synced": k.health.get("synced"), "faults": k.health.get("faults", []),
+         "version": k.health.get("version"), "suppressed": k.health.get("suppressed"),
+         "silent": k.silent, **_levels(rated.get(k.device, empty))}
+        for k in kiosks
+    ])  # fmt: skip
+
+
+def _with_period(build):
+    """Answer with the chosen period's figures, or 400 when the period cannot be read."""
+    s = site()
+    try:
+        period = chosen_period(request.args, s.today(), s.config.web.convention)
+    except ValueError as exc:
+        return jsonify(error=str(exc)), 400
+    data = s.figures.figures(s.engine, period, s.settings, s.today()).data
+    return jsonify({"period": _period(period), **build(period, data)})
+
+
+def _by_device(conn, period: Period, tz: str) -> dict[str, LevelStats]:
+    """Count accepted live ratings per kiosk in the period (corrections taken out)."""
+    start, end = (int(moment.timestamp() * 1000) for moment in period.bounds(tz))
+    rows = conn.execute(
+        select(presses.c.device, presses.c.rating, func.count())
+        .where(q.in_range(start, end), presses.c.mode == "live")
+        .group_by(presses.c.device, presses.c.rating)
+    )
+    counts = Counter({(device, rating): n for device, rating, n in rows})
+    counts.subtract((r.device, r.rating) for r in q.excluded_ratings(conn, start, end))
+    levels: dict[str, Counter] = {}
+    for (device, rating), n in counts.items():
+        levels.setdefault(device, Counter())[rating] += n
+    return {device: stats_from_counts(c) for device, c in levels.items()}
+
+
+def _period(period: Period) -> dict:
+    return {"label": period.label, "kind": period.kind, "convention": period.convention,
+            "from": period.start.isoformat(), "to": period.end.isoformat(), "title": period.title_vi}  # fmt: skip
+
+
+def _levels(stats: LevelStats) -> dict:
+    return {"ratings": stats.total, "counts": _counts(stats),
+            "shares_pct": {str(k): _pct(stats.shares[k]) for k in (4, 3, 2, 1)},
+            "rate_pct": _pct(stats.rate)}  # fmt: skip
+
+
+def _counts(stats: LevelStats) -> dict:
+    return {str(level): stats.counts[level] for level in (4, 3, 2, 1)}
+
+
+def _coverage(cov) -> dict:
+    return {"dossiers": cov.dossiers, "coverage_pct": _pct(cov.percent),
+            "meets_target": cov.meets_target, "needed": cov.needed}  # fmt: skip
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else float(fmt_pct(value, "en").removesuffix("%"))
+
+
+def _iso(ms: int | None) -> str | None:
+    return None if ms is None else datetime.fromtimestamp(ms / 1000, UTC).isoformat()

@@ -1,0 +1,35 @@
+"""The audit page: every change to reference data, duty, dossier counts, marks and accounts."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, render_template, request
+from sqlalchemy import select
+
+from .. import audit as audit_log
+from ..db import audit as audit_table
+from .auth import require_login
+from .site import site
+
+bp = Blueprint("audit", __name__, url_prefix="/admin")
+bp.before_request(require_login)
+LIMITS = (100, 500, 2000)
+
+
+@bp.get("/audit")
+def audit():
+    """List the latest changes, newest first, optionally of one kind."""
+    limit = request.args.get("limit", type=int)
+    limit = limit if limit in LIMITS else LIMITS[0]
+    with site().engine.connect() as conn:
+        kinds = sorted(conn.execute(select(audit_table.c.entity).distinct()).scalars())
+        entity = request.args.get("entity") if request.args.get("entity") in kinds else None
+        entries = audit_log.recent(conn, limit, entity)
+    return render_template("admin/audit.html", entries=entries, kinds=kinds, entity=entity,
+                           limit=limit, limits=LIMITS, compact=_compact)  # fmt: skip
+
+
+def _compact(row: dict | None) -> str:
+    """Write a row before or after a change on one line."""
+    return "—" if row is None else json.dumps(row, ensure_ascii=False, sort_keys=True)

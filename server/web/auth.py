@@ -1,0 +1,130 @@
+"""Signing in and out, who is signed in, and what their role lets them do."""
+
+from __future__ import annotations
+
+import functools
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from . import accounts
+from .i18n import COOKIE, LANGUAGES, gettext
+from .site import site
+
+bp = Blueprint("auth", __name__)
+
+
+def load_user() -> None:
+    """Put the signed-in, still active user in g.user (None for a visitor)."""
+    g.user = None
+    uid = session.get("uid")
+    if uid is None:
+        return
+    with site().engine.connect() as conn:
+        user = accounts.user_by_id(conn, uid)
+    # A changed password or role, or a deactivated account, ends the sessions signed before.
+    if user is None or not user.active or session.get("ver") != user.changed_ms:
+        session.clear()
+        return
+    g.user = user
+
+
+def require_login() -> object | None:
+    """Send a visitor to the login page; used before every request of a staff blueprint."""
+    if g.user is None:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    return None
+
+
+def role(*roles: str):
+    """Let only users holding one of the roles (or admin) run the view."""
+
+    def wrap(view):
+        @functools.wraps(view)
+        def checked(**kwargs):
+            if g.user is None:
+                return require_login()
+            if not g.user.can(*roles):
+                abort(403)
+            return view(**kwargs)
+
+        return checked
+
+    return wrap
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the login form; sign in with a correct password, within the attempts limit."""
+    target = safe_next(request.values.get("next"))
+    if request.method == "GET":
+        return render_template("login.html", next=target)
+    username = request.form.get("username", "")
+    password = request.form.get("password", "")
+    web = site().config.web
+    with site().engine.begin() as conn:
+        allowed = accounts.claim_attempt(conn, username, request.remote_addr or "-",
+                                         limit=web.login_attempts, window_s=web.login_window_s)  # fmt: skip
+    if not allowed:
+        message = gettext("Quá nhiều lần đăng nhập sai. Hãy thử lại sau {m} phút.",
+                          m=max(1, web.login_window_s // 60))  # fmt: skip
+        return render_template("login.html", next=target, error=message), 429
+    with site().engine.begin() as conn:
+        user = accounts.authenticate(conn, username, password)
+        if user is not None:
+            accounts.forget_attempts(conn, user.username)
+    if user is None:
+        error = gettext("Sai tên đăng nhập hoặc mật khẩu.")
+        return render_template("login.html", next=target, error=error, username=username), 401
+    session.clear()  # a fresh session: nothing from before the login carries over
+    session.permanent = True
+    session.update(uid=user.id, ver=user.changed_ms)
+    return redirect(target)
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out."""
+    session.clear()
+    flash(gettext("Đã đăng xuất."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/lang/<code>")
+def switch_language(code: str):
+    """Remember the chosen language in a cookie and go back."""
+    if code not in LANGUAGES:
+        abort(404)
+    response = make_response(redirect(safe_next(request.args.get("next"))))
+    response.set_cookie(COOKIE, code, max_age=365 * 86400, samesite="Lax",
+                        secure=site().config.web.secure_cookies, httponly=True)  # fmt: skip
+    return response
+
+
+@bp.get("/")
+def home():
+    """Send staff to the summary and everyone else to the public board."""
+    return redirect(url_for("summary.summary" if g.user else "board.board"))
+
+
+def safe_next(target: str | None) -> str:
+    """Return a path on this site to go to next; anything else becomes the home page."""
+    if not target:
+        return url_for("auth.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("auth.home")
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return url_for("auth.home")
+    return target

@@ -1,0 +1,92 @@
+"""Kiosk administration: place a kiosk at a counter, register one, mark presses as test."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from protocol.bundle import BUNDLE_NAME
+
+from .. import corrections, reference
+from ..db import corrections as corrections_table
+from ..errors import CollectorError
+from ..provision import add_device
+from .auth import require_login, role
+from .changes import actor, apply, push_kiosks
+from .i18n import gettext
+from .site import site
+
+bp = Blueprint("kiosks", __name__, url_prefix="/admin")
+bp.before_request(require_login)
+RECENT = 50
+
+
+@bp.get("/kiosks")
+@role("staff")
+def kiosks():
+    """List the kiosks with their counters, the recent test markings, and the forms."""
+    with site().engine.connect() as conn:
+        rows = reference.list_devices(conn)
+        counters = reference.listing(conn, "counter")
+        marked = conn.execute(
+            select(corrections_table).order_by(corrections_table.c.id.desc()).limit(RECENT)
+        ).all()
+    return render_template("admin/kiosks.html", rows=rows, counters=counters, marked=marked)
+
+
+@bp.post("/kiosks/place")
+@role("staff")
+def place():
+    """Place a kiosk at a counter and send it the Config it should show."""
+    device, counter = request.form.get("device", "").strip(), request.form.get("counter", "")
+    config = apply(lambda conn: reference.set_device_counter(conn, device, counter, actor()),
+                   gettext("Đã đặt kiosk {device} tại quầy {counter}.", device=device,
+                           counter=counter))  # fmt: skip
+    if config is not None:
+        push_kiosks([device])
+    return redirect(url_for("kiosks.kiosks"))
+
+
+@bp.post("/kiosks/test")
+@role("staff")
+def mark_test():
+    """Mark a kiosk's presses as test with a reason: excluded from reports, never deleted."""
+    device, reason = request.form.get("device", "").strip(), request.form.get("reason", "")
+
+    def save(conn):
+        seqs = corrections.parse_seqs(request.form.get("seqs", ""))
+        return corrections.exclude(conn, device, seqs, reason, actor())
+
+    count = apply(save)
+    if count:
+        flash(gettext("Đã đánh dấu {n} lượt của {device} là thử nghiệm.", n=count, device=device),
+              "info")  # fmt: skip
+    return redirect(url_for("kiosks.kiosks"))
+
+
+@bp.post("/kiosks/register")
+@role("admin")
+def register():
+    """Register a kiosk: broker account, signing key; send its provisioning bundle to download.
+
+    The bundle holds the kiosk's only copy of its password, so it is sent once and no copy is
+    kept on the collector: a lost bundle means registering again with new credentials.
+    """
+    device, counter = request.form.get("device", "").strip(), request.form.get("counter", "")
+    rotate = request.form.get("rotate") == "1"
+    with tempfile.TemporaryDirectory(prefix="hailong-bundle-") as folder:
+        try:
+            with site().engine.begin() as conn:
+                made = add_device(conn, site().config, device, counter, actor(),
+                                  output=Path(folder), rotate=rotate)  # fmt: skip
+        except (CollectorError, OSError) as exc:  # bad input, or the broker's files not writable
+            flash(gettext("Không lưu được: {problem}", problem=str(exc)), "error")
+            return redirect(url_for("kiosks.kiosks"))
+        bundle = made.bundle.read_bytes()
+    push_kiosks([device])  # retained now: the kiosk finds its Config on its first connection
+    name = f"{made.device}-{BUNDLE_NAME}"
+    return Response(bundle, mimetype="application/toml", headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})  # fmt: skip

@@ -1,0 +1,74 @@
+"""What every view needs: the collector's configuration, the database, the report settings."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy.engine import Engine
+
+from protocol import ConfigFileError
+from protocol.tomlconf import load
+
+from ..config import CollectorConfig
+from ..report_settings import ReportSettings
+from .figures import FigureCache
+
+
+@dataclass
+class Site:
+    """The web application's state, kept in app.extensions["hailong"]."""
+
+    config: CollectorConfig
+    engine: Engine
+    settings: ReportSettings
+    figures: FigureCache
+
+    def today(self) -> date:
+        """Return today's date in the office's time zone."""
+        return datetime.now(self.config.tz).date()
+
+
+def site() -> Site:
+    """Return the current application's Site."""
+    return current_app.extensions["hailong"]
+
+
+def report_settings(config: CollectorConfig) -> ReportSettings:
+    """Load the report settings named in [web] (defaults without), in the collector's zone."""
+    path = config.web.report_settings
+    settings = load(ReportSettings, path) if path else ReportSettings()
+    return replace(settings, time_zone=config.time_zone)
+
+
+def secret_key(path: Path) -> bytes:
+    """Read the session-signing key, creating it (owner-only) on first start."""
+    try:
+        return _read_key(path)
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(32)
+    # O_EXCL: two processes starting together must not each write a different key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_key(path)
+    with os.fdopen(fd, "w") as out:
+        out.write(key.hex() + "\n")
+    return key
+
+
+def _read_key(path: Path) -> bytes:
+    """Read a hex key file; a damaged one is a configuration error naming the key."""
+    try:
+        key = bytes.fromhex(path.read_text().strip())
+    except ValueError:
+        key = b""
+    if len(key) < 16:
+        raise ConfigFileError(str(path), "web.secret_key_file", "must hold at least 32 hex digits")
+    return key

@@ -1,0 +1,94 @@
+"""The summary page of a period, and its report as XLSX, PDF or CSV."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, abort, render_template, request
+
+from ..reports import FORMATS, render
+from . import svg
+from .auth import require_login
+from .choice import chosen_period, period_options
+from .i18n import gettext, level_name, short_title
+from .site import site
+
+bp = Blueprint("summary", __name__)
+bp.before_request(require_login)
+PAGE_ROWS = 50  # officials and counters shown before "show all"
+MIME = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+@bp.get("/summary")
+def summary():
+    """Show one period: totals, levels, trend, coverage, officials, counters, hours, flags."""
+    s = site()
+    try:
+        period = chosen_period(request.args, s.today(), s.config.web.convention)
+    except ValueError as exc:
+        return render_template("error.html", message=str(exc)), 400
+    figures = s.figures.figures(s.engine, period, s.settings, s.today())
+    show_all = request.args.get("all") == "1"
+    return render_template(
+        "summary.html",
+        period=period,
+        options=period_options(s.today(), period),
+        figures=figures,
+        data=figures.data,
+        charts=_charts(figures),
+        officials=figures.data.officials if show_all else figures.data.officials[:PAGE_ROWS],
+        counters=figures.counters if show_all else figures.counters[:PAGE_ROWS],
+        show_all=show_all,
+        page_rows=PAGE_ROWS,
+        formats=FORMATS,
+        level_name=level_name,
+    )
+
+
+@bp.get("/summary/report.<fmt>")
+def download(fmt: str):
+    """Send the period's report in one format, built from the same numbers as the page."""
+    if fmt not in FORMATS:
+        abort(404)
+    s = site()
+    try:
+        period = chosen_period(request.args, s.today(), s.config.web.convention)
+    except ValueError as exc:
+        return render_template("error.html", message=str(exc)), 400
+    data = s.figures.figures(s.engine, period, s.settings, s.today()).data
+    name = f"bao-cao-hai-long-{_safe(period.label)}.{fmt}"
+    return Response(render(data, fmt), mimetype=MIME[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+
+
+def _charts(figures) -> dict:
+    """Draw the page's charts."""
+    data = figures.data
+    target = data.settings.coverage_target
+    return {
+        "levels_table": {
+            level: svg.meter(data.totals.shares[level], svg.LEVEL_COLOURS[level], level_name(level))
+            for level in svg.LEVEL_ORDER
+        },
+        "trend": {
+            "now": svg.meter(data.trend.current.rate, "#0b4f8a", short_title(data.period)),
+            "before": svg.meter(data.trend.previous.rate, "#6b6b6b", short_title(data.previous)),
+        },
+        "coverage": {
+            row.code: svg.coverage_bar(row.coverage, target, gettext("Tỷ lệ đánh giá / hồ sơ"))
+            for row in data.fields
+            if row.coverage.ratio is not None
+        },
+        "heat": svg.heat_map(
+            figures.heat, figures.heat_max, gettext("Số lượt đánh giá theo giờ và ngày trong tuần")
+        ),  # fmt: skip
+    }
+
+
+def _safe(label: str) -> str:
+    """Return a period label fit for a file name (custom ranges hold dots)."""
+    return re.sub(r"[^0-9A-Za-z-]+", "_", label)
