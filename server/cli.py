@@ -80,7 +80,9 @@ def ingest(config: CollectorConfig, args) -> int:
         client_id = f"{config.mqtt.client_id}-{args.instance}"
         config = replace(config, mqtt=replace(config.mqtt, client_id=client_id))
     stop = _stop_on_signals()
-    Ingest(config, open_database(config.database)).run(stop)
+    worker = Ingest(config, open_database(config.database))
+    signal.signal(signal.SIGHUP, lambda *_: worker.reload_keys.set())
+    worker.run(stop)
     return 0
 
 

@@ -84,6 +84,7 @@ class Ingest:
         self.engine = engine
         self.topics = Topics(config.mqtt.prefix)
         self.keys = load_keys(config.ingest.keys_dir)
+        self.reload_keys = threading.Event()  # set by SIGHUP: `device add` wrote a new key
         self.totals = Totals()
         self.inbox: queue.SimpleQueue = queue.SimpleQueue()
         self.generation = 0
@@ -105,6 +106,10 @@ class Ingest:
         self.client.loop_start()
         try:
             while not stop.is_set():
+                if self.reload_keys.is_set():
+                    self.reload_keys.clear()
+                    self.keys = load_keys(self.config.ingest.keys_dir)
+                    log.info("reloaded %d signing key(s)", len(self.keys))
                 batch = self._collect(stop)
                 if batch:
                     self._commit_until_done(batch, stop)

@@ -26,6 +26,7 @@ PROGRAMS = {"hailong-kiosk": device.cli, "hailong-collector": server.cli}
 # DRM, input and sound; provisioning writes /etc and sets the hostname as root.
 EXPOSURE = {
     "hailong-collector-ingest.service": 1.5,
+    "hailong-collector-ingest@.service": 1.5,
     "hailong-collector-web.service": 1.5,
     "hailong-publish.service": 1.0,
     "hailong-kiosk.service": 2.0,
@@ -84,7 +85,8 @@ def test_service_exposure_is_within_its_bound(units, name):
 @pytest.mark.parametrize("name", sorted(EXPOSURE))
 def test_exec_start_is_a_valid_command_line(name, monkeypatch):
     """Parse each hailong ExecStart with the program's own argument parser."""
-    for argv in _commands((SYSTEMD / name).read_text()):
+    text = (SYSTEMD / name).read_text().replace("%i", "1")  # a template's instance name
+    for argv in _commands(text):
         program = Path(argv[0]).name
         assert argv[0] == INSTALLED_BIN + program and program in PROGRAMS
         PROGRAMS[program].parse_args(argv[1:])  # exits (SystemExit) on a bad command line

@@ -171,3 +171,23 @@ def test_ten_thousand_malformed_payloads_are_all_quarantined(tmp_path, broker, p
         ).scalar_one()
     assert empty == 0, "every quarantined message says why"
     client.loop_stop()
+
+
+def test_sighup_reloads_signing_keys(tmp_path, broker, procs):
+    """A key written by `device add` applies after SIGHUP, without restarting ingest."""
+    import signal as signals
+
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    engine = open_database(f"sqlite:///{tmp_path / 'collector.db'}")
+    ingest = start_ingest(procs, collector_toml(tmp_path, broker, keys_dir=str(keys)), broker)
+    client = mqtt_client(broker, client_id="tester")
+    client.publish(T.press("k7"), press_bytes("k7", 1), 1).wait_for_publish(5)
+    wait_for(lambda: count(engine, presses) == 1, 10, "an unsigned press from a keyless device")
+    (keys / "k7.key").write_text(secrets.token_bytes(32).hex())
+    ingest.send_signal(signals.SIGHUP)
+    wait_for(lambda: "reloaded 1 signing key" in procs.log("ingest"), 10, "the reload")
+    client.publish(T.press("k7"), press_bytes("k7", 2), 1).wait_for_publish(5)
+    wait_for(lambda: count(engine, quarantine) == 1, 10, "the unsigned press refused now")
+    assert kinds(engine) == {"signature": 1} and count(engine, presses) == 1
+    client.loop_stop()
