@@ -11,10 +11,12 @@ import getpass
 import json
 import re
 import sys
+import unicodedata
 from datetime import datetime, time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from . import audit, corrections, dossiers, provision_cli, reference
+from . import audit, corrections, dossiers, provision_cli, reference, remarks
 from .config import CollectorConfig
 from .db import open_database
 from .duty import local_text
@@ -48,6 +50,13 @@ def register(sub) -> None:
     log = command(_group(sub, "audit", "the audit log"), "list", audit_list, "latest changes")
     log.add_argument("--limit", type=int, default=50)
     log.add_argument("--entity", help="only this kind: field, official, duty, dossier_count, ...")
+    notes = _group(sub, "remarks", "remarks and proposals for a period's report (table D)")
+    write = command(notes, "set", remarks_set, "write a period's remarks")
+    write.add_argument("period", help="2024-03, 2024-Q1, 2024-H1, 2024-9M or 2024")
+    source = write.add_mutually_exclusive_group(required=True)
+    source.add_argument("--text")
+    source.add_argument("--file", type=Path, help="a UTF-8 text file")
+    command(notes, "show", remarks_show, "print a period's remarks").add_argument("period")
     mark = command(sub, "mark-test", mark_test, "exclude a device's test presses from reports")
     mark.add_argument("device")
     mark.add_argument("seq", help="a seq, or a range like 40-45")
@@ -279,3 +288,21 @@ def _os_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):  # no login name in some containers
         return ""
+
+
+def remarks_set(conn, args, _tz):
+    """Write a period's remarks from --text or --file."""
+    if args.file is not None:
+        try:
+            text = args.file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{args.file}: cannot read as UTF-8 text: {exc}") from None
+    else:
+        text = args.text
+    label = remarks.set_remarks(conn, args.period, unicodedata.normalize("NFC", text), args.actor)
+    return [f"remarks for {label} saved"]
+
+
+def remarks_show(conn, args, _tz):
+    """Print a period's remarks."""
+    return [remarks.remarks_for(conn, args.period) or "(none)"]
