@@ -68,16 +68,17 @@ def test_ten_thousand_journaled_while_broker_down_then_drained(tmp_path, procs):
 
     broker = Mosquitto(tmp_path / "broker", users=None, persistence=True).start()
     try:
-        fleet = Fleet(tmp_path, broker, procs, names=("k1",),
-                      ingest_options={"batch_size": 1000})  # fmt: skip
+        fleet = Fleet(tmp_path, broker, procs, ingest_options={"batch_size": 1000})
         fleet.start_collector()
         broker.kill()
-        fleet.start_kiosk("k1", 3000, 10_000)
-        fleet.wait_generated({"k1": 10_000}, timeout=120)
+        counts = {"k1": 10_000, "k2": 500, "k3": 500}
+        for name, count in counts.items():
+            fleet.start_kiosk(name, 3000 if count > 1000 else 200, count)
+        fleet.wait_generated(counts, timeout=150)
         assert fleet.stored() == 0 and fleet.acked("k1") == 0
         broker.restart()
         fleet.wait_delivered(timeout=120)
-        assert fleet.assert_exact() == {"k1": 10_000}
+        assert fleet.assert_exact() == counts
     finally:
         broker.kill()
 
