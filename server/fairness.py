@@ -63,7 +63,7 @@ def rank_officials(
             stats=stats[name],
             rate=stats[name].rate,
             rate_shown=stats[name].rate if name in ranks else None,
-            score=float(scores[name] * 100),
+            score=100 * float(scores[name]),
             rank=ranks.get(name),
         )
         for name in stats
@@ -71,27 +71,63 @@ def rank_officials(
     return sorted(rows, key=_row_order)
 
 
-def _shrunk_scores(stats: Mapping[str, LevelStats], strength: Fraction) -> dict[str, Fraction]:
+def _shrunk_scores(stats: Mapping[str, LevelStats], strength: Fraction) -> dict[str, Score]:
     """Return each official's posterior satisfaction share, exact so that ties are true ties."""
     if strength < 0:
         raise ValueError(f"prior strength must not be negative, got {strength}")
     total = sum(s.total for s in stats.values())
     if total == 0:
         return {}
-    office = Fraction(sum(s.satisfied for s in stats.values()), total)
+    satisfied = sum(s.satisfied for s in stats.values())
+    p, q = strength.numerator, strength.denominator
+    # (sat + m·S/T) / (n + m) with m = p/q as one integer ratio: Fraction arithmetic (a gcd per
+    # step) cost more than the rest of ranking a national office's thousands of officials.
     return {
-        name: (s.satisfied + strength * office) / (s.total + strength) for name, s in stats.items()
+        name: Score(s.satisfied * total * q + p * satisfied, total * (s.total * q + p))
+        for name, s in stats.items()
     }
 
 
-def _competition_ranks(names: list[str], scores: dict[str, Fraction]) -> dict[str, int]:
+@dataclass(frozen=True)
+class Score:
+    """An exact shrunk share num/den (den > 0), compared by cross-multiplication."""
+
+    num: int
+    den: int
+
+    def __float__(self) -> float:
+        return self.num / self.den  # int division is correctly rounded: equal values, equal floats
+
+    def same_as(self, other: Score) -> bool:
+        """Tell whether two scores are exactly equal."""
+        return self.num * other.den == other.num * self.den
+
+
+def _competition_ranks(names: list[str], scores: dict[str, Score]) -> dict[str, int]:
     """Rank by descending score; equal scores share the better rank."""
-    ordered = sorted(names, key=lambda name: scores[name], reverse=True)
+    approx = {name: float(scores[name]) for name in names}
+    ordered = sorted(names, key=approx.__getitem__, reverse=True)
+    _settle_exactly(ordered, scores, approx)
     ranks: dict[str, int] = {}
     for position, name in enumerate(ordered, start=1):
-        tied = position > 1 and scores[name] == scores[ordered[position - 2]]
-        ranks[name] = ranks[ordered[position - 2]] if tied else position
+        previous = ordered[position - 2] if position > 1 else None
+        tied = previous is not None and scores[name].same_as(scores[previous])
+        ranks[name] = ranks[previous] if tied else position
     return ranks
+
+
+def _settle_exactly(ordered: list[str], scores: dict[str, Score], approx: dict) -> None:
+    """Reorder runs of equal floats by their exact scores (floats may round distinct ones)."""
+    start = 0
+    while start < len(ordered):
+        end = start + 1
+        while end < len(ordered) and approx[ordered[end]] == approx[ordered[start]]:
+            end += 1
+        if end - start > 1:
+            run = ordered[start:end]
+            run.sort(key=lambda n: Fraction(scores[n].num, scores[n].den), reverse=True)
+            ordered[start:end] = run
+        start = end
 
 
 def _row_order(row: OfficialStats) -> tuple:
