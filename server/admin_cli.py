@@ -66,10 +66,16 @@ def register(sub) -> None:
 def run(config: CollectorConfig, args: argparse.Namespace) -> int:
     """Run one staff command in a transaction; exit 2 on bad input with nothing written."""
     args.collector = config  # device add and revoke also touch the broker's files
-    engine = open_database(config.database)
+    return print_in_transaction(
+        open_database(config.database), lambda conn: args.admin(conn, args, config.time_zone)
+    )
+
+
+def print_in_transaction(engine, work) -> int:
+    """Run work(conn) in one transaction and print its lines; bad input: one line, status 2."""
     try:
         with engine.begin() as conn:
-            lines = args.admin(conn, args, config.time_zone)
+            lines = work(conn)
     except InputError as exc:
         print(f"hailong-collector: {exc}", file=sys.stderr)
         return 2

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import sys
 from pathlib import Path
 
 from .config import CollectorConfig
@@ -89,22 +88,13 @@ def token(config: CollectorConfig, args: argparse.Namespace) -> int:
 
 def _in_transaction(config: CollectorConfig, run) -> int:
     """Open the database (with the account tables), run, print; bad input: status 2."""
+    from .admin_cli import print_in_transaction
     from .db import open_database
     from .web.accounts_db import ensure_tables
 
     engine = open_database(config.database)
     ensure_tables(engine)
-    try:
-        with engine.begin() as conn:
-            lines = run(conn)
-    except InputError as exc:
-        print(f"hailong-collector: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        engine.dispose()
-    for line in lines:
-        print(line)
-    return 0
+    return print_in_transaction(engine, run)
 
 
 def _password(args: argparse.Namespace) -> str:
