@@ -93,16 +93,19 @@ def build_report(
     settings: ReportSettings,
     issued: date | None = None,
     rollups: str | None = None,
+    previous: PreviousPeriod | None = None,
 ) -> ReportData:
     """Read and assemble the report of `period`, issued on `issued` (today by default).
 
     On a connection outside any transaction the half-month rollups are refreshed and kept
     (each in its own short transaction); inside the caller's transaction they are only read.
-    `rollups` ("store", "read" or "off") overrides that choice.
+    `rollups` ("store", "read" or "off") overrides that choice. `previous` may hand in the
+    previous period's counts from count_previous (a page cache keeps them while they hold).
     """
     mode = rollups or _rollup_mode(conn)
     now = _count_period(conn, period, settings, mode, flags=True)
-    before = _count_period(conn, period.previous(), settings, mode, flags=False)
+    earlier = previous or count_previous(conn, period, settings, mode)
+    before = earlier.counted
     by_official = _subtract(
         now.gathered.by_official + Counter(q.counts_by_duty(conn, *now.bounds)),
         now.excluded,
@@ -119,7 +122,7 @@ def build_report(
         totals=totals,
         trend=compare(totals, _level_stats(before.by_field)),
         screening=_screening(conn, now, settings),
-        previous_screening=_screening(conn, before),
+        previous_screening=earlier.screening,
         fields=fields,
         field_total=field_total,
         officials=_official_rows(conn, by_official, settings.min_sample),
@@ -127,6 +130,21 @@ def build_report(
         dossier_months=months,
         remarks=q.remarks_text(conn, period.label),
     )
+
+
+def count_previous(conn, period: Period, settings: ReportSettings, rollups: str | None = None):
+    """Count the period before `period` (what the trend and its screening compare against)."""
+    mode = rollups or _rollup_mode(conn)
+    before = _count_period(conn, period.previous(), settings, mode, flags=False)
+    return PreviousPeriod(before, _screening(conn, before))
+
+
+@dataclass(frozen=True)
+class PreviousPeriod:
+    """The previous period's counts and screening, as count_previous found them."""
+
+    counted: _Counted
+    screening: Screening
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from .. import report_queries as q
 from ..db import audit, corrections, counters, presses, quarantine, remarks
 from ..metrics import LevelStats, stats_from_counts
 from ..periods import Period
-from ..report_data import ReportData, build_report, vi_sort_key
+from ..report_data import ReportData, build_report, count_previous, vi_sort_key
 from ..report_rollup import halves
 from ..report_settings import ReportSettings
 
@@ -75,6 +75,8 @@ class FigureCache:
         self.lock = threading.Lock()
         self.pages: OrderedDict = OrderedDict()
         self.halves: OrderedDict = OrderedDict()
+        # The previous period rarely changes while today's presses arrive: keep it apart.
+        self.previous: OrderedDict = OrderedDict()
         self.max_pages, self.max_halves = max_pages, max_halves
 
     def figures(self, engine: Engine, period: Period, settings: ReportSettings,
@@ -88,7 +90,7 @@ class FigureCache:
             if kept is not None and kept[0] == token:
                 return kept[1]
             conn.rollback()  # build_report keeps rollups only outside a transaction
-            found = self._compute(conn, period, settings, today, dict(token[0]))
+            found = self._compute(conn, period, settings, today, token)
         self._keep(self.pages, key, (token, found), self.max_pages)
         return found
 
@@ -98,8 +100,10 @@ class FigureCache:
             self.pages.clear()
 
     def _compute(self, conn: Connection, period: Period, settings: ReportSettings, today: date,
-                 prints: dict) -> Figures:  # fmt: skip
-        data = build_report(conn, period, settings, issued=today)
+                 token: tuple) -> Figures:  # fmt: skip
+        prints = dict(token[0])
+        data = build_report(conn, period, settings, issued=today,
+                            previous=self._previous(conn, period, settings, token))  # fmt: skip
         tz = settings.time_zone
         start_ms, end_ms = _bounds(period, tz)
         part = _Part(Counter(), Counter())
@@ -111,6 +115,17 @@ class FigureCache:
         heat = _heat(part.by_bucket, tz)
         return Figures(data, _counter_rows(conn, part.by_counter), heat,
                        _quarantine(conn, start_ms, end_ms), max(max(row) for row in heat))  # fmt: skip
+
+    def _previous(self, conn: Connection, period: Period, settings: ReportSettings, token: tuple):
+        """Return the previous period's counts, kept while its presses and the marks hold."""
+        key = (period, settings)
+        with self.lock:
+            kept = self.previous.get(key)
+        if kept is not None and kept[0] == token[1:]:
+            return kept[1]
+        found = count_previous(conn, period, settings)
+        self._keep(self.previous, key, (token[1:], found), self.max_pages)
+        return found
 
     def _half(self, conn: Connection, first: date, last: date, whole: bool, tz: str,
               seen: tuple | None) -> _Part:  # fmt: skip
