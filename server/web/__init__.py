@@ -8,6 +8,7 @@ page is sent with a Content-Security-Policy that allows nothing from elsewhere.
 
 from __future__ import annotations
 
+import gc
 from datetime import timedelta
 
 from flask import Flask, g, jsonify, render_template, request
@@ -72,6 +73,9 @@ def create_app(config: CollectorConfig | None = None, *, settings: ReportSetting
         """Tell a load balancer the page server is up."""
         return {"ok": True}
 
+    # What startup built lives as long as the process: keep it out of every garbage
+    # collection, whose full passes otherwise add tens of ms to a report page's tail.
+    gc.freeze()
     return app
 
 
