@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from .. import reference
+from .. import reference, remarks
 from ..db import counters as counters_table
 from ..duty import open_assignments
+from ..errors import InputError
 from .auth import require_login, role
 from .changes import actor, apply, push_counters
 from .i18n import gettext
@@ -105,3 +106,24 @@ def _counters_showing(conn, entity: str, code: str) -> list[str]:
         return [a.counter for a in open_assignments(conn, official=code)]
     query = select(counters_table.c.code).where(counters_table.c.field == code)
     return list(conn.execute(query).scalars())
+
+
+@bp.route("/remarks", methods=["GET", "POST"])
+@role("staff")
+def remarks_page():
+    """Write the remarks and proposals (table D) of a period's report."""
+    period = request.values.get("period", "").strip()
+    if request.method == "POST":
+        text = request.form.get("text", "")
+        saved = apply(lambda conn: remarks.set_remarks(conn, period, text, actor()),
+                      gettext("Đã lưu nhận xét, kiến nghị."))  # fmt: skip
+        if saved:
+            return redirect(url_for("admin.remarks_page", period=saved))
+    text = ""
+    if period:
+        try:
+            with site().engine.connect() as conn:
+                text = remarks.remarks_for(conn, period) or ""
+        except InputError as exc:
+            flash(gettext("Không lưu được: {problem}", problem=str(exc)), "error")
+    return render_template("admin/remarks.html", period=period, text=text)

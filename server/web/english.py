@@ -275,4 +275,12 @@ ENGLISH = {
     "Đã lưu {user}.": "{user} saved.",
     "Đã thu hồi {name}.": "{name} revoked.",
     "Không thể tự bỏ quyền quản trị hay khóa tài khoản của chính mình.": "You cannot take away your own administrator role or deactivate yourself.",
+    # remarks (table D)
+    "Đã lưu nhận xét, kiến nghị.": "Remarks saved.",
+    "Ví dụ 2024-03 (tháng), 2024-Q1 (quý), 2024-H1 (6 tháng), 2024-9M (9 tháng), 2024 (năm).": (
+        "For example 2024-03 (month), 2024-Q1 (quarter), 2024-H1 (half), 2024-9M (nine months), "
+        "2024 (year)."
+    ),
+    "Nội dung (in ở mục D của báo cáo)": "Text (printed as part D of the report)",
+    "Viết nhận xét, kiến nghị cho kỳ này": "Write the remarks for this period",
 }
