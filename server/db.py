@@ -42,7 +42,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from .errors import DatabaseError, SchemaError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 metadata = MetaData()
 # 64-bit ids on PostgreSQL; SQLite's rowid alias must be spelled INTEGER.
 _ID = BigInteger().with_variant(Integer, "sqlite")
@@ -72,6 +72,13 @@ presses = Table(
     Column("payload", LargeBinary, nullable=False),  # exact bytes, so a signature can be rechecked
     Column("sig", String(64)),
     UniqueConstraint("device", "seq", name="uq_presses_device_seq"),
+    # v3: one rating per dossier is checked on every press carrying one (dossier_rule.py).
+    Index(
+        "ix_presses_dossier",
+        "dossier",
+        sqlite_where=text("dossier IS NOT NULL"),
+        postgresql_where=text("dossier IS NOT NULL"),
+    ),
     # Only unsynced presses are looked up by boot (to re-date them): a partial index keeps
     # the cost of every other insert down. ix_presses_report leads with at_ms for ranges.
     Index(

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from protocol import parse_press
 
 from .db import anchors, devices, presses, quarantine
+from .dossier_rule import exclude_repeats
 from .intake import DeviceHealth, DeviceStatus, Incoming, Rejected, RetainedAck, to_ms
 from .watermark import advance_ack, lock_devices
 
@@ -28,6 +29,7 @@ class BatchOutcome:
     quarantined: int = 0
     acks: dict[str, int] = field(default_factory=dict)  # device -> upto after this batch
     resend: dict[str, tuple[int, int]] = field(default_factory=dict)  # device -> (from, broker's)
+    repeated_dossiers: int = 0  # stored but excluded: their dossier was rated before
 
 
 def store_batch(conn: Connection, items: list, now_ms: int) -> BatchOutcome:
@@ -41,6 +43,11 @@ def store_batch(conn: Connection, items: list, now_ms: int) -> BatchOutcome:
     fresh, conflicts = _deduplicate(incoming, conn)
     out.stored, raced = _insert_presses(conn, fresh)
     conflicts += raced
+    out.repeated_dossiers = exclude_repeats(
+        conn,
+        {(i.press.device, i.press.seq) for i in fresh},
+        {i.press.dossier for i in fresh if i.press.dossier and i.press.mode == "live"},
+    )
     out.duplicates = len(incoming) - out.stored - len(conflicts)
     rejects = conflicts + [i for i in items if isinstance(i, Rejected)]
     _insert_rejects(conn, rejects)

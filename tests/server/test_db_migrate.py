@@ -114,10 +114,11 @@ def names(url: str, kind: str) -> set[str]:
 def test_fresh_database_gets_every_table_and_the_current_version(database_url):
     engine = db.open_database(database_url)
     with engine.connect() as conn:
-        assert conn.execute(select(db.schema_info.c.version)).scalars().all() == [2]
+        assert conn.execute(select(db.schema_info.c.version)).scalars().all() == [3]
     engine.dispose()
     assert set(V1_TABLES + V2_TABLES) <= names(database_url, "table")
-    assert db.SCHEMA_VERSION == 2
+    assert "ix_presses_dossier" in names(database_url, "index")  # v3
+    assert db.SCHEMA_VERSION == 3
 
 
 def test_a_sqlite_file_gets_its_folder(tmp_path):
@@ -128,12 +129,13 @@ def test_a_sqlite_file_gets_its_folder(tmp_path):
 def test_version_1_is_upgraded_in_place_keeping_its_data(database_url):
     url = v1_database(database_url)
     before = snapshot(url)
-    assert db.migrate(db.connect(url)) == 2
+    assert db.migrate(db.connect(url)) == 3
     after = snapshot(url)
     assert after["rows"] == before["rows"]
-    assert after["version"] == [(2,)]
+    assert after["version"] == [(3,)]
     assert set(V2_TABLES) <= names(url, "table")
-    assert {"ix_presses_report", "ix_duty_counter_start", "ix_audit_at"} <= names(url, "index")
+    assert {"ix_presses_report", "ix_duty_counter_start", "ix_audit_at",
+            "ix_presses_dossier"} <= names(url, "index")  # fmt: skip
     for table, (columns, indexes) in before["schema"].items():  # v1 objects untouched
         assert after["schema"][table][0] == columns
         assert set(indexes) <= set(after["schema"][table][1])
@@ -144,7 +146,7 @@ def test_migrating_twice_changes_nothing(database_url):
     engine = db.connect(url)
     db.migrate(engine)
     once = snapshot(url)
-    assert db.migrate(engine) == 2
+    assert db.migrate(engine) == 3
     assert snapshot(url) == once
 
 
@@ -155,7 +157,7 @@ def test_an_interrupted_upgrade_is_finished(database_url):
         conn.exec_driver_sql("CREATE TABLE fields (code VARCHAR(64) PRIMARY KEY, name TEXT "
                              "NOT NULL, active BOOLEAN DEFAULT TRUE NOT NULL)")  # fmt: skip
     engine.dispose()
-    assert db.migrate(db.connect(url)) == 2
+    assert db.migrate(db.connect(url)) == 3
     assert set(V2_TABLES) <= names(url, "table")
 
 
@@ -187,4 +189,4 @@ def test_processes_starting_together_migrate_once(database_url, start_from):
         t.join(30)
     for engine in engines:
         engine.dispose()
-    assert errors == [] and results == [2, 2, 2, 2]
+    assert errors == [] and results == [db.SCHEMA_VERSION] * 4
