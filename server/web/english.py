@@ -283,4 +283,10 @@ ENGLISH = {
     ),
     "Nội dung (in ở mục D của báo cáo)": "Text (printed as part D of the report)",
     "Viết nhận xét, kiến nghị cho kỳ này": "Write the remarks for this period",
+    # revoking a kiosk
+    "Thu hồi kiosk": "Revoke a kiosk",
+    "Đã thu hồi kiosk {device}.": "Kiosk {device} revoked.",
+    "Kiosk bị thu hồi không gửi được lượt bấm nữa; các lượt đã lưu vẫn giữ nguyên.": (
+        "A revoked kiosk can no longer send presses; the presses already stored stay."
+    ),
 }

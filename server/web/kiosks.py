@@ -1,4 +1,4 @@
-"""Kiosk administration: place a kiosk at a counter, register one, mark presses as test."""
+"""Kiosk administration: place a kiosk at a counter, register or revoke one, mark test presses."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from protocol.bundle import BUNDLE_NAME
 from .. import corrections, reference
 from ..db import corrections as corrections_table
 from ..errors import CollectorError
-from ..provision import add_device
+from ..provision import add_device, revoke_device
 from .auth import require_login, role
 from .changes import actor, apply, push_kiosks
 from .i18n import gettext
@@ -90,3 +90,21 @@ def register():
     name = f"{made.device}-{BUNDLE_NAME}"
     return Response(bundle, mimetype="application/toml", headers={
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})  # fmt: skip
+
+
+@bp.post("/kiosks/revoke")
+@role("admin")
+def revoke():
+    """Revoke a kiosk: its broker account and ACL entry go, its key is retired, its counter freed.
+
+    Its stored presses stay, and stay verifiable: the retired key is kept aside.
+    """
+    device = request.form.get("device", "").strip()
+    try:
+        with site().engine.begin() as conn:
+            revoke_device(conn, site().config, device, actor())
+    except (CollectorError, OSError) as exc:
+        flash(gettext("Không lưu được: {problem}", problem=str(exc)), "error")
+    else:
+        flash(gettext("Đã thu hồi kiosk {device}.", device=device), "info")
+    return redirect(url_for("kiosks.kiosks"))
