@@ -4,37 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from sqlalchemy import select
 
-from protocol import Topics
-from server.db import audit, corrections, open_database, presses
+from server.db import audit, corrections, presses
 from server.dossier_rule import REASON
-from server.intake import Message, classify
 from server.periods import custom
 from server.report_data import build_report
 from server.report_settings import ReportSettings
-from server.store import store_batch
-from tests.support import press_bytes
-
-T = Topics()
-NOW = 1_709_600_000_000
-
-
-@pytest.fixture
-def engine(database_url):
-    engine = open_database(database_url)
-    yield engine
-    engine.dispose()
-
-
-def press(device: str, seq: int, **fields):
-    return classify(Message(T.press(device), press_bytes(device, seq, **fields), None, NOW), T, {})
-
-
-def store(engine, items):
-    with engine.begin() as conn:
-        return store_batch(conn, items, NOW)
+from tests.server.batches import press, store
 
 
 def excluded(engine) -> list[tuple]:

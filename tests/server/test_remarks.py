@@ -8,16 +8,9 @@ import sys
 import pytest
 from sqlalchemy import select
 
-from server.db import audit, open_database
+from server.db import audit
 from server.errors import InputError
 from server.remarks import remarks_for, set_remarks
-
-
-@pytest.fixture
-def engine(database_url):
-    engine = open_database(database_url)
-    yield engine
-    engine.dispose()
 
 
 def test_remarks_are_written_replaced_and_audited(engine):

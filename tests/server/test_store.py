@@ -8,34 +8,13 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, insert, select, update
 
-from protocol import Status, Topics
-from server.db import devices, open_database, presses, quarantine
+from protocol import Status
+from server.db import devices, presses, quarantine
 from server.intake import Message, RetainedAck, classify
-from server.store import store_batch
 from server.watermark import advance_ack
+from tests.server.batches import NOW, T, press, store
 from tests.server.report_world import press_row
 from tests.support import press_bytes
-
-T = Topics()
-NOW = 1_709_600_000_000
-
-
-@pytest.fixture
-def engine(database_url):
-    engine = open_database(database_url)
-    yield engine
-    engine.dispose()
-
-
-def press(device: str, seq: int, **fields):
-    """Return a classified press as ingest would hand it to the store."""
-    message = Message(T.press(device), press_bytes(device, seq, **fields), None, NOW)
-    return classify(message, T, {})
-
-
-def store(engine, items):
-    with engine.begin() as conn:
-        return store_batch(conn, items, NOW)
 
 
 def rows(engine, table=presses, *columns):
