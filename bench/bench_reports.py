@@ -30,7 +30,7 @@ from server.periods import parse_period
 from server.report_data import ReportSettings, build_report
 from server.report_rollup import rollup_metadata
 from server.reports import write_report
-from server.summary import day_bounds_ms, level_stats
+from server.summary import level_stats
 
 LOCAL = timezone(timedelta(hours=7))
 FIRST_DAY, LAST_DAY = date(2022, 1, 1), date(2024, 12, 31)
@@ -259,7 +259,7 @@ def report(engine, settings: ReportSettings, repeat: int) -> int:
                      once(yearly), None))  # fmt: skip
         rows.append(("yearly report 2024, all tables, XLSX (rollups kept)", timed(yearly, repeat),
                      GOAL_YEAR_S))  # fmt: skip
-        bounds = day_bounds_ms(month.start, month.end, LOCAL)
+        bounds = month.bounds_ms("Asia/Ho_Chi_Minh")
         rows.append(("one month's summary: summary.level_stats, 2024-03",
                      timed(lambda: level_stats(conn, *bounds), repeat), GOAL_MONTH_MS / 1000))  # fmt: skip
         rows.append(("one month's ReportData, all tables, 2024-03",

@@ -104,8 +104,8 @@ def summary(config: CollectorConfig, args) -> int:
     """Print counts per level, the total and the satisfaction rate for a date range."""
     from .db import open_database
     from .metrics import fmt_pct
-    from .periods import format_dmy, parse_user_date
-    from .summary import day_bounds_ms, level_stats
+    from .periods import custom, format_dmy, parse_user_date
+    from .summary import level_stats
 
     try:
         first, last = parse_user_date(args.first), parse_user_date(args.last)
@@ -116,7 +116,7 @@ def summary(config: CollectorConfig, args) -> int:
         print("hailong-collector: --to is before --from", file=sys.stderr)
         return 2
     with open_database(config.database).connect() as conn:
-        stats = level_stats(conn, *day_bounds_ms(first, last, config.tz))
+        stats = level_stats(conn, *custom(first, last).bounds_ms(config.time_zone))
     if args.json:
         print(json.dumps(_summary_json(stats, first, last), ensure_ascii=False))
         return 0

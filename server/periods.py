@@ -74,6 +74,11 @@ class Period:
         end = datetime.combine(self.end + timedelta(days=1), time(0), tzinfo=zone)
         return start.astimezone(UTC), end.astimezone(UTC)
 
+    def bounds_ms(self, tz: str = DEFAULT_TZ) -> tuple[int, int]:
+        """Return (start, end exclusive) as UTC epoch milliseconds, as the database keeps times."""
+        start, end = self.bounds(tz)
+        return int(start.timestamp() * 1000), int(end.timestamp() * 1000)
+
     def contains(self, day: date) -> bool:
         """Tell whether a local date falls inside the period."""
         return self.start <= day <= self.end

@@ -160,7 +160,7 @@ class _Counted:
 
 def _count_period(conn, period: Period, settings: ReportSettings, mode: str, flags: bool):
     """Count a period from rollups and presses, and take the excluded presses out."""
-    bounds = _bounds_ms(period, settings.time_zone)
+    bounds = period.bounds_ms(settings.time_zone)
     gathered = gather(
         conn, period.start, period.end, settings.flag_rules, flags=flags, rollups=mode
     )
@@ -193,12 +193,6 @@ def vi_sort_key(text: str) -> tuple:
     folded = unicodedata.normalize("NFD", text.casefold()).replace("đ", "d\uffff")
     base = "".join(ch for ch in folded if not unicodedata.combining(ch))
     return base, folded
-
-
-def _bounds_ms(period: Period, tz: str) -> tuple[int, int]:
-    """Return the period as [start, end) UTC epoch milliseconds."""
-    start, end = period.bounds(tz)
-    return int(start.timestamp() * 1000), int(end.timestamp() * 1000)
 
 
 def _field_key(row) -> tuple:

@@ -116,7 +116,7 @@ def _with_period(build):
 
 def _by_device(conn, period: Period, tz: str) -> dict[str, LevelStats]:
     """Count accepted live ratings per kiosk in the period (corrections taken out)."""
-    start, end = (int(moment.timestamp() * 1000) for moment in period.bounds(tz))
+    start, end = period.bounds_ms(tz)
     rows = conn.execute(
         select(presses.c.device, presses.c.rating, func.count())
         .where(q.in_range(start, end), presses.c.mode == "live")

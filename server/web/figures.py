@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 from .. import report_queries as q
 from ..db import audit, corrections, counters, presses, quarantine, remarks
 from ..metrics import LevelStats, stats_from_counts
-from ..periods import Period
+from ..periods import Period, custom
 from ..report_data import ReportData, build_report, count_previous, vi_sort_key
 from ..report_rollup import halves
 from ..report_settings import ReportSettings
@@ -105,7 +105,7 @@ class FigureCache:
         data = build_report(conn, period, settings, issued=today,
                             previous=self._previous(conn, period, settings, token))  # fmt: skip
         tz = settings.time_zone
-        start_ms, end_ms = _bounds(period, tz)
+        start_ms, end_ms = period.bounds_ms(tz)
         part = _Part(Counter(), Counter())
         for first, last, whole in halves(period.start, period.end):
             found = self._half(conn, first, last, whole, tz, prints.get(first))
@@ -130,7 +130,7 @@ class FigureCache:
     def _half(self, conn: Connection, first: date, last: date, whole: bool, tz: str,
               seen: tuple | None) -> _Part:  # fmt: skip
         """Return a half-month's extras, kept while its presses stay the same (`seen`)."""
-        start_ms, end_ms = _day_bounds(first, last, tz)
+        start_ms, end_ms = custom(first, last).bounds_ms(tz)
         if not whole or end_ms > _now_ms() or seen is None:
             return _count(conn, start_ms, end_ms)
         key = (tz, first)
@@ -173,7 +173,7 @@ def _token(conn: Connection, period: Period, tz: str) -> tuple:
 def _prints(conn: Connection, period: Period, tz: str) -> tuple:
     """Return (first day, fingerprint) of each half-month (or part of one) in the period."""
     return tuple(
-        (first, q.fingerprint(conn, *_day_bounds(first, last, tz)))
+        (first, q.fingerprint(conn, *custom(first, last).bounds_ms(tz)))
         for first, last, _whole in halves(period.start, period.end)
     )
 
@@ -230,15 +230,6 @@ def _quarantine(conn: Connection, start_ms: int, end_ms: int) -> dict[str, int]:
         .group_by(quarantine.c.kind)
     )
     return {kind: n for kind, n in rows}
-
-
-def _bounds(period: Period, tz: str) -> tuple[int, int]:
-    start, end = period.bounds(tz)
-    return int(start.timestamp() * 1000), int(end.timestamp() * 1000)
-
-
-def _day_bounds(first: date, last: date, tz: str) -> tuple[int, int]:
-    return _bounds(Period("custom", first, last, "-"), tz)
 
 
 def _now_ms() -> int:

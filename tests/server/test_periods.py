@@ -334,3 +334,10 @@ def test_every_month_and_quarter_has_a_title():
     # The title table is built whole: a month past April once raised KeyError for the quarter.
     assert [named("month", 2024, m).title_vi for m in (5, 12)] == ["Tháng 05/2024", "Tháng 12/2024"]
     assert named("quarter", 2024, 4).title_vi == "Quý IV/2024"
+
+
+def test_bounds_ms_are_local_midnights_as_utc_milliseconds():
+    first, end = custom(date(2024, 3, 1), date(2024, 3, 31)).bounds_ms("Asia/Ho_Chi_Minh")
+    # 01/03/2024 00:00 +07:00 = 29/02/2024 17:00 UTC; the end is 01/04 00:00 +07:00.
+    assert first == int(datetime(2024, 2, 29, 17, tzinfo=UTC).timestamp() * 1000)
+    assert end == int(datetime(2024, 3, 31, 17, tzinfo=UTC).timestamp() * 1000)
