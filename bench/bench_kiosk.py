@@ -132,7 +132,7 @@ def measure_latency(folder: Path, broker: Mosquitto, presses: int) -> tuple[Feed
     """Run the app on this thread while the feeder presses; return it and the draw baseline."""
     config = kiosk_config(folder, broker)
     inbox, stop = Inbox(), threading.Event()
-    display = cli.open_display(config, inbox)
+    display = cli.open_display(config)
     baseline = draw_baseline(display.screen, presses)
     journal = Journal.open(folder / "journal")
     app = KioskApp(config, journal, Clock(config.tz), inbox, Uplink(config, inbox.put, None),

@@ -150,7 +150,7 @@ def run(config: KioskConfig, args: argparse.Namespace, key: bytes | None) -> int
         print(f"hailong-kiosk: cannot open the journal: {exc}", file=sys.stderr)
         return 1
     inbox, stop = Inbox(), threading.Event()
-    display = None if args.headless else open_display(config, inbox)
+    display = None if args.headless else open_display(config)
     app = KioskApp(config, journal, Clock(config.tz), inbox, Uplink(config, inbox.put, key),
                    display=display, panel=None if args.headless else open_panel(config, inbox),
                    sound=open_sound(config) if display else None,
@@ -175,7 +175,7 @@ def selftest(config: KioskConfig, args: argparse.Namespace) -> int:
     return checks.exit_status(results)
 
 
-def open_display(config: KioskConfig, inbox: Inbox):
+def open_display(config: KioskConfig):
     """Open the screen, or return None (logged) so that presses are still recorded."""
     if not config.screen.enabled:
         return None
@@ -188,9 +188,7 @@ def open_display(config: KioskConfig, inbox: Inbox):
     except DisplayError as exc:
         log.error("no screen, recording presses without one: %s", exc)
         return None
-    display = Display(screen, key_hints=not s.fullscreen)
-    display.attach(inbox)
-    return display
+    return Display(screen, key_hints=not s.fullscreen)
 
 
 def open_panel(config: KioskConfig, inbox: Inbox):

@@ -1,4 +1,4 @@
-"""Put the kiosk's state on a pygame screen, and sleep in pygame's event wait."""
+"""Put the kiosk's state on a pygame screen, and read its keyboard between sleeps on the inbox."""
 
 from __future__ import annotations
 
@@ -88,9 +88,6 @@ class Display:
         self.key_hints = key_hints
         self.last: Frame | None = None
         self._typed_at = float("-inf")
-
-    def attach(self, inbox) -> None:
-        """Hook nothing: the loop sleeps on the inbox itself, so a put wakes it (kept for callers)."""
 
     def wait(self, inbox, timeout: float) -> list[object]:
         """Sleep until an inbox event, a key typed or the timeout; return the keys, then events."""

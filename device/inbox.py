@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import queue
-from collections.abc import Callable
 
 
 class Inbox:
-    """A queue whose put also wakes the loop (e.g. by posting a pygame event)."""
+    """A queue the loop sleeps on: a put from any thread wakes it."""
 
     def __init__(self) -> None:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._wake: Callable[[], None] | None = None
 
     def put(self, event: object) -> None:
         """Enqueue an event from any thread; never blocks, never does I/O."""
         self._queue.put(event)
-        if self._wake is not None:
-            self._wake()
-
-    def wake_with(self, wake: Callable[[], None] | None) -> None:
-        """Set how a put wakes a loop that sleeps elsewhere than on this queue."""
-        self._wake = wake
 
     def wait(self, timeout: float | None) -> list[object]:
         """Sleep up to timeout for the first event, then return it and all that followed."""

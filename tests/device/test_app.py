@@ -133,8 +133,6 @@ def make_kiosk(tmp_path, broker):
         inbox, pins = Inbox(), MockFactory()
         clock = Clock(TZ, wall=lambda: WALL, synced=lambda: True, boot="test-boot")
         display = Display(Screen.open((800, 480))) if screen else None
-        if display is not None:
-            display.attach(inbox)
         app = KioskApp(config, Journal.open(config.state_dir / "journal"), clock, inbox,
                        Uplink(config, inbox.put, None), display=display,
                        panel=Panel(inbox, pin_factory=pins), version="0.1.0-test")  # fmt: skip
