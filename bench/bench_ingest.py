@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 import paho.mqtt.client as paho  # noqa: E402
 
-from protocol import Topics, parse_ack  # noqa: E402
-from server.broker import Mosquitto  # noqa: E402
+from hailong.protocol import Topics, parse_ack  # noqa: E402
+from hailong.server.broker.private import Mosquitto  # noqa: E402
 from tests.support import collector_toml, journal_acked, kiosk_toml, wait_collector_online  # noqa: E402
 
 T = Topics()
@@ -83,7 +83,7 @@ def baseline(broker: Mosquitto, payloads: list[bytes], folder: Path) -> float:
 def start_ingest(broker: Mosquitto, folder: Path, log: str) -> subprocess.Popen:
     """Start an ingest process with bench batching and wait until it has subscribed."""
     config = collector_toml(folder, broker, batch_size=1000, batch_ms=20)
-    ingest = subprocess.Popen([sys.executable, "-m", "server.cli", "--config", str(config),
+    ingest = subprocess.Popen([sys.executable, "-m", "hailong.server.cli", "--config", str(config),
                                "ingest"], cwd=ROOT, stdout=open(folder / log, "wb"),
                               stderr=subprocess.STDOUT)  # fmt: skip
     wait_collector_online(broker)
@@ -162,7 +162,7 @@ def drain(broker: Mosquitto, n: int, folder: Path) -> tuple[float, float]:
 
 def fill_and_start(folder: Path, broker: Mosquitto, n: int) -> subprocess.Popen:
     """Journal n presses for device kd (as an outage would leave them), then start the kiosk."""
-    from device.segments import store_sealed
+    from hailong.device.segments import store_sealed
 
     records = [{**json.loads(press("kd", s))} for s in range(1, n + 1)]
     state = folder / "kd" / "journal"
@@ -171,7 +171,7 @@ def fill_and_start(folder: Path, broker: Mosquitto, n: int) -> subprocess.Popen:
         store_sealed(state, records[i : i + 256])
     (state / "meta.json").write_text(json.dumps({"v": 1, "seq": n, "session": 1}))
     config = kiosk_toml(folder, broker, "kd", inflight=INFLIGHT)
-    return subprocess.Popen([sys.executable, "-m", "device.cli", "--config", str(config), "run",
+    return subprocess.Popen([sys.executable, "-m", "hailong.device.cli", "--config", str(config), "run",
                              "--headless"], cwd=ROOT, stdout=open(folder / "kd.log", "wb"),
                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)  # fmt: skip
 

@@ -22,8 +22,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
-from device.journal import Journal
-from device.segments import encode, store_sealed
+from hailong.device.journal import Journal
+from hailong.device.segments import encode, store_sealed
 
 SEGMENT_SIZE = 256
 BASELINE = "baseline: line + fsync"

@@ -33,17 +33,17 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import paho.mqtt.client as paho  # noqa: E402
 
-from device import cli  # noqa: E402
-from device.app import KioskApp  # noqa: E402
-from device.clock import Clock  # noqa: E402
-from device.config import KioskConfig, KioskSettingsFile, MqttSettings, ScreenSettings  # noqa: E402
-from device.frame import Frame  # noqa: E402
-from device.inbox import Inbox  # noqa: E402
-from device.journal import Journal  # noqa: E402
-from device.state import ButtonPressed  # noqa: E402
-from device.uplink import Uplink  # noqa: E402
-from protocol import Ack, Topics, parse_press  # noqa: E402
-from server.broker import Mosquitto  # noqa: E402
+from hailong.device import cli
+from hailong.device.app import KioskApp  # noqa: E402
+from hailong.device.clock import Clock  # noqa: E402
+from hailong.device.config import KioskConfig, KioskSettingsFile, MqttSettings, ScreenSettings  # noqa: E402
+from hailong.device.frame import Frame  # noqa: E402
+from hailong.device.inbox import Inbox  # noqa: E402
+from hailong.device.journal import Journal  # noqa: E402
+from hailong.device.state import ButtonPressed  # noqa: E402
+from hailong.device.uplink import Uplink  # noqa: E402
+from hailong.protocol import Ack, Topics, parse_press  # noqa: E402
+from hailong.server.broker.private import Mosquitto  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_P99_MS, GOAL_IDLE_CPU_PCT, GOAL_RSS_MB = 50.0, 1.0, 80.0
@@ -195,7 +195,7 @@ def measure_idle(folder: Path, broker: Mosquitto, window: float) -> dict[str, fl
     sleeper = f"import time; time.sleep({window + 60})"
     children = {
         "kiosk": start_child(
-            ["-m", "device.cli", "--config", str(config), "run"], folder / "kiosk.log"
+            ["-m", "hailong.device.cli", "--config", str(config), "run"], folder / "kiosk.log"
         ),  # fmt: skip
         "sleep": start_child(["-c", sleeper], folder / "sleep.log"),
         "pygame": start_child(["-c", f"import pygame; {sleeper}"], folder / "pygame.log"),

@@ -25,12 +25,12 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.schema import CreateIndex
 
-from server import db
-from server.periods import parse_period
-from server.report_data import ReportSettings, build_report
-from server.report_rollup import rollup_metadata
-from server.reports import write_report
-from server.summary import level_stats
+from hailong.server.reporting.data import ReportSettings, build_report
+from hailong.server.reporting.formats import write_report
+from hailong.server.reporting.periods import parse_period
+from hailong.server.reporting.rollup import rollup_metadata
+from hailong.server.reporting.summary import level_stats
+from hailong.server.storage import db
 
 LOCAL = timezone(timedelta(hours=7))
 FIRST_DAY, LAST_DAY = date(2022, 1, 1), date(2024, 12, 31)

@@ -33,9 +33,9 @@ sys.path.insert(0, str(ROOT))
 import paho.mqtt.client as paho  # noqa: E402
 
 from bench.bench_ingest import baseline, press  # noqa: E402
-from protocol import Topics, parse_ack  # noqa: E402
-from server.broker import Mosquitto  # noqa: E402
-from server.db import open_database  # noqa: E402
+from hailong.protocol import Topics, parse_ack  # noqa: E402
+from hailong.server.broker.private import Mosquitto  # noqa: E402
+from hailong.server.storage.db import open_database  # noqa: E402
 from tests.postgres import PostgresCluster  # noqa: E402
 from tests.support import collector_toml, wait_collector_online  # noqa: E402
 
@@ -93,7 +93,7 @@ def start_instances(config: Path, n: int, folder: Path, broker: Mosquitto) -> li
     for i in range(n):
         log = folder / f"ingest-{i}.log"
         children.append(subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "--config", str(config), "ingest",
+            [sys.executable, "-m", "hailong.server.cli", "--config", str(config), "ingest",
              "--instance", str(i)], cwd=ROOT, stdout=open(log, "wb"), stderr=subprocess.STDOUT,
         ))  # fmt: skip
     deadline = time.monotonic() + 60

@@ -36,12 +36,13 @@ import waitress
 from bench_reports import generate, stored_count
 from sqlalchemy import text
 
-from server.config import CollectorConfig, WebSettings
-from server.db import connect, migrate
-from server.periods import parse_period
-from server.report_data import build_report
-from server.web import accounts, create_app
-from server.web.accounts_db import ensure_tables
+from hailong.server.accounts import users as accounts
+from hailong.server.accounts.tables import ensure_tables
+from hailong.server.config import CollectorConfig, WebSettings
+from hailong.server.reporting.data import build_report
+from hailong.server.reporting.periods import parse_period
+from hailong.server.storage.db import connect, migrate
+from hailong.server.web import create_app
 
 PERIOD, FIRST, END = "2024-03", date(2024, 3, 1), date(2024, 4, 1)
 GOAL_MS = 200.0

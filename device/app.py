@@ -7,20 +7,25 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from protocol import Press, ProtocolError, parse_ack
-
-from . import notify
-from . import uplink as net
-from .buttons import ButtonLogic, Edge, Pressed, ServiceChord, StuckCleared, StuckFault
-from .clock import Clock
-from .config import KioskConfig
-from .delivery import Delivery
-from .health import build_health
-from .inbox import Inbox
-from .journal import Journal
-from .profile import Profile, to_settings
-from .scanner import Scanner, ScanRejected
-from .state import (
+from hailong.device import notify
+from hailong.device import uplink as net
+from hailong.device.buttons import (
+    ButtonLogic,
+    Edge,
+    Pressed,
+    ServiceChord,
+    StuckCleared,
+    StuckFault,
+)
+from hailong.device.clock import Clock
+from hailong.device.config import KioskConfig
+from hailong.device.delivery import Delivery
+from hailong.device.health import build_health
+from hailong.device.inbox import Inbox
+from hailong.device.journal import Journal
+from hailong.device.profile import Profile, to_settings
+from hailong.device.scanner import Scanner, ScanRejected
+from hailong.device.state import (
     ButtonPressed,
     ConfigChanged,
     DossierScanned,
@@ -31,6 +36,7 @@ from .state import (
     Suppressed,
     Tick,
 )
+from hailong.protocol import Press, ProtocolError, parse_ack
 
 log = logging.getLogger(__name__)
 RECONNECT_MIN_S = 1.0

@@ -11,12 +11,11 @@ import threading
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from protocol import ConfigFileError, ProtocolError, parse_key
-
-from .clock import Clock
-from .config import KioskConfig, load_config
-from .inbox import Inbox
-from .journal import Journal, JournalError
+from hailong.device.clock import Clock
+from hailong.device.config import KioskConfig, load_config
+from hailong.device.inbox import Inbox
+from hailong.device.journal import Journal, JournalError
+from hailong.protocol import ConfigFileError, ProtocolError, parse_key
 
 log = logging.getLogger("hailong.kiosk")
 
@@ -105,8 +104,8 @@ def status(config: KioskConfig, args: argparse.Namespace) -> int:
 
 def provision(args: argparse.Namespace) -> int:
     """Install the provisioning bundle; exit 2 on a broken bundle, with nothing written."""
-    from .provision import ProvisionError
-    from .provision import provision as install_bundle
+    from hailong.device.provision import ProvisionError
+    from hailong.device.provision import provision as install_bundle
 
     try:
         result = install_bundle(args.boot, args.root)
@@ -140,8 +139,8 @@ def _config(args: argparse.Namespace) -> KioskConfig:
 
 def run(config: KioskConfig, args: argparse.Namespace, key: bytes | None) -> int:
     """Run the kiosk until SIGTERM or Ctrl-C."""
-    from .app import KioskApp
-    from .uplink import Uplink
+    from hailong.device.app import KioskApp
+    from hailong.device.uplink import Uplink
 
     try:
         journal = Journal.open(config.state_dir / "journal", segment_size=config.journal.segment_size,
@@ -165,7 +164,7 @@ def run(config: KioskConfig, args: argparse.Namespace, key: bytes | None) -> int
 
 def selftest(config: KioskConfig, args: argparse.Namespace) -> int:
     """Print the checklist; exit 1 when anything failed."""
-    from . import selftest as checks
+    from hailong.device import selftest as checks
 
     adapters = checks.Adapters(show_s=0.0 if args.quick else 0.4,
                                broker_timeout_s=args.broker_timeout)  # fmt: skip
@@ -179,8 +178,8 @@ def open_display(config: KioskConfig):
     """Open the screen, or return None (logged) so that presses are still recorded."""
     if not config.screen.enabled:
         return None
-    from .display import Display
-    from .screen import DisplayError, Screen
+    from hailong.device.display import Display
+    from hailong.device.screen import DisplayError, Screen
 
     s = config.screen
     try:
@@ -193,8 +192,8 @@ def open_display(config: KioskConfig):
 
 def open_panel(config: KioskConfig, inbox: Inbox):
     """Open the buttons and lamps, or return None (logged) on a machine without them."""
-    from .panel import Panel, PanelError
-    from .pinmap import load_pin_map
+    from hailong.device.panel import Panel, PanelError
+    from hailong.device.pinmap import load_pin_map
 
     try:
         return Panel(inbox, pins=load_pin_map(config.pin_map))
@@ -207,7 +206,7 @@ def open_sound(config: KioskConfig):
     """Return the confirmation sound, or None when sound is off."""
     if not config.screen.sound:
         return None
-    from .sound import Sound
+    from hailong.device.sound import Sound
 
     return Sound(config.screen.sound_file)
 
@@ -224,12 +223,12 @@ def _on_signals(stop: threading.Event, inbox: Inbox) -> None:
 def _start_inputs(args, inbox: Inbox, stop: threading.Event):
     citizens = None
     if args.simulate:
-        from .simulate import Citizens
+        from hailong.device.simulate import Citizens
 
         citizens = Citizens(inbox.put, args.simulate, args.count)
         citizens.start()
     if args.headless and sys.stdin.isatty():
-        from .keys import read_keys
+        from hailong.device.keys import read_keys
 
         threading.Thread(target=read_keys, args=(inbox.put, stop), daemon=True).start()
     return citizens

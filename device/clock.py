@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
 
-from protocol import Anchor, format_ts
+from hailong.protocol import Anchor, format_ts
 
 log = logging.getLogger(__name__)
 TIMESYNC_FLAG = Path("/run/systemd/timesync/synchronized")

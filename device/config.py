@@ -6,8 +6,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from protocol import DEFAULT_PREFIX, ProtocolError, check_device_id
-from protocol.tomlconf import invalid, load, read_secret
+from hailong.protocol import DEFAULT_PREFIX, ProtocolError, check_device_id
+from hailong.protocol.tomlconf import invalid, load, read_secret
 
 
 @dataclass(frozen=True)

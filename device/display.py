@@ -10,8 +10,8 @@ import time
 
 import pygame
 
-from .frame import Frame
-from .screen import DisplayError, Screen
+from hailong.device.frame import Frame
+from hailong.device.screen import DisplayError, Screen
 
 log = logging.getLogger(__name__)
 # SDL's keys are read every KEY_POLL_S while nobody types, and for TYPING_S after a key every
@@ -91,7 +91,7 @@ class Display:
 
     def wait(self, inbox, timeout: float) -> list[object]:
         """Sleep until an inbox event, a key typed or the timeout; return the keys, then events."""
-        from .app import KeyChars
+        from hailong.device.app import KeyChars
 
         deadline = time.monotonic() + max(timeout, 0.0)
         while True:  # ends by the deadline at the latest

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .layout import Box, Metrics, block_height, line_gap, mark_room
+from hailong.device.layout import Box, Metrics, block_height, line_gap, mark_room
 
 Colour = tuple[int, int, int]
 

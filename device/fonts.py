@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import DeviceError
+from hailong.device.errors import DeviceError
 
 log = logging.getLogger(__name__)
 

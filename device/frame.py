@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from . import texts
+from hailong.device import texts
 
 VIEWS = ("idle", "thanks", "reason", "service", "scan_needed")
 BUTTONS = (1, 2, 3, 4)

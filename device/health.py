@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from protocol import Health
+from hailong.protocol import Health
 
 THERMAL = Path("/sys/class/thermal/thermal_zone0/temp")
 # The Pi firmware reports under-voltage in bit 0 of get_throttled via this hwmon file.

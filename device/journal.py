@@ -17,8 +17,8 @@ from itertools import islice, pairwise
 from pathlib import Path
 from typing import Any
 
-from .errors import DeviceError
-from .segments import (
+from hailong.device.errors import DeviceError
+from hailong.device.segments import (
     CorruptFile,
     Segment,
     as_utc,

@@ -13,7 +13,7 @@ import tty
 
 def read_keys(post, stop: threading.Event) -> None:
     """Post every character typed on stdin as KeyChars until stop is set."""
-    from .app import KeyChars
+    from hailong.device.app import KeyChars
 
     fd = sys.stdin.fileno()
     saved = termios.tcgetattr(fd)

@@ -15,8 +15,8 @@ from typing import Any
 
 from gpiozero import LED, Button, Buzzer, GPIOZeroError
 
-from device.buttons import BUTTONS, Edge
-from device.errors import DeviceError
+from hailong.device.buttons import BUTTONS, Edge
+from hailong.device.errors import DeviceError
 
 # BCM numbers; the wiring documents in hardware/ hold the real map and are passed in as `pins`.
 DEFAULT_PINS: Mapping[str, Any] = {

@@ -6,7 +6,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from .panel import DEFAULT_PINS
+from hailong.device.panel import DEFAULT_PINS
 
 # In a source checkout the documented pin map sits in hardware/; an installed kiosk has
 # its own copy in /etc/hailong (set `pin_map` in kiosk.toml), else the built-in defaults.

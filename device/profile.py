@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from protocol import Config, ProtocolError, parse_config
-
-from .config import KioskConfig
-from .segments import write_atomically
-from .state import KioskSettings
+from hailong.device.config import KioskConfig
+from hailong.device.segments import write_atomically
+from hailong.device.state import KioskSettings
+from hailong.protocol import Config, ProtocolError, parse_config
 
 log = logging.getLogger(__name__)
 

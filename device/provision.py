@@ -19,11 +19,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from protocol import ConfigFileError
-from protocol.bundle import BUNDLE_NAME, SETTINGS_SECTIONS, Bundle, parse_bundle, table_lines
-
-from .config import load_config
-from .errors import DeviceError
+from hailong.device.config import load_config
+from hailong.device.errors import DeviceError
+from hailong.protocol import ConfigFileError
+from hailong.protocol.bundle import (
+    BUNDLE_NAME,
+    SETTINGS_SECTIONS,
+    Bundle,
+    parse_bundle,
+    table_lines,
+)
 
 ETC = "/etc/hailong"  # as the kiosk sees it; written under root
 STAMP = "provisioned.toml"

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from device.state import ButtonPressed, DossierScanned
+from hailong.device.state import ButtonPressed, DossierScanned
 
 ENTER = frozenset("\r\n")
 RATING_KEYS = {"1": 1, "2": 2, "3": 3, "4": 4}

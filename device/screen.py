@@ -11,12 +11,12 @@ from pathlib import Path
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame
 
-from .drawing import Barcode, Face, Op, Panel, Text
-from .errors import DeviceError
-from .fonts import FontError, FontFiles, find_fonts
-from .frame import Frame
-from .layout import BACKGROUND
-from .views import compose
+from hailong.device.drawing import Barcode, Face, Op, Panel, Text
+from hailong.device.errors import DeviceError
+from hailong.device.fonts import FontError, FontFiles, find_fonts
+from hailong.device.frame import Frame
+from hailong.device.layout import BACKGROUND
+from hailong.device.views import compose
 
 log = logging.getLogger(__name__)
 

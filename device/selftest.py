@@ -19,8 +19,8 @@ from pathlib import Path
 from queue import SimpleQueue
 from typing import Any
 
-from .clock import Clock
-from .config import KioskConfig, ScreenSettings
+from hailong.device.clock import Clock
+from hailong.device.config import KioskConfig, ScreenSettings
 
 BUTTONS, LEDS, SCREEN, FONT = (
     "Nút bấm / buttons",
@@ -95,8 +95,8 @@ def run_checks(config: KioskConfig, adapters: Adapters | None = None) -> list[Ch
 
 def check_panel(pin_map: Path | None, pin_factory: Any = None, show_s: float = 0.0) -> list[Check]:
     """Open the 4 buttons, 4 lamps and buzzer of the pin map; light each lamp in turn."""
-    from .panel import Panel, PanelError
-    from .pinmap import load_pin_map
+    from hailong.device.panel import Panel, PanelError
+    from hailong.device.pinmap import load_pin_map
 
     try:
         pins = load_pin_map(pin_map)
@@ -135,15 +135,15 @@ def _toggle_leds(panel, show_s: float) -> Check:
 
 def open_screen(settings: ScreenSettings):
     """Open the configured display (the real one)."""
-    from .screen import Screen
+    from hailong.device.screen import Screen
 
     return Screen.open((settings.width, settings.height), settings.fullscreen, settings.font)
 
 
 def check_screen(settings: ScreenSettings, opener: Callable, show_s: float = 0.0) -> Check:
     """Open the display and draw the service view on it."""
-    from .frame import Frame
-    from .screen import DisplayError
+    from hailong.device.frame import Frame
+    from hailong.device.screen import DisplayError
 
     if not settings.enabled:
         return Check(SCREEN, True, "tắt trong cấu hình / disabled in the config", warn=True)
@@ -175,8 +175,8 @@ def _driver() -> str:
 
 def check_font(configured: Path | None, extra: Iterable[str] = ()) -> Check:
     """Check that the chosen fonts have a glyph for every character the kiosk may show."""
-    from . import texts
-    from .fonts import FontError, find_fonts
+    from hailong.device import texts
+    from hailong.device.fonts import FontError, find_fonts
 
     try:
         files = find_fonts(configured)
@@ -210,7 +210,7 @@ def font_characters(path: Path) -> set[int]:
 
 def check_journal(folder: Path) -> Check:
     """Open the journal and prove its folder takes a durable write; a running kiosk is fine."""
-    from .journal import Journal, JournalError
+    from hailong.device.journal import Journal, JournalError
 
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -226,7 +226,7 @@ def check_journal(folder: Path) -> Check:
 
 def journal_in_use(folder: Path) -> bool:
     """Tell whether another process (the running kiosk) holds the journal's lock."""
-    from .segments import lock_folder
+    from hailong.device.segments import lock_folder
 
     try:
         os.close(lock_folder(folder))
@@ -305,7 +305,7 @@ def check_clock(clock: Clock) -> Check:
 
 def open_sound(settings: ScreenSettings):
     """Open the configured confirmation sound (the real mixer)."""
-    from .sound import Sound
+    from hailong.device.sound import Sound
 
     return Sound(settings.sound_file)
 

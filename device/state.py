@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from device.buttons import BUTTONS, Pressed, ServiceChord
+from hailong.device.buttons import BUTTONS, Pressed, ServiceChord
 
 View = Literal["idle", "thanks", "reason", "service", "scan_needed"]
 Mode = Literal["live", "test"]

@@ -14,9 +14,8 @@ import paho.mqtt.client as paho
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from protocol import SIG_PROPERTY, Health, Status, Topics, sign
-
-from .config import KioskConfig
+from hailong.device.config import KioskConfig
+from hailong.protocol import SIG_PROPERTY, Health, Status, Topics, sign
 
 log = logging.getLogger(__name__)
 UNREACHABLE = "unreachable"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .drawing import Barcode, Face, Op, Panel, text_block
-from .frame import Frame, position_of_rating
-from .layout import (
+from hailong.device.drawing import Barcode, Face, Op, Panel, text_block
+from hailong.device.frame import Frame, position_of_rating
+from hailong.device.layout import (
     BUTTON_COLOURS,
     BUTTON_INKS,
     HEADER,
@@ -24,7 +24,7 @@ from .layout import (
     fit,
     layout,
 )
-from .texts import keep_together
+from hailong.device.texts import keep_together
 
 BADGE_DOTS = {"offline": (198, 40, 40), "clock_unsynced": (214, 140, 0)}
 

@@ -1,11 +1,19 @@
 """The hailong wire contract in code: messages, topics and signing (stdlib only)."""
 
-from .config import UNSET, Config, parse_config
-from .errors import ConfigFileError, ProtocolError
-from .messages import Ack, Anchor, Health, Status, parse_ack, parse_health, parse_status
-from .press import LEVELS, Press, format_ts, parse_press
-from .signing import SIG_PROPERTY, parse_key, sign, verify
-from .topics import DEFAULT_PREFIX, TopicName, Topics, check_device_id
+from hailong.protocol.config import UNSET, Config, parse_config
+from hailong.protocol.errors import ConfigFileError, ProtocolError
+from hailong.protocol.messages import (
+    Ack,
+    Anchor,
+    Health,
+    Status,
+    parse_ack,
+    parse_health,
+    parse_status,
+)
+from hailong.protocol.press import LEVELS, Press, format_ts, parse_press
+from hailong.protocol.signing import SIG_PROPERTY, parse_key, sign, verify
+from hailong.protocol.topics import DEFAULT_PREFIX, TopicName, Topics, check_device_id
 
 VERSION = 1
 

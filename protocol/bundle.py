@@ -15,9 +15,9 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import ConfigFileError, ProtocolError
-from .signing import parse_key
-from .topics import DEFAULT_PREFIX, Topics, check_device_id
+from hailong.protocol.errors import ConfigFileError, ProtocolError
+from hailong.protocol.signing import parse_key
+from hailong.protocol.topics import DEFAULT_PREFIX, Topics, check_device_id
 
 BUNDLE_VERSION = 1
 BUNDLE_NAME = "hailong.toml"

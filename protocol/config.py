@@ -8,8 +8,8 @@ from dataclasses import dataclass, fields, replace
 from types import MappingProxyType
 from typing import Any
 
-from .errors import ProtocolError
-from .fields import Reader, check_hhmm, check_text, decode_object, encode_object
+from hailong.protocol.errors import ProtocolError
+from hailong.protocol.fields import Reader, check_hhmm, check_text, decode_object, encode_object
 
 
 class _Unset:

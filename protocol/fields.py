@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from .errors import ProtocolError
+from hailong.protocol.errors import ProtocolError
 
 MAX_PAYLOAD = 16 * 1024
 MAX_INT = 2**63 - 1

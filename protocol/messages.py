@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from .errors import ProtocolError
-from .fields import Reader, decode_object, encode_object
+from hailong.protocol.errors import ProtocolError
+from hailong.protocol.fields import Reader, decode_object, encode_object
 
 STATES = ("online", "offline")
 

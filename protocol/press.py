@@ -9,9 +9,9 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from .errors import ProtocolError
-from .fields import Reader, decode_object, encode_object
-from .topics import check_device_id
+from hailong.protocol.errors import ProtocolError
+from hailong.protocol.fields import Reader, decode_object, encode_object
+from hailong.protocol.topics import check_device_id
 
 LEVELS = {4: "Rất hài lòng", 3: "Hài lòng", 2: "Bình thường", 1: "Không hài lòng"}
 MODES = ("live", "test")

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import re
 
-from .errors import ProtocolError
+from hailong.protocol.errors import ProtocolError
 
 SIG_PROPERTY = "sig"
 _HEX_KEY = re.compile(r"[0-9a-fA-F]{32,256}")

@@ -15,7 +15,7 @@ import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .errors import ConfigFileError
+from hailong.protocol.errors import ConfigFileError
 
 T = TypeVar("T")
 

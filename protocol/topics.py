@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .errors import ProtocolError
+from hailong.protocol.errors import ProtocolError
 
 DEFAULT_PREFIX = "hailong/v1"
 DEVICE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from protocol import DEFAULT_PREFIX
-from protocol.tomlconf import invalid, load, read_secret
+from hailong.protocol import DEFAULT_PREFIX
+from hailong.protocol.tomlconf import invalid, load, read_secret
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from .broker import COLLECTOR_USER, Mosquitto, free_port
-from .db import open_database, presses
+from hailong.server.broker.private import COLLECTOR_USER, Mosquitto, free_port
+from hailong.server.storage.db import open_database, presses
 
 KIOSKS = ("quay-1", "quay-2", "quay-3")
 OFFICIALS = {"quay-1": "cb-01", "quay-2": "cb-02", "quay-3": "cb-03"}
@@ -48,8 +48,8 @@ def write_configs(folder: Path, broker_port: int, web_port: int, passwords: dict
 
 def demo_account(folder: Path) -> str:
     """Create (or reset) the web account "demo" (admin) and return its new password."""
-    from .web import accounts
-    from .web.accounts_db import ensure_tables
+    from hailong.server.accounts import users as accounts
+    from hailong.server.accounts.tables import ensure_tables
 
     password = secrets.token_urlsafe(12)
     engine = open_database(f"sqlite:///{folder / 'collector.db'}")
@@ -89,10 +89,11 @@ def run_demo(folder: Path, web_port: int = 8080, rate: float = 0.5) -> int:
     web_port = web_port if _port_free(web_port) else free_port()
     collector = write_configs(folder, broker.port, web_port, passwords)
     web_password = demo_account(folder)
-    kiosks = [Child(d, ("device.cli", "--config", folder / f"{d}.toml", "run", "--headless",
+    kiosks = [Child(d, ("hailong.device.cli", "--config", folder / f"{d}.toml", "run", "--headless",
                         "--simulate", rate)) for d in KIOSKS]  # fmt: skip
     services = [
-        Child(name, ("server.cli", "--config", collector, name)) for name in ("ingest", "web")
+        Child(name, ("hailong.server.cli", "--config", collector, name))
+        for name in ("ingest", "web")
     ]
     stopping: list[bool] = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
@@ -156,7 +157,7 @@ def ledger(folder: Path) -> list[str]:
 
 def _kiosk_counts(folder: Path, device: str) -> tuple[int, int]:
     """Ask the stopped kiosk for its journal's counters (its own command, not its code)."""
-    out = subprocess.run([sys.executable, "-m", "device.cli", "--config",
+    out = subprocess.run([sys.executable, "-m", "hailong.device.cli", "--config",
                           str(folder / f"{device}.toml"), "status", "--json"],
                          capture_output=True, text=True, timeout=60, check=True).stdout  # fmt: skip
     counts = json.loads(out)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from server.broker import COLLECTOR_USER, Mosquitto
+from hailong.server.broker.private import COLLECTOR_USER, Mosquitto
 from tests.postgres import PostgresCluster, PostgresMissing
 from tests.support import BACKENDS, fresh_database
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from server.broker import COLLECTOR_USER, Mosquitto
+from hailong.server.broker.private import COLLECTOR_USER, Mosquitto
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -101,7 +101,7 @@ def mqtt_client(broker: Mosquitto, user: str | None = None, client_id: str = "")
 
 def press_bytes(device: str, seq: int, **fields) -> bytes:
     """Return the payload of a valid press, with fields overriding the defaults."""
-    from protocol import Press
+    from hailong.protocol import Press
 
     base = {"device": device, "seq": seq, "rating": 4, "ts": "2024-03-05T08:30:00.000+07:00",
             "synced": True, "boot": "boot-a", "mono": 100.0 + seq}  # fmt: skip
@@ -110,7 +110,7 @@ def press_bytes(device: str, seq: int, **fields) -> bytes:
 
 def wait_collector_online(broker: Mosquitto, timeout: float = 20) -> None:
     """Wait for the collector's retained status to say online: it has subscribed by then."""
-    from protocol import Topics
+    from hailong.protocol import Topics
 
     user = None if broker.users is None else next(u for u in broker.users if u != COLLECTOR_USER)
     client = mqtt_client(broker, user, client_id=f"watch-{secrets.token_hex(3)}")
@@ -126,6 +126,6 @@ def wait_collector_online(broker: Mosquitto, timeout: float = 20) -> None:
 
 def start_ingest(procs, config: Path, broker: Mosquitto):
     """Start the ingest process and return once it listens."""
-    child = procs.start("ingest", "server.cli", "--config", config, "ingest")
+    child = procs.start("ingest", "hailong.server.cli", "--config", config, "ingest")
     wait_collector_online(broker)
     return child

@@ -30,7 +30,7 @@ KIOSK_CASES = [
 def test_kiosk_config_errors_name_file_and_key(tmp_path, text, message):
     path = tmp_path / "kiosk.toml"
     path.write_text(text)
-    result = run("device.cli", "--config", path, "run", "--headless")
+    result = run("hailong.device.cli", "--config", path, "run", "--headless")
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -38,7 +38,7 @@ def test_kiosk_config_errors_name_file_and_key(tmp_path, text, message):
 
 
 def test_kiosk_missing_config_file(tmp_path):
-    result = run("device.cli", "--config", tmp_path / "nope.toml", "run", "--headless")
+    result = run("hailong.device.cli", "--config", tmp_path / "nope.toml", "run", "--headless")
     assert result.returncode == 2
     assert f"{tmp_path / 'nope.toml'}: (file): not found" in result.stderr
 
@@ -47,7 +47,7 @@ def test_kiosk_unreadable_password_file_names_the_key(tmp_path):
     path = tmp_path / "kiosk.toml"
     path.write_text(f'device = "k1"\nstate_dir = "{tmp_path}"\n[mqtt]\n'
                     f'password_file = "{tmp_path / "missing"}"\n')  # fmt: skip
-    result = run("device.cli", "--config", path, "run", "--headless")
+    result = run("hailong.device.cli", "--config", path, "run", "--headless")
     assert result.returncode == 2
     assert "mqtt.password_file: cannot read" in result.stderr
 
@@ -57,7 +57,7 @@ def test_kiosk_bad_signing_key(tmp_path):
     key.write_text("not hex")
     path = tmp_path / "kiosk.toml"
     path.write_text(f'device = "k1"\nsigning_key_file = "{key}"\n')
-    result = run("device.cli", "--config", path, "run", "--headless")
+    result = run("hailong.device.cli", "--config", path, "run", "--headless")
     assert result.returncode == 2
     assert "signing key" in result.stderr and "hex" in result.stderr
 
@@ -76,7 +76,7 @@ COLLECTOR_CASES = [
 def test_collector_config_errors_name_file_and_key(tmp_path, text, message):
     path = tmp_path / "collector.toml"
     path.write_text(text)
-    result = run("server.cli", "--config", path, "summary", "--from", "01/03/2024", "--to",
+    result = run("hailong.server.cli", "--config", path, "summary", "--from", "01/03/2024", "--to",
                  "31/03/2024")  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1, result.stderr
@@ -86,7 +86,7 @@ def test_collector_config_errors_name_file_and_key(tmp_path, text, message):
 def test_an_unreachable_database_is_one_line_naming_it(tmp_path):
     path = tmp_path / "collector.toml"
     path.write_text('database = "postgresql://hailong:secret@127.0.0.1:1/hailong"\n')
-    result = run("server.cli", "--config", path, "summary", "--from", "01/03/2024", "--to",
+    result = run("hailong.server.cli", "--config", path, "summary", "--from", "01/03/2024", "--to",
                  "31/03/2024")  # fmt: skip
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1, result.stderr
@@ -97,7 +97,7 @@ def test_an_unreachable_database_is_one_line_naming_it(tmp_path):
 def test_summary_rejects_bad_dates(tmp_path):
     path = tmp_path / "collector.toml"
     path.write_text(f'database = "sqlite:///{tmp_path / "c.db"}"\n')
-    result = run("server.cli", "--config", path, "summary", "--from", "31/02/2024", "--to",
+    result = run("hailong.server.cli", "--config", path, "summary", "--from", "31/02/2024", "--to",
                  "01/03/2024")  # fmt: skip
     assert result.returncode == 2
     assert "31/02/2024" in result.stderr
@@ -106,7 +106,7 @@ def test_summary_rejects_bad_dates(tmp_path):
 def test_summary_accepts_iso_and_reports_zero(tmp_path):
     path = tmp_path / "collector.toml"
     path.write_text(f'database = "sqlite:///{tmp_path / "c.db"}"\n')
-    result = run("server.cli", "--config", path, "summary", "--from", "2024-03-01", "--to",
+    result = run("hailong.server.cli", "--config", path, "summary", "--from", "2024-03-01", "--to",
                  "2024-03-31", "--json")  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert '"total": 0' in result.stdout and '"rate": null' in result.stdout
@@ -115,8 +115,8 @@ def test_summary_accepts_iso_and_reports_zero(tmp_path):
 def test_example_configs_load():
     from pathlib import Path
 
-    from device.config import load_config as load_kiosk
-    from server.config import load_config as load_collector
+    from hailong.device.config import load_config as load_kiosk
+    from hailong.server.config import load_config as load_collector
 
     root = Path(__file__).resolve().parent.parent / "config"
     assert load_kiosk(root / "kiosk.toml").device == "ubnd-xa-quay-1"

@@ -10,18 +10,32 @@ from __future__ import annotations
 
 import gc
 from datetime import timedelta
+from pathlib import Path
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from ..audit import now_ms
-from ..config import CollectorConfig, load_config
-from ..db import open_database
-from ..report_settings import ReportSettings
-from . import admin, api, audit, auth, board, devices, dossiers, duty, i18n, kiosks, summary, users
-from .accounts_db import ensure_tables
-from .figures import FigureCache
-from .site import Site, report_settings, secret_key, site
+from hailong.server.accounts.tables import ensure_tables
+from hailong.server.config import CollectorConfig, load_config
+from hailong.server.reference.audit import now_ms
+from hailong.server.reporting.figures import FigureCache
+from hailong.server.reporting.settings import ReportSettings
+from hailong.server.storage.db import open_database
+from hailong.server.web import (
+    admin,
+    api,
+    audit,
+    auth,
+    board,
+    devices,
+    dossiers,
+    duty,
+    i18n,
+    kiosks,
+    summary,
+    users,
+)
+from hailong.server.web.site import Site, report_settings, secret_key, site
 
 BLUEPRINTS = (auth, summary, board, devices, admin, duty, dossiers, kiosks, audit, users, api)
 # (endpoint, label, roles that see it; none: every signed-in user)
@@ -54,7 +68,9 @@ def create_app(config: CollectorConfig | None = None, *, settings: ReportSetting
     pass TESTING, SECRET_KEY …).
     """
     config = config or load_config(None)
-    app = Flask(__name__)
+    # The pages keep nothing in an instance folder; naming one spares Flask a search that fails
+    # inside the hailong namespace package.
+    app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent))
     _configure(app, config, overrides)
     engine = open_database(config.database)
     ensure_tables(engine)

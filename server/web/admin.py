@@ -5,14 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from .. import reference, remarks
-from ..db import counters as counters_table
-from ..duty import open_assignments
-from ..errors import InputError
-from .auth import require_login, role
-from .changes import actor, apply, push_counters
-from .i18n import gettext
-from .site import site
+from hailong.server.errors import InputError
+from hailong.server.reference import catalogue as reference
+from hailong.server.reference import remarks
+from hailong.server.reference.duty import open_assignments
+from hailong.server.storage.db import counters as counters_table
+from hailong.server.web.auth import require_login, role
+from hailong.server.web.changes import actor, apply, push_counters
+from hailong.server.web.i18n import gettext
+from hailong.server.web.site import site
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(require_login)

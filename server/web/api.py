@@ -11,15 +11,15 @@ from datetime import UTC, datetime
 from flask import Blueprint, jsonify, request
 from sqlalchemy import func, select
 
-from .. import report_queries as q
-from ..audit import now_ms
-from ..db import presses
-from ..metrics import LevelStats, fmt_pct, stats_from_counts
-from ..periods import Period
-from . import accounts
-from .choice import chosen_period
-from .devices import fleet_health
-from .site import site
+from hailong.server.accounts import users as accounts
+from hailong.server.reference.audit import now_ms
+from hailong.server.reporting import queries as q
+from hailong.server.reporting.metrics import LevelStats, fmt_pct, stats_from_counts
+from hailong.server.reporting.periods import Period
+from hailong.server.storage.db import presses
+from hailong.server.web.choice import chosen_period
+from hailong.server.web.devices import fleet_health
+from hailong.server.web.site import site
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

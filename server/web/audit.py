@@ -7,10 +7,10 @@ import json
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
-from .. import audit as audit_log
-from ..db import audit as audit_table
-from .auth import require_login
-from .site import site
+from hailong.server.reference import audit as audit_log
+from hailong.server.storage.db import audit as audit_table
+from hailong.server.web.auth import require_login
+from hailong.server.web.site import site
 
 bp = Blueprint("audit", __name__, url_prefix="/admin")
 bp.before_request(require_login)

@@ -18,9 +18,9 @@ from flask import (
     url_for,
 )
 
-from . import accounts
-from .i18n import COOKIE, LANGUAGES, gettext
-from .site import site
+from hailong.server.accounts import users as accounts
+from hailong.server.web.i18n import COOKIE, LANGUAGES, gettext
+from hailong.server.web.site import site
 
 bp = Blueprint("auth", __name__)
 

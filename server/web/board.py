@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from ..audit import now_ms
-from . import svg
-from .choice import chosen_period
-from .i18n import gettext
-from .site import site
+from hailong.server.reference.audit import now_ms
+from hailong.server.web import svg
+from hailong.server.web.choice import chosen_period
+from hailong.server.web.i18n import gettext
+from hailong.server.web.site import site
 
 bp = Blueprint("board", __name__)
 

@@ -8,10 +8,10 @@ from typing import TypeVar
 from flask import flash, g
 from sqlalchemy.engine import Connection
 
-from ..errors import InputError
-from .i18n import gettext
-from .push import configs_at, configs_of, push_configs
-from .site import site
+from hailong.server.errors import InputError
+from hailong.server.ingest.push import configs_at, configs_of, push_configs
+from hailong.server.web.i18n import gettext
+from hailong.server.web.site import site
 
 T = TypeVar("T")
 SENT = "Đã gửi cấu hình mới tới kiosk {devices}."

@@ -5,8 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from ..periods import CONVENTIONS, CUTOFF_DAY, Period, custom, named, parse_period, parse_user_date
-from .i18n import gettext, period_title
+from hailong.server.reporting.periods import (
+    CONVENTIONS,
+    CUTOFF_DAY,
+    Period,
+    custom,
+    named,
+    parse_period,
+    parse_user_date,
+)
+from hailong.server.web.i18n import gettext, period_title
 
 MAX_CUSTOM_DAYS = 3 * 366  # a longer range is not a report anyone publishes
 

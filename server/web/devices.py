@@ -15,11 +15,11 @@ from flask import Blueprint, render_template
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from ..audit import now_ms
-from ..db import device_counters, devices
-from ..report_settings import ReportSettings
-from .auth import require_login
-from .site import site
+from hailong.server.reference.audit import now_ms
+from hailong.server.reporting.settings import ReportSettings
+from hailong.server.storage.db import device_counters, devices
+from hailong.server.web.auth import require_login
+from hailong.server.web.site import site
 
 bp = Blueprint("devices", __name__)
 bp.before_request(require_login)

@@ -8,12 +8,13 @@ from pathlib import Path
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.utils import secure_filename
 
-from .. import dossiers, reference
-from ..errors import InputError
-from .auth import require_login, role
-from .changes import actor, apply
-from .i18n import gettext
-from .site import site
+from hailong.server.errors import InputError
+from hailong.server.reference import catalogue as reference
+from hailong.server.reference import dossiers
+from hailong.server.web.auth import require_login, role
+from hailong.server.web.changes import actor, apply
+from hailong.server.web.i18n import gettext
+from hailong.server.web.site import site
 
 bp = Blueprint("dossiers", __name__, url_prefix="/admin")
 bp.before_request(require_login)

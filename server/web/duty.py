@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from .. import reference, report_queries
-from ..admin_cli import parse_local_time
-from ..duty import assignments, last_assignment
-from .auth import require_login, role
-from .changes import actor, apply, push_counters
-from .i18n import gettext
-from .site import site
+from hailong.server.cli.staff import parse_local_time
+from hailong.server.reference import catalogue as reference
+from hailong.server.reference.duty import assignments, last_assignment
+from hailong.server.reporting import queries as report_queries
+from hailong.server.web.auth import require_login, role
+from hailong.server.web.changes import actor, apply, push_counters
+from hailong.server.web.i18n import gettext
+from hailong.server.web.site import site
 
 bp = Blueprint("duty", __name__, url_prefix="/admin")
 bp.before_request(require_login)

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 from flask import g, request
 
-from ..metrics import fmt_pct, fmt_points
-from ..periods import Period, format_dmy
-from .english import ENGLISH
+from hailong.server.reporting.metrics import fmt_pct, fmt_points
+from hailong.server.reporting.periods import Period, format_dmy
+from hailong.server.web.english import ENGLISH
 
 LANGUAGES = ("vi", "en")
 COOKIE = "lang"

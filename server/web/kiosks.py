@@ -8,16 +8,16 @@ from pathlib import Path
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from protocol.bundle import BUNDLE_NAME
-
-from .. import corrections, reference
-from ..db import corrections as corrections_table
-from ..errors import CollectorError
-from ..provision import add_device, revoke_device
-from .auth import require_login, role
-from .changes import actor, apply, push_kiosks
-from .i18n import gettext
-from .site import site
+from hailong.protocol.bundle import BUNDLE_NAME
+from hailong.server.broker.provision import add_device, revoke_device
+from hailong.server.errors import CollectorError
+from hailong.server.reference import catalogue as reference
+from hailong.server.reference import corrections
+from hailong.server.storage.db import corrections as corrections_table
+from hailong.server.web.auth import require_login, role
+from hailong.server.web.changes import actor, apply, push_kiosks
+from hailong.server.web.i18n import gettext
+from hailong.server.web.site import site
 
 bp = Blueprint("kiosks", __name__, url_prefix="/admin")
 bp.before_request(require_login)

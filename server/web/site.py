@@ -11,12 +11,11 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy.engine import Engine
 
-from protocol import ConfigFileError
-from protocol.tomlconf import load
-
-from ..config import CollectorConfig
-from ..report_settings import ReportSettings
-from .figures import FigureCache
+from hailong.protocol import ConfigFileError
+from hailong.protocol.tomlconf import load
+from hailong.server.config import CollectorConfig
+from hailong.server.reporting.figures import FigureCache
+from hailong.server.reporting.settings import ReportSettings
 
 
 @dataclass

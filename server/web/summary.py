@@ -6,12 +6,12 @@ import re
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from ..reports import FORMATS, render
-from . import svg
-from .auth import require_login
-from .choice import chosen_period, period_options
-from .i18n import gettext, level_name, short_title
-from .site import site
+from hailong.server.reporting.formats import FORMATS, render
+from hailong.server.web import svg
+from hailong.server.web.auth import require_login
+from hailong.server.web.choice import chosen_period, period_options
+from hailong.server.web.i18n import gettext, level_name, short_title
+from hailong.server.web.site import site
 
 bp = Blueprint("summary", __name__)
 bp.before_request(require_login)

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from ..metrics import Coverage, LevelStats
-from .i18n import WEEKDAYS_SHORT, lang, level_name, number, percent
+from hailong.server.reporting.metrics import Coverage, LevelStats
+from hailong.server.web.i18n import WEEKDAYS_SHORT, lang, level_name, number, percent
 
 LEVEL_ORDER = (4, 3, 2, 1)
 # Dark enough for white text and told apart by more than hue (their lengths and labels differ).

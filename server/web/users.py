@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
-from . import accounts
-from .auth import require_login, role
-from .changes import actor, apply
-from .i18n import gettext
-from .site import site
+from hailong.server.accounts import users as accounts
+from hailong.server.web.auth import require_login, role
+from hailong.server.web.changes import actor, apply
+from hailong.server.web.i18n import gettext
+from hailong.server.web.site import site
 
 bp = Blueprint("users", __name__, url_prefix="/admin")
 bp.before_request(require_login)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from server.config import CollectorConfig, load_config
+from hailong.server.config import CollectorConfig, load_config
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def _toml(value) -> str:
 def collector(tmp_path, tls) -> Collector:
     """A collector ready to provision kiosks, with counters Q1 and Q2."""
     c = write_collector(tmp_path / "collector", tls)
-    from server.cli import main
+    from hailong.server.cli import main
 
     for code in ("Q1", "Q2"):
         assert main(["--config", str(c.path), "counter", "add", code, f"Quầy {code[1]}",

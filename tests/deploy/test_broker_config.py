@@ -19,12 +19,12 @@ from pathlib import Path
 import paho.mqtt.client as paho
 import pytest
 
-from protocol import Topics
-from protocol.bundle import parse_bundle
-from server.broker import free_port
-from server.broker_accounts import setup
-from server.db import open_database
-from server.provision import add_device, revoke_device
+from hailong.protocol import Topics
+from hailong.protocol.bundle import parse_bundle
+from hailong.server.broker.accounts import setup
+from hailong.server.broker.private import free_port
+from hailong.server.broker.provision import add_device, revoke_device
+from hailong.server.storage.db import open_database
 from tests.deploy.conftest import write_collector
 from tests.support import wait_for
 
@@ -60,7 +60,7 @@ def fleet(tmp_path, tls):
     passwords = {"collector": "collector-secret"}
     engine = open_database(c.config.database)
     with engine.begin() as conn:
-        from server import reference
+        from hailong.server.reference import catalogue as reference
 
         for device, counter in (("k1", "Q1"), ("k2", "Q2")):
             reference.add_counter(conn, counter, f"Quầy {counter}", "test")
@@ -232,7 +232,7 @@ def test_selftest_of_a_provisioned_kiosk_reaches_the_broker(fleet, fake_root, tm
     boot = tmp_path / "boot"
     boot.mkdir()
     shutil.copy(tmp_path / "k1", boot / "hailong.toml")  # the bundle device add wrote
-    done = subprocess.run([sys.executable, "-m", "device.cli", "provision", "--boot", str(boot),
+    done = subprocess.run([sys.executable, "-m", "hailong.device.cli", "provision", "--boot", str(boot),
                            "--root", str(fake_root)], capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.returncode == 0, done.stderr
     etc = fake_root / "etc" / "hailong"
@@ -240,7 +240,7 @@ def test_selftest_of_a_provisioned_kiosk_reaches_the_broker(fleet, fake_root, tm
     text = text.replace('"/var/lib/hailong"', f'"{tmp_path / "state"}"')
     config = tmp_path / "kiosk.toml"
     config.write_text(text + "\n[screen]\nenabled = false\n" if "[screen]" not in text else text)
-    check = subprocess.run([sys.executable, "-m", "device.cli", "--config", str(config), "selftest", "--quick"],
+    check = subprocess.run([sys.executable, "-m", "hailong.device.cli", "--config", str(config), "selftest", "--quick"],
                            capture_output=True, text=True, timeout=60)  # fmt: skip
     line = next(x for x in check.stdout.splitlines() if "broker" in x)
     assert "[ OK ]" in line and "TLS, user k1" in line, check.stdout + check.stderr

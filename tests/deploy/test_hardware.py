@@ -4,7 +4,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from device.pinmap import BUNDLED, load_pin_map
+from hailong.device.pinmap import BUNDLED, load_pin_map
 
 HARDWARE = Path(__file__).resolve().parents[2] / "hardware"
 # BCM number -> physical header pin, for the GPIOs on pins 27-40 and the SPI panel's pins 1-26.

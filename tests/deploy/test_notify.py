@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from device import notify
+from hailong.device import notify
 
 
 @pytest.fixture
@@ -91,7 +91,7 @@ def test_kiosk_loop_is_ready_pings_while_idle_and_says_stopping(tmp_path, broker
                       f"[mqtt]\nport = {broker.port}\n[screen]\nenabled = false\n")  # fmt: skip
     env = {**os.environ, "WATCHDOG_USEC": "300000"}  # WatchdogSec=0.3: a ping every 0.15 s
     env.pop("WATCHDOG_PID", None)
-    child = subprocess.Popen([sys.executable, "-m", "device.cli", "--config", str(config), "run", "--headless"],
+    child = subprocess.Popen([sys.executable, "-m", "hailong.device.cli", "--config", str(config), "run", "--headless"],
                              env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE)  # fmt: skip
     try:

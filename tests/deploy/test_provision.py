@@ -13,18 +13,18 @@ from pathlib import Path
 
 import pytest
 
-from device.config import load_config as load_kiosk_config
-from protocol import parse_key
-from server.broker_accounts import accounts
-from server.cli import main as collector_cli
-from server.db import open_database
-from server.errors import InputError
-from server.provision import add_device
+from hailong.device.config import load_config as load_kiosk_config
+from hailong.protocol import parse_key
+from hailong.server.broker.accounts import accounts
+from hailong.server.broker.provision import add_device
+from hailong.server.cli import main as collector_cli
+from hailong.server.errors import InputError
+from hailong.server.storage.db import open_database
 
 
 def kiosk_provision(boot: Path, root: Path) -> subprocess.CompletedProcess:
     """Run `hailong-kiosk provision` as the provisioning unit does."""
-    return subprocess.run([sys.executable, "-m", "device.cli", "provision", "--boot", str(boot),
+    return subprocess.run([sys.executable, "-m", "hailong.device.cli", "provision", "--boot", str(boot),
                            "--root", str(root)], capture_output=True, text=True, timeout=60)  # fmt: skip
 
 

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-import device.cli
-import server.cli
+import hailong.device.cli
+import hailong.server.cli
 
 SYSTEMD = Path(__file__).resolve().parents[2] / "systemd"
 UNITS = sorted(p.name for p in SYSTEMD.iterdir() if p.suffix in (".service", ".timer", ".path"))
 INSTALLED_BIN = "/opt/hailong/.venv/bin/"
 SYSTEM_PROGRAMS = {"/bin/systemctl"}  # the reload unit's only tool
-PROGRAMS = {"hailong-kiosk": device.cli, "hailong-collector": server.cli}
+PROGRAMS = {"hailong-kiosk": hailong.device.cli, "hailong-collector": hailong.server.cli}
 # Exposure bounds for `systemd-analyze security --offline=yes` (0 safest .. 10 unsafe). The
 # collector's services need nothing but their database and the network; the kiosk keeps GPIO,
 # DRM, input and sound; provisioning writes /etc and sets the hostname as root.

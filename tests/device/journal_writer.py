@@ -13,7 +13,7 @@ import random
 import sys
 import time
 
-from device.journal import Journal
+from hailong.device.journal import Journal
 
 RUN_LIMIT_S = 10  # the parent kills us long before; this only stops an orphan
 

@@ -19,20 +19,20 @@ import pygame
 import pytest
 from gpiozero.pins.mock import MockFactory
 
-from device.app import KioskApp
-from device.buttons import ButtonLogic, Edge
-from device.clock import Clock
-from device.config import KioskConfig, KioskSettingsFile, MqttSettings, ScreenSettings
-from device.display import Display
-from device.frame import Frame
-from device.inbox import Inbox
-from device.journal import Journal
-from device.panel import DEFAULT_PINS, Panel
-from device.screen import DisplayError, Screen
-from device.segments import list_segments, read_segment
-from device.state import ButtonPressed
-from device.uplink import Uplink
-from protocol import Ack, Topics, parse_press
+from hailong.device.app import KioskApp
+from hailong.device.buttons import ButtonLogic, Edge
+from hailong.device.clock import Clock
+from hailong.device.config import KioskConfig, KioskSettingsFile, MqttSettings, ScreenSettings
+from hailong.device.display import Display
+from hailong.device.frame import Frame
+from hailong.device.inbox import Inbox
+from hailong.device.journal import Journal
+from hailong.device.panel import DEFAULT_PINS, Panel
+from hailong.device.screen import DisplayError, Screen
+from hailong.device.segments import list_segments, read_segment
+from hailong.device.state import ButtonPressed
+from hailong.device.uplink import Uplink
+from hailong.protocol import Ack, Topics, parse_press
 from tests.support import journal_acked, wait_for
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -316,7 +316,7 @@ def test_sigterm_stops_a_kiosk_with_a_screen_at_once(tmp_path, broker, procs):
     config = tmp_path / "kiosk.toml"
     config.write_text(f'device = "k1"\nstate_dir = "{tmp_path / "k1"}"\n[mqtt]\n'
                       f"port = {broker.port}\n[screen]\nfullscreen = false\n")  # fmt: skip
-    kiosk = procs.start("kiosk", "device.cli", "--config", config, "run")
+    kiosk = procs.start("kiosk", "hailong.device.cli", "--config", config, "run")
     wait_for(lambda: "connected to the broker" in procs.log("kiosk"), 20, "the kiosk online")
     stopping = time.monotonic()
     assert procs.stop(kiosk, timeout=10) == 0

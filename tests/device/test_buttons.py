@@ -2,7 +2,7 @@
 
 import pytest
 
-from device.buttons import (
+from hailong.device.buttons import (
     ButtonLogic,
     Edge,
     Pressed,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from device.clock import Clock, boot_id, since_boot, system_synced
+from hailong.device.clock import Clock, boot_id, since_boot, system_synced
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 

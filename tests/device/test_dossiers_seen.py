@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from device.app import used_dossiers
-from device.journal import Journal
-from device.state import ButtonPressed, DossierScanned, Kiosk, KioskSettings, RecordPress, Rejected
+from hailong.device.app import used_dossiers
+from hailong.device.journal import Journal
+from hailong.device.state import (
+    ButtonPressed,
+    DossierScanned,
+    Kiosk,
+    KioskSettings,
+    RecordPress,
+    Rejected,
+)
 
 
 def press(dossier, mode="live"):

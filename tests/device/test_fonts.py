@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from device import fonts
-from device.errors import DeviceError
-from device.fonts import FontError, find_font, find_fonts
+from hailong.device import fonts
+from hailong.device.errors import DeviceError
+from hailong.device.fonts import FontError, find_font, find_fonts
 
 
 def test_finds_a_system_font():

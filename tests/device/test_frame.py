@@ -3,8 +3,8 @@ from datetime import datetime
 
 import pytest
 
-from device import texts
-from device.frame import Frame, position_of_rating
+from hailong.device import texts
+from hailong.device.frame import Frame, position_of_rating
 
 NOW = datetime(2026, 3, 5, 14, 30)
 

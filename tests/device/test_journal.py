@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-import device.journal as journal_module
-import device.segments as segments
-from device.journal import Journal, JournalError
+import hailong.device.journal as journal_module
+import hailong.device.segments as segments
+from hailong.device.journal import Journal, JournalError
 
 NOW = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
 
@@ -128,7 +128,7 @@ def test_watermark_never_goes_backwards(tmp_path):
 def test_ack_beyond_last_seq_is_clamped_and_logged(tmp_path, caplog):
     with Journal.open(tmp_path) as journal:
         fill(journal, 3)
-        with caplog.at_level(logging.WARNING, logger="device.journal"):
+        with caplog.at_level(logging.WARNING, logger="hailong.device.journal"):
             assert journal.mark_delivered(10)
         assert (journal.acked, journal.backlog) == (3, 0)
         assert "acknowledged up to 10; last press is 3" in caplog.text
@@ -149,7 +149,7 @@ def test_mark_delivered_and_skip_to_refuse_non_integers(tmp_path, upto):
 def test_skip_to_never_reuses_seqs_the_collector_holds(tmp_path, caplog):
     with Journal.open(tmp_path, segment_size=4) as journal:
         stored = fill(journal, 2)
-        with caplog.at_level(logging.WARNING, logger="device.journal"):
+        with caplog.at_level(logging.WARNING, logger="hailong.device.journal"):
             assert journal.skip_to(50) is True  # our journal was restored from an old copy
         assert "holds seqs up to 50" in caplog.text
         assert journal.skip_to(49) is False and journal.skip_to(50) is False

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from device.journal import Journal
+from hailong.device.journal import Journal
 
 WRITER = Path(__file__).with_name("journal_writer.py")
 ROOT = Path(__file__).resolve().parents[2]

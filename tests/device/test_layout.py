@@ -1,6 +1,6 @@
 import pytest
 
-from device.layout import ELLIPSIS, Box, balance, block_height, ellipsize, fit, layout, wrap
+from hailong.device.layout import ELLIPSIS, Box, balance, block_height, ellipsize, fit, layout, wrap
 
 SIZES = [(480, 320), (800, 480), (1024, 600)]
 

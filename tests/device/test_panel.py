@@ -6,8 +6,8 @@ from queue import SimpleQueue
 import pytest
 from gpiozero.pins.mock import MockFactory
 
-from device.buttons import Edge
-from device.panel import DEFAULT_PINS, Panel, PanelError
+from hailong.device.buttons import Edge
+from hailong.device.panel import DEFAULT_PINS, Panel, PanelError
 
 PINS = {"buttons": (5, 6, 13, 19), "leds": (12, 16, 20, 21), "buzzer": 26}
 

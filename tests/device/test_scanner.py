@@ -2,8 +2,8 @@
 
 import pytest
 
-from device.scanner import Scanner, ScanRejected, parse_code
-from device.state import ButtonPressed, DossierScanned
+from hailong.device.scanner import Scanner, ScanRejected, parse_code
+from hailong.device.state import ButtonPressed, DossierScanned
 
 
 def type_burst(scanner, text, start, step=0.005):

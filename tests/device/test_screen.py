@@ -15,12 +15,12 @@ from pathlib import Path
 import pygame
 import pytest
 
-from device import fonts
-from device.drawing import Face, Text
-from device.frame import VIEWS, Frame
-from device.layout import BACKGROUND, BUTTON_COLOURS, ELLIPSIS, Box, layout
-from device.screen import DisplayError, FontMetrics, Screen, face_image
-from device.views import compose, header_text
+from hailong.device import fonts
+from hailong.device.drawing import Face, Text
+from hailong.device.frame import VIEWS, Frame
+from hailong.device.layout import BACKGROUND, BUTTON_COLOURS, ELLIPSIS, Box, layout
+from hailong.device.screen import DisplayError, FontMetrics, Screen, face_image
+from hailong.device.views import compose, header_text
 
 SIZES = [(480, 320), (800, 480), (1024, 600)]
 LANGUAGES = ["vi", "en"]

@@ -12,14 +12,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from gpiozero.pins.mock import MockFactory, MockPin
 
-from device import fonts, selftest
-from device.clock import Clock
-from device.config import KioskConfig, MqttSettings, ScreenSettings
-from device.journal import Journal
-from device.panel import Panel
-from device.screen import DisplayError, Screen
-from device.selftest import Adapters, Check
-from server.broker import free_port
+from hailong.device import fonts, selftest
+from hailong.device.clock import Clock
+from hailong.device.config import KioskConfig, MqttSettings, ScreenSettings
+from hailong.device.journal import Journal
+from hailong.device.panel import Panel
+from hailong.device.screen import DisplayError, Screen
+from hailong.device.selftest import Adapters, Check
+from hailong.server.broker.private import free_port
 from tests.support import kiosk_toml
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -256,7 +256,15 @@ def test_report_lines_and_verdict():
 
 def run_cli(config: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "GPIOZERO_PIN_FACTORY": "mock"}
-    command = [sys.executable, "-m", "device.cli", "--config", str(config), "selftest", *args]
+    command = [
+        sys.executable,
+        "-m",
+        "hailong.device.cli",
+        "--config",
+        str(config),
+        "selftest",
+        *args,
+    ]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
 
 

@@ -10,8 +10,8 @@ import wave
 import pygame
 import pytest
 
-from device import sound
-from device.sound import Sound, beep_wav
+from hailong.device import sound
+from hailong.device.sound import Sound, beep_wav
 
 
 @pytest.fixture(autouse=True)
@@ -63,12 +63,12 @@ def test_no_audio_device_never_raises_and_logs_once(monkeypatch, caplog):
         raise pygame.error("No available audio device")
 
     monkeypatch.setattr(sound.pygame.mixer, "init", broken)
-    with caplog.at_level(logging.WARNING, logger="device.sound"):
+    with caplog.at_level(logging.WARNING, logger="hailong.device.sound"):
         silent = Sound()
         for _ in range(3):
             silent.play()
     assert not silent.available
-    assert len([r for r in caplog.records if r.name == "device.sound"]) == 1
+    assert len([r for r in caplog.records if r.name == "hailong.device.sound"]) == 1
 
 
 def test_a_failing_play_is_swallowed(monkeypatch, caplog):
@@ -79,7 +79,7 @@ def test_a_failing_play_is_swallowed(monkeypatch, caplog):
             raise pygame.error("device lost")
 
     beep._sound = Broken()
-    with caplog.at_level(logging.WARNING, logger="device.sound"):
+    with caplog.at_level(logging.WARNING, logger="hailong.device.sound"):
         beep.play()
         beep.play()
-    assert len([r for r in caplog.records if r.name == "device.sound"]) == 1
+    assert len([r for r in caplog.records if r.name == "hailong.device.sound"]) == 1

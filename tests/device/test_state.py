@@ -2,8 +2,8 @@
 
 import pytest
 
-from device.buttons import Pressed, ServiceChord
-from device.state import (
+from hailong.device.buttons import Pressed, ServiceChord
+from hailong.device.state import (
     ButtonPressed,
     ConfigChanged,
     DossierScanned,

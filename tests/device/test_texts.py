@@ -3,9 +3,9 @@ import unicodedata
 import pytest
 from fontTools.ttLib import TTFont
 
-from device import texts
-from device.fonts import find_fonts
-from device.layout import ELLIPSIS
+from hailong.device import texts
+from hailong.device.fonts import find_fonts
+from hailong.device.layout import ELLIPSIS
 
 # Every precomposed Vietnamese letter: 12 vowels x 6 tones, both cases, plus đ/Đ.
 VOWELS = "aăâeêioôơuưy"

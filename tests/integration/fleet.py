@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from protocol import Topics, parse_ack
-from server.db import devices, open_database, presses, quarantine
+from hailong.protocol import Topics, parse_ack
+from hailong.server.storage.db import devices, open_database, presses, quarantine
 from tests.support import (
     collector_toml,
     journal_acked,
@@ -61,7 +61,7 @@ class Fleet:
     def start_instances(self, *names: str) -> None:
         """Start ingest instances side by side (`--instance name`) and wait until all listen."""
         for name in names:
-            self.instances[name] = self.procs.start(f"ingest-{name}", "server.cli", "--config",
+            self.instances[name] = self.procs.start(f"ingest-{name}", "hailong.server.cli", "--config",
                                                     self.config, "ingest", "--instance", name)  # fmt: skip
         for name in names:
             wait_for(lambda n=name: "connected to" in self.procs.log(f"ingest-{n}"), 30,
@@ -85,7 +85,7 @@ class Fleet:
     def start_kiosk(self, name: str, rate: float, count: int) -> None:
         """Start a kiosk pressing count times at rate per second."""
         path = kiosk_toml(self.folder, self.broker, name, **self.kiosk_options)
-        self.kiosks[name] = self.procs.start(name, "device.cli", "--config", path, "run",
+        self.kiosks[name] = self.procs.start(name, "hailong.device.cli", "--config", path, "run",
                                              "--headless", "--simulate", rate, "--count", count)  # fmt: skip
 
     def kill_kiosk(self, name: str) -> None:

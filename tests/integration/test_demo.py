@@ -10,14 +10,14 @@ import sys
 import threading
 import urllib.request
 
-from server.broker import free_port
+from hailong.server.broker.private import free_port
 from tests.support import wait_for
 
 
 def test_demo_runs_and_stops_cleanly(tmp_path):
     folder = tmp_path / "demo"
     demo = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "demo", "--folder", str(folder),
+        [sys.executable, "-m", "hailong.server.cli", "demo", "--folder", str(folder),
          "--port", str(free_port()), "--rate", "5"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip

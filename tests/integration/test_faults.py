@@ -47,7 +47,7 @@ def test_kiosk_killed_mid_stream_and_restarted(tmp_path, broker, procs):
 
 @pytest.mark.parametrize("persistence", [True, False], ids=["persistent", "volatile"])
 def test_broker_killed_mid_stream_and_restarted(tmp_path, procs, persistence):
-    from server.broker import Mosquitto
+    from hailong.server.broker.private import Mosquitto
 
     broker = Mosquitto(tmp_path / "broker", users=None, persistence=persistence).start()
     try:
@@ -64,7 +64,7 @@ def test_broker_killed_mid_stream_and_restarted(tmp_path, procs, persistence):
 
 
 def test_ten_thousand_journaled_while_broker_down_then_drained(tmp_path, procs):
-    from server.broker import Mosquitto
+    from hailong.server.broker.private import Mosquitto
 
     broker = Mosquitto(tmp_path / "broker", users=None, persistence=True).start()
     try:
@@ -108,7 +108,7 @@ def duplicate_every_press(broker, prefix="hailong/v1"):
 def test_every_press_delivered_twice_and_a_replay_are_stored_once(tmp_path, broker, procs):
     import paho.mqtt.client as paho
 
-    from protocol import Config, Topics
+    from hailong.protocol import Config, Topics
 
     doubler, copies = duplicate_every_press(broker)
     try:

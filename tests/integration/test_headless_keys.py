@@ -7,7 +7,7 @@ import pty
 
 from sqlalchemy import select
 
-from server.db import open_database, presses
+from hailong.server.storage.db import open_database, presses
 from tests.support import collector_toml, kiosk_toml, start_ingest, wait_for
 
 
@@ -16,7 +16,7 @@ def test_keys_typed_on_a_terminal_are_ratings(tmp_path, broker, procs):
     start_ingest(procs, collector_toml(tmp_path, broker), broker)
     parent, child = pty.openpty()  # a real terminal, so the kiosk reads single keys
     try:
-        kiosk = procs.start("k1", "device.cli", "--config", kiosk_toml(tmp_path, broker, "k1"),
+        kiosk = procs.start("k1", "hailong.device.cli", "--config", kiosk_toml(tmp_path, broker, "k1"),
                             "run", "--headless", stdin=child)  # fmt: skip
         wait_for(lambda: "connected to the broker" in procs.log("k1"), 20, "k1 to connect")
         for done, key in enumerate("1423", start=1):

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from protocol import SIG_PROPERTY, ProtocolError, Topics, parse_press, sign
-from server.db import open_database, presses, quarantine
+from hailong.protocol import SIG_PROPERTY, ProtocolError, Topics, parse_press, sign
+from hailong.server.storage.db import open_database, presses, quarantine
 from tests.support import (
     collector_toml,
     kiosk_toml,
@@ -57,7 +57,7 @@ def test_the_kiosk_counts_a_denied_publish_as_not_sent(tmp_path, secure_broker, 
     secure_broker.reload()
     kiosk = kiosk_toml(tmp_path, secure_broker, "k1", username='"k3"')
     start_ingest(procs, collector_toml(tmp_path, secure_broker), secure_broker)
-    procs.start("k1", "device.cli", "--config", kiosk, "run", "--headless", "--simulate", "50",
+    procs.start("k1", "hailong.device.cli", "--config", kiosk, "run", "--headless", "--simulate", "50",
                 "--count", "3")  # fmt: skip
     wait_for(lambda: "broker refused publish" in procs.log("k1"), 20, "the refusal to be logged")
     assert "Not authorized" in procs.log("k1")
@@ -98,7 +98,7 @@ def test_signatures_are_required_once_a_key_is_held(tmp_path, broker, procs):
     procs.stop(procs.children[0])
     start_ingest(procs, collector_toml(tmp_path, broker, keys_dir=str(keys)), broker)
     kiosk = kiosk_toml(tmp_path, broker, "k2", top={"signing_key_file": tmp_path / "k2.key"})
-    procs.start("k2", "device.cli", "--config", kiosk, "run", "--headless", "--simulate", "100",
+    procs.start("k2", "hailong.device.cli", "--config", kiosk, "run", "--headless", "--simulate", "100",
                 "--count", "20")  # fmt: skip
     wait_for(lambda: count(engine, presses, presses.c.device == "k2") == 20, 30, "signed presses")
     assert kinds(engine) == {"signature": 3}

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from protocol import Anchor, Health, Topics
-from server.db import devices, open_database, presses
+from hailong.protocol import Anchor, Health, Topics
+from hailong.server.storage.db import devices, open_database, presses
 from tests.support import collector_toml, mqtt_client, press_bytes, start_ingest, wait_for
 
 T = Topics()

@@ -7,9 +7,9 @@ import subprocess
 
 from sqlalchemy import select, update
 
-from protocol import Config, Status, Topics
-from server.broker import Mosquitto
-from server.db import devices, open_database, presses
+from hailong.protocol import Config, Status, Topics
+from hailong.server.broker.private import Mosquitto
+from hailong.server.storage.db import devices, open_database, presses
 from tests.support import (
     collector_toml,
     kiosk_toml,
@@ -30,7 +30,7 @@ def device_row(engine, name):
 def test_config_is_applied_live_persisted_and_carried_by_presses(tmp_path, broker, procs):
     engine = open_database(f"sqlite:///{tmp_path / 'collector.db'}")
     start_ingest(procs, collector_toml(tmp_path, broker), broker)
-    kiosk = procs.start("k1", "device.cli", "--config", kiosk_toml(tmp_path, broker, "k1"),
+    kiosk = procs.start("k1", "hailong.device.cli", "--config", kiosk_toml(tmp_path, broker, "k1"),
                         "run", "--headless")  # fmt: skip
     wait_for(lambda: "connected to the broker" in procs.log("k1"), 20, "k1 to connect")
     admin = mqtt_client(broker, client_id="admin")
@@ -44,7 +44,7 @@ def test_config_is_applied_live_persisted_and_carried_by_presses(tmp_path, broke
 
     # After a restart, the saved config applies before any broker contact: presses carry it.
     broker.kill()
-    restarted = procs.start("k1b", "device.cli", "--config", tmp_path / "k1.toml", "run",
+    restarted = procs.start("k1b", "hailong.device.cli", "--config", tmp_path / "k1.toml", "run",
                             "--headless", "--simulate", "50", "--count", "3")  # fmt: skip
     wait_for(lambda: "last seq 0" in procs.log("k1b"), 20, "k1 to start")
     broker.restart()
@@ -65,7 +65,7 @@ def _count(engine) -> int:
 def test_status_health_and_stale_wills(tmp_path, broker, procs):
     engine = open_database(f"sqlite:///{tmp_path / 'collector.db'}")
     start_ingest(procs, collector_toml(tmp_path, broker), broker)
-    kiosk = procs.start("k1", "device.cli", "--config",
+    kiosk = procs.start("k1", "hailong.device.cli", "--config",
                         kiosk_toml(tmp_path, broker, "k1", health_interval_s=1), "run",
                         "--headless", "--simulate", "20", "--count", "5")  # fmt: skip
     wait_for(lambda: (r := device_row(engine, "k1")) and r.state == "online", 20, "online")
@@ -140,9 +140,9 @@ def test_kiosk_and_collector_over_tls(tmp_path, procs):
             collector.read_text().replace("[ingest]", f'ca_file = "{ca}"\n[ingest]')
         )
         engine = open_database(f"sqlite:///{tmp_path / 'collector.db'}")
-        procs.start("ingest", "server.cli", "--config", collector, "ingest")
+        procs.start("ingest", "hailong.server.cli", "--config", collector, "ingest")
         kiosk = kiosk_toml(tmp_path, broker, "k1", ca_file=f'"{ca}"')
-        procs.start("k1", "device.cli", "--config", kiosk, "run", "--headless", "--simulate", "50",
+        procs.start("k1", "hailong.device.cli", "--config", kiosk, "run", "--headless", "--simulate", "50",
                     "--count", "10")  # fmt: skip
         wait_for(lambda: _count(engine) == 10, 30, "ten presses over TLS")
         wait_for(lambda: device_row(engine, "k1").acked_upto == 10, 10, "acked")

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from device.journal import Journal
-from server.db import devices, open_database, presses
+from hailong.device.journal import Journal
+from hailong.server.storage.db import devices, open_database, presses
 from tests.support import collector_toml, journal_acked, kiosk_toml, wait_for
 
 
@@ -26,8 +26,8 @@ def test_hundred_presses_stored_once_and_acked(tmp_path, secure_broker, procs):
     collector = collector_toml(tmp_path, secure_broker)
     kiosk = kiosk_toml(tmp_path, secure_broker, "k1")
     engine = open_database(f"sqlite:///{tmp_path / 'collector.db'}")
-    procs.start("ingest", "server.cli", "--config", collector, "ingest")
-    child = procs.start("k1", "device.cli", "--config", kiosk, "run", "--headless",
+    procs.start("ingest", "hailong.server.cli", "--config", collector, "ingest")
+    child = procs.start("k1", "hailong.device.cli", "--config", kiosk, "run", "--headless",
                         "--simulate", "400", "--count", "100")  # fmt: skip
 
     wait_for(lambda: count_stored(engine, "k1") >= 100, 60, "100 presses stored")
@@ -48,8 +48,8 @@ def test_summary_prints_counts_rate_and_json(tmp_path, secure_broker, procs):
     collector = collector_toml(tmp_path, secure_broker)
     kiosk = kiosk_toml(tmp_path, secure_broker, "k2")
     engine = open_database(f"sqlite:///{tmp_path / 'collector.db'}")
-    procs.start("ingest", "server.cli", "--config", collector, "ingest")
-    procs.start("k2", "device.cli", "--config", kiosk, "run", "--headless",
+    procs.start("ingest", "hailong.server.cli", "--config", collector, "ingest")
+    procs.start("k2", "hailong.device.cli", "--config", kiosk, "run", "--headless",
                 "--simulate", "400", "--count", "40")  # fmt: skip
     wait_for(lambda: count_stored(engine, "k2") == 40, 60, "40 presses stored")
     with engine.connect() as conn:
@@ -57,7 +57,7 @@ def test_summary_prints_counts_rate_and_json(tmp_path, secure_broker, procs):
 
     today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%d/%m/%Y")
     out = subprocess.run(
-        [sys.executable, "-m", "server.cli", "--config", collector, "summary",
+        [sys.executable, "-m", "hailong.server.cli", "--config", collector, "summary",
          "--from", today, "--to", today, "--json"],
         capture_output=True, text=True, timeout=60, check=True,
     ).stdout  # fmt: skip
@@ -69,7 +69,7 @@ def test_summary_prints_counts_rate_and_json(tmp_path, secure_broker, procs):
     assert summary["rate"] == round(satisfied / 40 * 100, 1)
 
     text = subprocess.run(
-        [sys.executable, "-m", "server.cli", "--config", collector, "summary",
+        [sys.executable, "-m", "hailong.server.cli", "--config", collector, "summary",
          "--from", today, "--to", today],
         capture_output=True, text=True, timeout=60, check=True,
     ).stdout  # fmt: skip

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from protocol import (
+from hailong.protocol import (
     ProtocolError,
     parse_ack,
     parse_config,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from protocol import (
+from hailong.protocol import (
     LEVELS,
     UNSET,
     Ack,

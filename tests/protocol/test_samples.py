@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from protocol import (
+from hailong.protocol import (
     ProtocolError,
     parse_ack,
     parse_config,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from protocol import SIG_PROPERTY, ProtocolError, parse_key, sign, verify
+from hailong.protocol import SIG_PROPERTY, ProtocolError, parse_key, sign, verify
 
 KEY = bytes.fromhex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")
 PAYLOAD = (

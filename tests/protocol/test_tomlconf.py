@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from protocol import ConfigFileError
-from protocol.tomlconf import invalid, load, read_secret
+from hailong.protocol import ConfigFileError
+from hailong.protocol.tomlconf import invalid, load, read_secret
 
 
 @dataclass(frozen=True)

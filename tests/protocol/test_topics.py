@@ -2,7 +2,7 @@
 
 import pytest
 
-from protocol import DEFAULT_PREFIX, ProtocolError, TopicName, Topics, check_device_id
+from hailong.protocol import DEFAULT_PREFIX, ProtocolError, TopicName, Topics, check_device_id
 
 KINDS = ("press", "ack", "status", "health", "config")
 

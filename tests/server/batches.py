@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from protocol import Topics
-from server.intake import Message, classify
-from server.store import BatchOutcome, store_batch
+from hailong.protocol import Topics
+from hailong.server.ingest.intake import Message, classify
+from hailong.server.storage.batch import BatchOutcome, store_batch
 from tests.support import press_bytes
 
 T = Topics()

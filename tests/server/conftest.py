@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.db import open_database
+from hailong.server.storage.db import open_database
 
 
 @pytest.fixture

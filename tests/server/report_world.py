@@ -27,7 +27,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import insert
 
-from server import db
+from hailong.server.storage import db
 
 HCM = timezone(timedelta(hours=7))
 FIELDS = (("ho-tich", "Hộ tịch", True), ("chung-thuc", "Chứng thực", True),

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import insert, update
 
-from protocol import Topics, parse_ack
-from server.ack_publisher import AckPublisher
-from server.db import devices, open_database
+from hailong.protocol import Topics, parse_ack
+from hailong.server.ingest.acks import AckPublisher
+from hailong.server.storage.db import devices, open_database
 
 
 @dataclass

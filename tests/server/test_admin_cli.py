@@ -7,8 +7,15 @@ import getpass
 import pytest
 from sqlalchemy import func, select
 
-from server.cli import main
-from server.db import audit, corrections, dossier_counts, duty, open_database, presses
+from hailong.server.cli import main
+from hailong.server.storage.db import (
+    audit,
+    corrections,
+    dossier_counts,
+    duty,
+    open_database,
+    presses,
+)
 
 
 @pytest.fixture

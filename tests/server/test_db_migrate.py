@@ -8,8 +8,8 @@ import threading
 import pytest
 from sqlalchemy import create_engine, inspect, select
 
-from server import db
-from server.errors import SchemaError
+from hailong.server.errors import SchemaError
+from hailong.server.storage import db
 
 # The DDL version 1 of server/db.py created on SQLite, verbatim.
 V1_SCHEMA = """

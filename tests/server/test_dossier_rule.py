@@ -6,11 +6,11 @@ from datetime import date
 
 from sqlalchemy import select
 
-from server.db import audit, corrections, presses
-from server.dossier_rule import REASON
-from server.periods import custom
-from server.report_data import build_report
-from server.report_settings import ReportSettings
+from hailong.server.reference.dossier_rule import REASON
+from hailong.server.reporting.data import build_report
+from hailong.server.reporting.periods import custom
+from hailong.server.reporting.settings import ReportSettings
+from hailong.server.storage.db import audit, corrections, presses
 from tests.server.batches import press, store
 
 

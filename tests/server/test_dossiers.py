@@ -12,11 +12,12 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from server import dossiers, reference
-from server.audit import recent
-from server.db import audit, dossier_counts, open_database
-from server.dossiers import ImportErrors
-from server.errors import InputError
+from hailong.server.errors import InputError
+from hailong.server.reference import catalogue as reference
+from hailong.server.reference import dossiers
+from hailong.server.reference.audit import recent
+from hailong.server.reference.dossiers import ImportErrors
+from hailong.server.storage.db import audit, dossier_counts, open_database
 
 
 @pytest.fixture

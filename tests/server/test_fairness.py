@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.fairness import by_official
-from server.metrics import Rating
+from hailong.server.reporting.fairness import by_official
+from hailong.server.reporting.metrics import Rating
 
 HCM = timezone(timedelta(hours=7))
 _seq = count(1)

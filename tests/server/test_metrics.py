@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.metrics import (
+from hailong.server.reporting.metrics import (
     Rating,
     accepted_and_filtered,
     by_key,

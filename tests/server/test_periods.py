@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.periods import (
+from hailong.server.reporting.periods import (
     Period,
     custom,
     due_on,

@@ -10,9 +10,9 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from server import db
-from server.publish import BOARD, publish
-from server.report_data import ReportSettings
+from hailong.server.reporting.data import ReportSettings
+from hailong.server.reporting.publish import BOARD, publish
+from hailong.server.storage import db
 from tests.server.report_world import build_world
 
 SETTINGS = ReportSettings(unit_name="Ủy ban nhân dân xã An Bình", place="An Bình", min_sample=10)
@@ -110,7 +110,7 @@ def write_config(tmp_path, engine) -> tuple:
 
 
 def run_cli(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "server.cli", *map(str, args)],
+    return subprocess.run([sys.executable, "-m", "hailong.server.cli", *map(str, args)],
                           capture_output=True, text=True, timeout=120)  # fmt: skip
 
 

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from protocol import Config, parse_config
-from server import reference
-from server.audit import recent
-from server.db import audit, devices, duty, open_database
-from server.errors import InputError
+from hailong.protocol import Config, parse_config
+from hailong.server.errors import InputError
+from hailong.server.reference import catalogue as reference
+from hailong.server.reference.audit import recent
+from hailong.server.storage.db import audit, devices, duty, open_database
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 T1 = int(datetime(2024, 3, 1, 7, 30, tzinfo=HCM).timestamp() * 1000)

@@ -8,9 +8,9 @@ import sys
 import pytest
 from sqlalchemy import select
 
-from server.db import audit
-from server.errors import InputError
-from server.remarks import remarks_for, set_remarks
+from hailong.server.errors import InputError
+from hailong.server.reference.remarks import remarks_for, set_remarks
+from hailong.server.storage.db import audit
 
 
 def test_remarks_are_written_replaced_and_audited(engine):
@@ -41,7 +41,7 @@ def test_cli_sets_from_a_file_and_shows(tmp_path):
     note.write_text("Tỷ lệ hài lòng tăng; đề nghị khen thưởng.\n", encoding="utf-8")
 
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "server.cli", "--config", str(config), *args],
+        return subprocess.run([sys.executable, "-m", "hailong.server.cli", "--config", str(config), *args],
                               capture_output=True, text=True, timeout=60)  # fmt: skip
 
     assert run("remarks", "set", "2024-03", "--file", str(note)).returncode == 0

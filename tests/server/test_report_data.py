@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 from sqlalchemy import insert, select, update
 
-from server import db
-from server.periods import custom, parse_period
-from server.report_data import ReportSettings, build_report, dossier_months, vi_sort_key
-from server.report_rollup import halves, report_halves
+from hailong.server.reporting.data import ReportSettings, build_report, dossier_months, vi_sort_key
+from hailong.server.reporting.periods import custom, parse_period
+from hailong.server.reporting.rollup import halves, report_halves
+from hailong.server.storage import db
 from tests.server.report_world import REMARKS, at, build_world, ms, press_row
 
 SETTINGS = ReportSettings(unit_name="Ủy ban nhân dân xã An Bình", place="An Bình", min_sample=10)

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from server import db
-from server.periods import parse_period
-from server.report_data import ReportSettings, build_report
-from server.reports import render, write_report
-from server.reports.frame import build_frame, recipient_lines
-from server.reports.pdf import find_fonts
+from hailong.server.reporting.data import ReportSettings, build_report
+from hailong.server.reporting.formats import render, write_report
+from hailong.server.reporting.formats.frame import build_frame, recipient_lines
+from hailong.server.reporting.formats.pdf import find_fonts
+from hailong.server.reporting.periods import parse_period
+from hailong.server.storage import db
 from tests.server.report_world import build_world
 from tests.support import BACKENDS, fresh_database
 

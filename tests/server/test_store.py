@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, insert, select, update
 
-from protocol import Status
-from server.db import devices, presses, quarantine
-from server.intake import Message, RetainedAck, classify
-from server.watermark import advance_ack
+from hailong.protocol import Status
+from hailong.server.ingest.intake import Message, RetainedAck, classify
+from hailong.server.ingest.watermark import advance_ack
+from hailong.server.storage.db import devices, presses, quarantine
 from tests.server.batches import NOW, T, press, store
 from tests.server.report_world import press_row
 from tests.support import press_bytes

@@ -17,12 +17,12 @@ from argon2 import PasswordHasher
 from playwright.sync_api import sync_playwright
 from sqlalchemy import insert
 
-from server.audit import now_ms
-from server.config import CollectorConfig, MqttSettings, WebSettings
-from server.db import devices, open_database
-from server.report_settings import ReportSettings
-from server.web import create_app
-from server.web.accounts_db import users
+from hailong.server.accounts.tables import users
+from hailong.server.config import CollectorConfig, MqttSettings, WebSettings
+from hailong.server.reference.audit import now_ms
+from hailong.server.reporting.settings import ReportSettings
+from hailong.server.storage.db import devices, open_database
+from hailong.server.web import create_app
 from tests.server.report_world import build_world
 
 CHROMIUM = "/usr/bin/chromium"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from server.db import open_database
-from server.errors import InputError
-from server.web import accounts
-from server.web.accounts_db import ensure_tables, users
+from hailong.server.accounts import users as accounts
+from hailong.server.accounts.tables import ensure_tables, users
+from hailong.server.errors import InputError
+from hailong.server.storage.db import open_database
 
 PASSWORD = "một mật khẩu dài"
 

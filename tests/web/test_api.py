@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.web import accounts
+from hailong.server.accounts import users as accounts
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from protocol.bundle import parse_bundle
-from server import reference
-from server.config import BrokerSettings, IngestSettings, MqttSettings
-from server.db import device_counters, devices, dossier_counts, duty
+from hailong.protocol.bundle import parse_bundle
+from hailong.server.config import BrokerSettings, IngestSettings, MqttSettings
+from hailong.server.reference import catalogue as reference
+from hailong.server.storage.db import device_counters, devices, dossier_counts, duty
 from tests.support import kiosk_toml, wait_for
 from tests.web.conftest import PASSWORD, login
 
@@ -62,7 +62,7 @@ def test_duty_change_reaches_the_kiosk_through_mosquitto(page, serve, broker, pr
     served = serve(mqtt=MqttSettings(port=broker.port))
     with served.engine.begin() as conn:
         reference.set_device_counter(conn, "k7", "Q1", "technician")
-    kiosk = procs.start("k7", "device.cli", "--config", kiosk_toml(tmp_path, broker, "k7"),
+    kiosk = procs.start("k7", "hailong.device.cli", "--config", kiosk_toml(tmp_path, broker, "k7"),
                         "run", "--headless")  # fmt: skip
     wait_for(lambda: "connected to the broker" in procs.log("k7"), 20, "k7 to connect")
     login(page, served, "thongke")

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import insert
 
-from server import db
-from server.web.devices import SILENT_AFTER_MS, fleet_health, office_open
+from hailong.server.storage import db
+from hailong.server.web.devices import SILENT_AFTER_MS, fleet_health, office_open
 from tests.web.conftest import SETTINGS
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")

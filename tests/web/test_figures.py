@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 from sqlalchemy import insert
 
-from server import db
-from server.periods import parse_period
-from server.report_data import build_report
-from server.web.figures import FigureCache
+from hailong.server.reporting.data import build_report
+from hailong.server.reporting.figures import FigureCache
+from hailong.server.reporting.periods import parse_period
+from hailong.server.storage import db
 from tests.server.report_world import at, build_world, press_row
 from tests.web.conftest import SETTINGS
 

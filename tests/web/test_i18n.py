@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from flask import Flask, g
 
-from server.periods import custom, parse_period
-from server.web import NAV, QUARANTINE_KINDS, ROLE_NAMES, admin, changes, i18n
-from server.web.english import ENGLISH
+from hailong.server.reporting.periods import custom, parse_period
+from hailong.server.web import NAV, QUARANTINE_KINDS, ROLE_NAMES, admin, changes, i18n
+from hailong.server.web.english import ENGLISH
 
 WEB = Path(i18n.__file__).parent
 LITERAL = re.compile(r"""(?:\b_|gettext)\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")

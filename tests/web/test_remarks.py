@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.remarks import remarks_for
+from hailong.server.reference.remarks import remarks_for
 from tests.web.test_security import _csrf, _sign_in
 
 

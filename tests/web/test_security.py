@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from server.db import metadata
+from hailong.server.storage.db import metadata
 from tests.web.conftest import PASSWORD, login
 
 PUBLIC = {"auth", "board", "api", "static"}

@@ -7,8 +7,8 @@ import urllib.request
 
 import pytest
 
-from server.broker import free_port
-from server.web.auth import safe_next
+from hailong.server.broker.private import free_port
+from hailong.server.web.auth import safe_next
 from tests.support import wait_for
 
 
@@ -18,7 +18,7 @@ def test_the_web_command_serves_the_board(tmp_path, procs):
     config = tmp_path / "collector.toml"
     config.write_text(f'database = "sqlite:///{tmp_path / "c.db"}"\n'
                       f'[web]\nport = {port}\nsecret_key_file = "{key}"\n')  # fmt: skip
-    procs.start("web", "server.cli", "--config", config, "web")
+    procs.start("web", "hailong.server.cli", "--config", config, "web")
     wait_for(lambda: _get(f"http://127.0.0.1:{port}/healthz"), 30, "the web process")
     page = _get(f"http://127.0.0.1:{port}/")  # a visitor lands on the public board
     assert "Tỷ lệ hài lòng" in page and 'http-equiv="refresh"' in page

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from server.cli import main
-from server.db import open_database
-from server.web import accounts
+from hailong.server.accounts import users as accounts
+from hailong.server.cli import main
+from hailong.server.storage.db import open_database
 
 
 def test_first_admin_and_a_token_from_the_command_line(tmp_path, capsys):

@@ -1,0 +1,228 @@
+"""Staff accounts, API tokens and the login limit: plain functions over a connection.
+
+Passwords are hashed with argon2id (argon2-cffi); API tokens are random and stored as their
+SHA-256 only, so the database never holds anything that logs in by itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.engine import Connection
+
+from hailong.server.accounts.tables import api_tokens, login_attempts, users
+from hailong.server.errors import InputError
+from hailong.server.reference.audit import check_actor, now_ms, record
+
+ROLES = ("admin", "leader", "staff")
+MIN_PASSWORD = 10
+_USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{1,63}")
+_HASHER = PasswordHasher()
+# Verified against when the username is unknown, so that both cases take the same time.
+_DUMMY_HASH = _HASHER.hash(secrets.token_hex(16))
+
+
+@dataclass(frozen=True)
+class User:
+    """A signed-in member of staff."""
+
+    id: int
+    username: str
+    name: str
+    role: str
+    active: bool
+    changed_ms: int
+
+    def can(self, *roles: str) -> bool:
+        """Tell whether the user holds one of the roles (admin holds them all; none: anyone)."""
+        return self.active and (not roles or self.role == "admin" or self.role in roles)
+
+
+def clean_username(text: str) -> str:
+    """Return a username in lower case; refuse one with spaces or odd characters."""
+    name = str(text).strip().lower()
+    if not _USERNAME.fullmatch(name):
+        raise InputError(
+            f"username {text!r}: 2..64 of a-z 0-9 . _ @ -, starting with a letter or digit"
+        )
+    return name
+
+
+def check_password(password: str) -> str:
+    """Refuse a password that is too short."""
+    if len(password) < MIN_PASSWORD:
+        raise InputError(f"the password must have at least {MIN_PASSWORD} characters")
+    return password
+
+
+def add_user(conn: Connection, username: str, password: str, role: str, actor: str,
+             name: str = "") -> User:  # fmt: skip
+    """Create an active account with a hashed password."""
+    username, role = clean_username(username), _role(role)
+    check_actor(actor)
+    if _row(conn, users.c.username == username) is not None:
+        raise InputError(f"user {username} already exists")
+    at = now_ms()
+    row = {"username": username, "name": " ".join(name.split()), "role": role, "active": True}
+    conn.execute(users.insert().values(
+        **row, password_hash=_HASHER.hash(check_password(password)), created_ms=at, changed_ms=at
+    ))  # fmt: skip
+    record(conn, actor, "create", "user", username, None, row, at)
+    return find_user(conn, username)
+
+
+def set_user(conn: Connection, username: str, actor: str, *, role=None, active=None,
+             password=None) -> bool:  # fmt: skip
+    """Change an account's role, state or password; return whether anything changed."""
+    before = _public(find_user(conn, username, required=True))
+    changes = {} if role is None else {"role": _role(role)}
+    if active is not None:
+        changes["active"] = bool(active)
+    after = {**before, **changes}
+    if after == before and password is None:
+        return False
+    values = dict(changes, changed_ms=now_ms())
+    if password is not None:
+        values["password_hash"] = _HASHER.hash(check_password(password))
+        after["password"] = "changed"
+    conn.execute(update(users).where(users.c.username == before["username"]).values(values))
+    record(conn, check_actor(actor), "update", "user", before["username"], before, after)
+    return True
+
+
+def find_user(conn: Connection, username: str, required: bool = False) -> User | None:
+    """Return the account with this username."""
+    row = _row(conn, users.c.username == str(username).strip().lower())
+    if row is None and required:
+        raise InputError(f"unknown user {username!r}")
+    return row
+
+
+def user_by_id(conn: Connection, user_id: int) -> User | None:
+    """Return the account with this id."""
+    return _row(conn, users.c.id == user_id)
+
+
+def list_users(conn: Connection) -> list[User]:
+    """Return every account by username."""
+    rows = conn.execute(select(*_USER_COLUMNS).order_by(users.c.username))
+    return [User(*r) for r in rows]
+
+
+def count_users(conn: Connection) -> int:
+    """Return how many accounts exist."""
+    return conn.execute(select(func.count()).select_from(users)).scalar_one()
+
+
+def authenticate(conn: Connection, username: str, password: str) -> User | None:
+    """Return the active account whose password this is; rehash it if the costs went up."""
+    name = str(username).strip().lower()
+    found = conn.execute(
+        select(users.c.password_hash, users.c.active).where(users.c.username == name)
+    ).first()
+    try:
+        _HASHER.verify(found.password_hash if found else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if found is None or not found.active:
+        return None
+    if _HASHER.check_needs_rehash(found.password_hash):
+        conn.execute(update(users).where(users.c.username == name)
+                     .values(password_hash=_HASHER.hash(password)))  # fmt: skip
+    return find_user(conn, name)
+
+
+def claim_attempt(conn: Connection, username: str, address: str, *, limit: int,
+                  window_s: int) -> bool:  # fmt: skip
+    """Record a login attempt; False when the account or the address is over the limit.
+
+    The row is written before counting, inside the caller's transaction: on SQLite the write
+    lock serialises attempts, so concurrent requests cannot all slip under the limit.
+    """
+    at = now_ms()
+    name, where = str(username).strip().lower()[:64], str(address)[:64]
+    conn.execute(delete(login_attempts).where(login_attempts.c.at_ms < at - window_s * 1000))
+    row = conn.execute(login_attempts.insert().values(at_ms=at, username=name, address=where))
+    by_name = _attempts(conn, login_attempts.c.username == name)
+    by_address = _attempts(conn, login_attempts.c.address == where)
+    # An address may try a few accounts (a shared office connection), not many.
+    if by_name <= limit and by_address <= 4 * limit:
+        return True
+    # A refused attempt is not counted: it must not keep the account locked for ever.
+    conn.execute(delete(login_attempts).where(login_attempts.c.id == row.inserted_primary_key[0]))
+    return False
+
+
+def forget_attempts(conn: Connection, username: str) -> None:
+    """Clear an account's attempts after a successful login."""
+    conn.execute(delete(login_attempts).where(login_attempts.c.username == username))
+
+
+def add_token(conn: Connection, name: str, actor: str) -> str:
+    """Create an API token; return it (shown once: only its digest is kept)."""
+    name = clean_username(name)
+    if conn.execute(select(api_tokens.c.id).where(api_tokens.c.name == name)).first():
+        raise InputError(f"token {name} already exists")
+    token = "hl_" + secrets.token_urlsafe(32)
+    at = now_ms()
+    conn.execute(api_tokens.insert().values(name=name, digest=_digest(token), created_ms=at,
+                                            created_by=check_actor(actor), active=True))  # fmt: skip
+    record(conn, actor, "create", "api_token", name, None, {"name": name, "active": True}, at)
+    return token
+
+
+def revoke_token(conn: Connection, name: str, actor: str) -> None:
+    """Stop a token from working."""
+    done = conn.execute(update(api_tokens).where(api_tokens.c.name == name, api_tokens.c.active)
+                        .values(active=False))  # fmt: skip
+    if not done.rowcount:
+        raise InputError(f"no active token {name!r}")
+    record(conn, actor, "update", "api_token", name, {"active": True}, {"active": False})
+
+
+def token_name(conn: Connection, token: str) -> str | None:
+    """Return the name of the active token, or None."""
+    query = select(api_tokens.c.name).where(api_tokens.c.digest == _digest(token),
+                                            api_tokens.c.active)  # fmt: skip
+    return conn.execute(query).scalar()
+
+
+def list_tokens(conn: Connection) -> list[dict]:
+    """Return every token's name, author, creation time and state (never the token)."""
+    query = select(api_tokens.c.name, api_tokens.c.created_by, api_tokens.c.created_ms,
+                   api_tokens.c.active).order_by(api_tokens.c.name)  # fmt: skip
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+_USER_COLUMNS = (users.c.id, users.c.username, users.c.name, users.c.role, users.c.active,
+                 users.c.changed_ms)  # fmt: skip
+
+
+def _row(conn: Connection, condition) -> User | None:
+    found = conn.execute(select(*_USER_COLUMNS).where(condition)).first()
+    return None if found is None else User(*found)
+
+
+def _public(user: User) -> dict:
+    return {"username": user.username, "name": user.name, "role": user.role, "active": user.active}
+
+
+def _role(role: str) -> str:
+    if role not in ROLES:
+        raise InputError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+    return role
+
+
+def _attempts(conn: Connection, condition) -> int:
+    query = select(func.count()).select_from(login_attempts).where(condition)
+    return conn.execute(query).scalar_one()
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,204 @@
+"""Provision and revoke kiosks: broker account, ACL entry, signing key, bundle, reference rows.
+
+`add_device` is what `hailong-collector device add` and the devices page call. It runs inside
+the caller's transaction (the kiosk's counter and the audit row), checks everything it can before
+it writes a file, and removes the bundle again if a later step fails, so that no working
+credentials are left lying around. The bundle is the only copy of the kiosk's password.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.engine import Connection
+
+from hailong.protocol import ProtocolError, check_device_id
+from hailong.protocol.bundle import BUNDLE_NAME, Bundle
+from hailong.server.broker import accounts
+from hailong.server.config import CollectorConfig
+from hailong.server.errors import InputError
+from hailong.server.reference import catalogue as reference
+from hailong.server.reference.audit import check_actor, record
+from hailong.server.storage.db import device_counters, devices
+
+RETIRED = (
+    "retired"  # keys_dir/retired/: old keys, kept to re-verify stored presses; ingest skips it
+)
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    """What `add_device` made: hand `bundle` to the technician, for the SD card's boot partition."""
+
+    device: str
+    counter: str
+    bundle: Path
+    key_file: Path
+    rotated: bool  # new credentials for a kiosk that had some
+    reloaded: tuple[str, ...]  # the services told to reread their files (empty: none running)
+
+
+@dataclass(frozen=True)
+class Revoked:
+    """What `revoke_device` undid."""
+
+    device: str
+    account_removed: bool
+    retired_key: Path | None
+    reloaded: tuple[str, ...]
+
+
+def add_device(conn: Connection, config: CollectorConfig, device: str, counter: str, actor: str,
+               *, output: Path, settings: Mapping[str, Mapping[str, Any]] | None = None,
+               hostname: str | None = None, rotate: bool = False,
+               reload: Callable[[], list[str]] | None = None) -> Provisioned:  # fmt: skip
+    """Create a kiosk's broker account, ACL entry and signing key; write its bundle to output."""
+    device, keys_dir, ca_pem = _check_setup(config, device)
+    known = _is_provisioned(config, keys_dir, device)
+    if known and not rotate:
+        raise InputError(f"kiosk {device} is already provisioned: `device add {device} --rotate` "
+                         f"issues new credentials, `device revoke {device}` retires it")  # fmt: skip
+    if rotate and not known:
+        raise InputError(f"kiosk {device} has no credentials to rotate: add it without --rotate")
+    reference.set_device_counter(conn, device, counter, actor)
+    bundle = _bundle(config, device, ca_pem, settings, hostname)
+    path = output / BUNDLE_NAME if output.is_dir() else output
+    key_file = _issue(config, keys_dir, bundle, path)
+    record(conn, actor, "rotate" if rotate else "provision", "device", device, None,
+           {"device": device, "counter": counter, "bundle": str(path)})  # fmt: skip
+    told = _reload(config, reload)
+    return Provisioned(device, counter, path, key_file, rotate, told)
+
+
+def revoke_device(conn: Connection, config: CollectorConfig, device: str, actor: str, *,
+                  reload: Callable[[], list[str]] | None = None) -> Revoked:  # fmt: skip
+    """Remove a kiosk's broker account and ACL entry, retire its key, free its counter."""
+    check_actor(actor)
+    device = _device_id(device)
+    keys_dir = config.ingest.keys_dir
+    removed = accounts.remove_account(config.broker.password_file, device)
+    retired = _retire_key(keys_dir, device) if keys_dir else None
+    placed = conn.execute(select(device_counters).where(device_counters.c.device == device)).first()
+    known = conn.execute(select(devices.c.device).where(devices.c.device == device)).first()
+    if not (removed or retired or placed or known):
+        raise InputError(f"unknown kiosk {device!r}")
+    accounts.write_acl(config.broker.acl_file, config.broker.password_file,
+                       config.mqtt.prefix, config.mqtt.username)  # fmt: skip
+    if placed is not None:
+        conn.execute(delete(device_counters).where(device_counters.c.device == device))
+        record(conn, actor, "delete", "device_counter", device, dict(placed._mapping), None)
+    record(conn, actor, "revoke", "device", device, {"device": device}, None)
+    return Revoked(device, removed, retired, _reload(config, reload))
+
+
+def _check_setup(config: CollectorConfig, device: str) -> tuple[str, Path, str]:
+    device = _device_id(device)
+    if device == config.mqtt.username:
+        raise InputError(f"{device!r} is the collector's own broker account")
+    if not config.broker.address:
+        raise InputError(f"{config.source}: broker.address: set the name or IP kiosks connect to")
+    if config.ingest.keys_dir is None:
+        raise InputError(f"{config.source}: ingest.keys_dir: set the folder of signing keys")
+    try:
+        ca_pem = config.broker.ca_file.read_text()
+    except OSError as exc:
+        raise InputError(
+            f"cannot read the CA certificate {config.broker.ca_file}: {exc.strerror}"
+        ) from None
+    if "-----BEGIN CERTIFICATE-----" not in ca_pem:
+        raise InputError(f"{config.broker.ca_file} is not a PEM certificate")
+    return device, config.ingest.keys_dir, ca_pem
+
+
+def _device_id(device: str) -> str:
+    try:
+        return check_device_id(device)
+    except ProtocolError as exc:
+        raise InputError(f"device {device!r}: {exc.problem}") from None
+
+
+def _is_provisioned(config: CollectorConfig, keys_dir: Path, device: str) -> bool:
+    has_account = device in accounts.accounts(config.broker.password_file)
+    return has_account or (keys_dir / f"{device}.key").exists()
+
+
+def _issue(config: CollectorConfig, keys_dir: Path, bundle: Bundle, path: Path) -> Path:
+    """Write the bundle, then give the broker and ingest the same password and key."""
+    _write_new(path, bundle.to_toml())
+    try:
+        key_file = _install_key(keys_dir, bundle.device, bundle.signing_key)
+        accounts.set_password(config.broker.password_file, bundle.device, bundle.password)
+        accounts.write_acl(config.broker.acl_file, config.broker.password_file,
+                           config.mqtt.prefix, config.mqtt.username)  # fmt: skip
+    except BaseException:
+        path.unlink(missing_ok=True)  # credentials the broker does not hold are worthless
+        raise
+    return key_file
+
+
+def _bundle(config, device, ca_pem, settings, hostname) -> Bundle:
+    """Return a bundle with a new random password and signing key."""
+    wanted = {name: dict(values) for name, values in (settings or {}).items()}
+    return Bundle(device=device, host=config.broker.address, port=config.broker.port,
+                  password=secrets.token_urlsafe(24), ca_certificate=ca_pem,
+                  signing_key=secrets.token_hex(32),
+                  prefix=config.mqtt.prefix, hostname=hostname,
+                  created=datetime.now(UTC).isoformat(timespec="seconds"),
+                  settings=wanted)  # fmt: skip
+
+
+def _install_key(keys_dir: Path, device: str, key: str) -> Path:
+    """Write <device>.key for ingest (mode 0640, the folder's group), retiring any old one."""
+    keys_dir.mkdir(mode=0o750, parents=True, exist_ok=True)
+    _retire_key(keys_dir, device)
+    path = keys_dir / f"{device}.key"
+    fd, temp = tempfile.mkstemp(dir=keys_dir, prefix=f".{device}.")  # mode 0600
+    with os.fdopen(fd, "w") as fh:
+        if os.geteuid() == 0:
+            os.fchown(fh.fileno(), 0, keys_dir.stat().st_gid)
+        os.fchmod(fh.fileno(), 0o640)
+        fh.write(key + "\n")
+    os.replace(temp, path)
+    return path
+
+
+def _retire_key(keys_dir: Path, device: str) -> Path | None:
+    """Move <device>.key to retired/ (stored presses stay verifiable); return where it went."""
+    current = keys_dir / f"{device}.key"
+    if not current.exists():
+        return None
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    target = keys_dir / RETIRED / f"{device}-{stamp}.key"
+    target.parent.mkdir(mode=0o750, exist_ok=True)
+    shutil.move(current, target)
+    return target
+
+
+def _write_new(path: Path, text: str) -> None:
+    """Write the bundle readable by its writer only (the flag is ignored on a FAT partition)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(temp, path)
+
+
+def _reload(config: CollectorConfig, reload: Callable[[], list[str]] | None) -> tuple[str, ...]:
+    told = (
+        reload()
+        if reload is not None
+        else accounts.reload_broker(config.broker.pid_file, config.broker.systemd)
+    )
+    return tuple(told)

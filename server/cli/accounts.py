@@ -1,0 +1,120 @@
+"""The `user` and `token` commands of hailong-collector: web accounts and API tokens.
+
+The first admin is made here (the pages have no sign-up): `user add NAME --role admin`.
+Passwords come from a prompt (asked twice) or a file, never from the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+from pathlib import Path
+
+from hailong.server.config import CollectorConfig
+from hailong.server.errors import InputError
+
+ROLES = ("admin", "leader", "staff")
+
+
+def register(sub) -> None:
+    """Add `user` and `token` to the collector's subcommand parser."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--actor", default=_os_user(), help="who makes the change (default: you)")
+    user = sub.add_parser("user", help="web accounts (admin, leader, staff)")
+    users = user.add_subparsers(dest="action", required=True)
+    add = users.add_parser("add", parents=[common], help="create an account")
+    add.add_argument("username")
+    add.add_argument("--role", choices=ROLES, required=True)
+    add.add_argument("--name", default="", help="full name shown on the pages")
+    add.add_argument("--password-file", type=Path, help="read the password from this file")
+    change = users.add_parser("set", parents=[common], help="change an account")
+    change.add_argument("username")
+    change.add_argument("--role", choices=ROLES)
+    state = change.add_mutually_exclusive_group()
+    state.add_argument("--active", dest="active", action="store_const", const=True)
+    state.add_argument("--inactive", dest="active", action="store_const", const=False)
+    change.add_argument("--password", action="store_true", help="set a new password (prompt)")
+    change.add_argument("--password-file", type=Path, help="read the new password from this file")
+    users.add_parser("list", help="list the accounts")
+    token = sub.add_parser("token", help="read-only API tokens")
+    tokens = token.add_subparsers(dest="action", required=True)
+    tokens.add_parser("add", parents=[common], help="create a token (shown once)").add_argument(
+        "name"
+    )
+    tokens.add_parser("revoke", parents=[common], help="stop a token").add_argument("name")
+    tokens.add_parser("list", help="list the tokens")
+
+
+def user(config: CollectorConfig, args: argparse.Namespace) -> int:
+    """Run one `user` command."""
+    from hailong.server.accounts import users as accounts
+
+    def run(conn):
+        if args.action == "add":
+            made = accounts.add_user(conn, args.username, _password(args), args.role, args.actor,
+                                     name=args.name)  # fmt: skip
+            return [f"user {made.username} added ({made.role})"]
+        if args.action == "set":
+            new = _password(args) if args.password or args.password_file else None
+            changed = accounts.set_user(conn, args.username, args.actor, role=args.role,
+                                        active=args.active, password=new)  # fmt: skip
+            return [f"user {args.username.lower()} {'updated' if changed else 'unchanged'}"]
+        return [
+            f"{u.username:<20} {u.role:<8} {'active' if u.active else 'inactive':<9} {u.name}"
+            for u in accounts.list_users(conn)
+        ] or ["no accounts yet: hailong-collector user add NAME --role admin"]
+
+    return _in_transaction(config, run)
+
+
+def token(config: CollectorConfig, args: argparse.Namespace) -> int:
+    """Run one `token` command."""
+    from hailong.server.accounts import users as accounts
+
+    def run(conn):
+        if args.action == "add":
+            secret = accounts.add_token(conn, args.name, args.actor)
+            return [secret, f"(token {args.name} added; it is shown only this once)"]
+        if args.action == "revoke":
+            accounts.revoke_token(conn, args.name, args.actor)
+            return [f"token {args.name} revoked"]
+        return [
+            f"{t['name']:<20} {'active' if t['active'] else 'revoked':<8} by {t['created_by']}"
+            for t in accounts.list_tokens(conn)
+        ] or ["no tokens yet"]
+
+    return _in_transaction(config, run)
+
+
+def _in_transaction(config: CollectorConfig, run) -> int:
+    """Open the database (with the account tables), run, print; bad input: status 2."""
+    from hailong.server.accounts.tables import ensure_tables
+    from hailong.server.cli.staff import print_in_transaction
+    from hailong.server.storage.db import open_database
+
+    engine = open_database(config.database)
+    ensure_tables(engine)
+    return print_in_transaction(engine, run)
+
+
+def _password(args: argparse.Namespace) -> str:
+    """Read the password from --password-file, or ask for it twice."""
+    if args.password_file:
+        try:
+            return args.password_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise InputError(f"cannot read {args.password_file}: {exc.strerror}") from None
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Password again: "):
+        raise InputError("the two passwords differ")
+    return first
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in some containers
+        return ""
+
+
+COMMANDS = {"user": user, "token": token}

@@ -1,0 +1,131 @@
+"""The `report` and `publish` commands of hailong-collector."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from datetime import date, datetime
+from pathlib import Path
+
+from hailong.protocol.tomlconf import load
+from hailong.server.config import CollectorConfig
+from hailong.server.reporting.data import ReportSettings
+from hailong.server.reporting.formats import FORMATS
+from hailong.server.reporting.periods import (
+    CONVENTIONS,
+    Period,
+    custom,
+    format_dmy,
+    parse_period,
+    parse_user_date,
+)
+
+DEFAULT_FOLDER = Path("var/hailong/published")
+
+
+def register(sub) -> None:
+    """Add `report` and `publish` to the collector's subcommand parser."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--settings", type=Path, help="report settings (TOML): unit, signer, hours…"
+    )
+    common.add_argument("--convention", choices=CONVENTIONS, default="calendar",
+                        help="period boundaries: calendar months or the cut-off on the 14th")  # fmt: skip
+    report = sub.add_parser("report", parents=[common], help="write one period's report")
+    report.add_argument("--period", help="2024-03, 2024-Q1, 2024-H1, 2024-9M or 2024")
+    report.add_argument("--from", dest="first", help="first day of a custom range, dd/mm/yyyy")
+    report.add_argument("--to", dest="last", help="last day of a custom range, dd/mm/yyyy")
+    report.add_argument("--format", choices=FORMATS, help="default: from the file name")
+    report.add_argument("-o", "--output", type=Path, required=True, help="file to write")
+    report.add_argument("--date", help="date printed on the report (default: today)")
+    publish = sub.add_parser("publish", parents=[common], help="write the reports due on a date")
+    publish.add_argument("--date", help="publication date, dd/mm/yyyy (default: today)")
+    publish.add_argument("--folder", type=Path, default=DEFAULT_FOLDER,
+                         help=f"publication folder (default: {DEFAULT_FOLDER})")  # fmt: skip
+
+
+def report(config: CollectorConfig, args: argparse.Namespace) -> int:
+    """Write the report of one period in one format."""
+    from hailong.server.reporting.data import build_report
+    from hailong.server.reporting.formats import write_report
+    from hailong.server.storage.db import open_database
+
+    try:
+        period = chosen_period(args)
+        fmt = args.format or _format_of(args.output)
+        issued = _day(args.date, config)
+    except ValueError as exc:
+        return _usage(exc)
+    engine = open_database(config.database)
+    try:
+        with engine.connect() as conn:
+            data = build_report(conn, period, settings_for(config, args.settings), issued)
+    finally:
+        engine.dispose()
+    print(write_report(data, fmt, args.output))
+    return 0
+
+
+def publish(config: CollectorConfig, args: argparse.Namespace) -> int:
+    """Write every report due on the date into the publication folder; update the board."""
+    from hailong.server.reporting.publish import publish as publish_reports
+    from hailong.server.storage.db import open_database
+
+    try:
+        day = _day(args.date, config)
+    except ValueError as exc:
+        return _usage(exc)
+    engine = open_database(config.database)
+    try:
+        paths = publish_reports(engine, day, args.folder, settings_for(config, args.settings),
+                                args.convention)  # fmt: skip
+    finally:
+        engine.dispose()
+    if not paths:
+        print(f"no report is due on {format_dmy(day)}")
+    for path in paths:
+        print(path)
+    return 0
+
+
+def chosen_period(args: argparse.Namespace) -> Period:
+    """Return the period named by --period, or the range --from … --to."""
+    if args.period and (args.first or args.last):
+        raise ValueError("give either --period or --from and --to, not both")
+    if args.period:
+        return parse_period(args.period, args.convention)
+    if not (args.first and args.last):
+        raise ValueError("say which period: --period 2024-03 (or 2024-Q1, 2024) or --from and --to")
+    first, last = parse_user_date(args.first), parse_user_date(args.last)
+    if last < first:
+        raise ValueError("--to is before --from")
+    return custom(first, last)
+
+
+def settings_for(config: CollectorConfig, path: Path | None) -> ReportSettings:
+    """Load report settings (defaults without a file) in the collector's time zone."""
+    settings = load(ReportSettings, path) if path else ReportSettings()
+    return replace(settings, time_zone=config.time_zone)
+
+
+def _day(text: str | None, config: CollectorConfig) -> date:
+    """Read a dd/mm/yyyy date, or return today in the office's time zone."""
+    return parse_user_date(text) if text else datetime.now(config.tz).date()
+
+
+def _format_of(path: Path) -> str:
+    """Guess the format from the file name."""
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in FORMATS:
+        raise ValueError(f"cannot tell the format of {path}: add --format {'|'.join(FORMATS)}")
+    return suffix
+
+
+def _usage(exc: Exception) -> int:
+    """Print a usage problem and return exit status 2."""
+    print(f"hailong-collector: {exc}", file=sys.stderr)
+    return 2
+
+
+COMMANDS = {"report": report, "publish": publish}

@@ -1,0 +1,122 @@
+"""Sort one incoming MQTT message into what the store does with it (pure, no I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from hailong.protocol import (
+    Health,
+    Press,
+    ProtocolError,
+    Status,
+    Topics,
+    parse_ack,
+    parse_health,
+    parse_press,
+    parse_status,
+    verify,
+)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message as received: topic, exact payload bytes, signature property, receive time."""
+
+    topic: str
+    payload: bytes
+    sig: str | None
+    received_ms: int
+    retained: bool = False
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A press that passed every check and may be stored."""
+
+    press: Press
+    message: Message
+
+    @property
+    def at_ms(self) -> int:
+        """Return the device's wall-clock time of the press in UTC epoch milliseconds."""
+        return to_ms(self.press.moment)
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A message for the quarantine table, with why."""
+
+    message: Message
+    kind: str  # invalid | signature | mismatch | conflict
+    reason: str
+    device: str | None = None
+    seq: int | None = None
+
+
+@dataclass(frozen=True)
+class DeviceStatus:
+    """A device's birth or Will."""
+
+    device: str
+    status: Status
+    message: Message
+
+
+@dataclass(frozen=True)
+class DeviceHealth:
+    """A device's periodic health report."""
+
+    device: str
+    health: Health
+    message: Message
+
+
+@dataclass(frozen=True)
+class RetainedAck:
+    """The ack the broker still holds for a device: more than the database means a restore."""
+
+    device: str
+    upto: int
+
+
+Sorted = Incoming | Rejected | DeviceStatus | DeviceHealth | RetainedAck | None
+
+
+def to_ms(moment: datetime) -> int:
+    """Return an aware datetime as UTC epoch milliseconds."""
+    return round(moment.timestamp() * 1000)
+
+
+def classify(message: Message, topics: Topics, keys: Mapping[str, bytes]) -> Sorted:
+    """Return what a message is; None for topics the collector ignores (its own, acks)."""
+    try:
+        name = topics.parse(message.topic)
+    except ProtocolError as exc:
+        return Rejected(message, "invalid", str(exc))
+    if name.kind == "ack" and name.device is not None and message.retained:
+        try:
+            return RetainedAck(name.device, parse_ack(message.payload).upto)
+        except ProtocolError:
+            return None  # not ours to judge; the next ack we publish replaces it
+    if name.device is None or name.kind in ("ack", "config"):
+        return None
+    try:
+        if name.kind == "press":
+            return _press(message, name.device, keys)
+        if name.kind == "status":
+            return DeviceStatus(name.device, parse_status(message.payload), message)
+        return DeviceHealth(name.device, parse_health(message.payload), message)
+    except ProtocolError as exc:
+        kind = "mismatch" if exc.field == "press.device" and "differs" in exc.problem else "invalid"
+        return Rejected(message, kind, str(exc), device=name.device)
+
+
+def _press(message: Message, device: str, keys: Mapping[str, bytes]) -> Incoming | Rejected:
+    key = keys.get(device)
+    if key is not None and not verify(key, message.payload, message.sig):
+        problem = "signature missing" if message.sig is None else "signature does not match"
+        return Rejected(message, "signature", f"press.sig: {problem}", device=device)
+    press = parse_press(message.payload, topic_device=device)
+    return Incoming(press, message)

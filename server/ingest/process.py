@@ -1,0 +1,277 @@
+"""The ingest process: receive, validate, batch, commit, then acknowledge.
+
+Several instances may run side by side (`[ingest] share_group`): the broker hands each press
+to one of them through a shared subscription, the database decides every ack
+(server/watermark.py) and each instance keeps the retained acks right (server/ack_publisher.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from paho.mqtt.subscribeoptions import SubscribeOptions
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from hailong.protocol import SIG_PROPERTY, ProtocolError, Status, Topics, parse_key
+from hailong.server.config import CollectorConfig
+from hailong.server.ingest.acks import AckPublisher
+from hailong.server.ingest.client import connect_properties, make_client, user_property
+from hailong.server.ingest.intake import Message, classify
+from hailong.server.ingest.recovery import set_resend_from
+from hailong.server.storage.batch import BatchOutcome, store_batch
+from hailong.server.storage.db import devices
+
+log = logging.getLogger(__name__)
+_CONNECTED = object()
+SETTLE_S = 0.2  # how often confirmed acks are checked against the database
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    """The broker's PUBACK for one of our publishes."""
+
+    mid: int
+
+
+@dataclass
+class Received:
+    """A message waiting in the queue, with what acknowledging it needs."""
+
+    message: Message
+    mid: int
+    qos: int
+    generation: int
+
+
+@dataclass
+class Totals:
+    """Running counts for logs and the demo's live line."""
+
+    stored: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    batches: int = 0
+    acks: dict[str, int] = field(default_factory=dict)
+
+
+def load_keys(folder: Path | None) -> dict[str, bytes]:
+    """Read every <device>.key file (hex HMAC key) in folder."""
+    keys: dict[str, bytes] = {}
+    if folder is None or not folder.is_dir():
+        return keys
+    for path in sorted(folder.glob("*.key")):
+        try:
+            keys[path.stem] = parse_key(path.read_text())
+        except (OSError, ProtocolError) as exc:
+            log.error("ignoring signing key %s: %s", path, exc)
+    return keys
+
+
+class Ingest:
+    """Own the MQTT client and the database; one loop does all the work."""
+
+    def __init__(self, config: CollectorConfig, engine: Engine):
+        self.config = config
+        self.engine = engine
+        self.topics = Topics(config.mqtt.prefix)
+        self.keys = load_keys(config.ingest.keys_dir)
+        self.reload_keys = threading.Event()  # set by SIGHUP: `device add` wrote a new key
+        self.totals = Totals()
+        self.inbox: queue.SimpleQueue = queue.SimpleQueue()
+        self.generation = 0
+        self.recovering: dict[str, int] = {}  # device -> the upto the broker remembered
+        self.client = make_client(config)
+        self.client.on_connect = self._on_connect
+        self.client.on_message = self._on_message
+        self.client.on_publish = self._on_publish
+        self.acks = AckPublisher(self.client, self.topics)
+        self.settle_at = 0.0
+
+    def run(self, stop: threading.Event) -> None:
+        """Work until stop is set, then say offline and disconnect."""
+        m = self.config.mqtt
+        self.client.connect_async(
+            m.host, m.port, m.keepalive, clean_start=False,
+            properties=connect_properties(self.config.session_expiry_s),
+        )  # fmt: skip
+        self.client.loop_start()
+        try:
+            while not stop.is_set():
+                if self.reload_keys.is_set():
+                    self.reload_keys.clear()
+                    self.keys = load_keys(self.config.ingest.keys_dir)
+                    log.info("reloaded %d signing key(s)", len(self.keys))
+                batch = self._collect(stop)
+                if batch:
+                    self._commit_until_done(batch, stop)
+                self._settle()
+        finally:
+            self._shutdown()
+
+    # paho's thread: stamp and enqueue, nothing else.
+    def _on_connect(self, _client, _userdata, _flags, reason_code, _props):
+        if not reason_code.is_failure:
+            self.generation += 1
+            self.inbox.put(_CONNECTED)
+        else:
+            log.error("broker refused the collector: %s", reason_code)
+
+    def _on_message(self, _client, _userdata, msg):
+        message = Message(msg.topic, bytes(msg.payload), user_property(msg, SIG_PROPERTY),
+                          time.time_ns() // 1_000_000, bool(msg.retain))  # fmt: skip
+        self.inbox.put(Received(message, msg.mid, msg.qos, self.generation))
+
+    def _on_publish(self, _client, _userdata, mid, _reason_code, _props):
+        self.inbox.put(Confirmed(mid))
+
+    def _collect(self, stop: threading.Event) -> list[Received]:
+        """Wait for a first message, then gather more until the batch is full or due."""
+        size, wait = self.config.ingest.batch_size, self.config.ingest.batch_ms / 1000
+        batch: list[Received] = []
+        deadline = None
+        while len(batch) < size and not stop.is_set():
+            timeout = 0.2 if deadline is None else deadline - time.monotonic()
+            if timeout <= 0:
+                break
+            try:
+                item = self.inbox.get(timeout=timeout)
+            except queue.Empty:
+                if deadline is None and not self._settle_due():
+                    continue
+                break
+            if item is _CONNECTED:
+                self._on_session_start()
+            elif isinstance(item, Confirmed):
+                self.acks.on_puback(item.mid)
+            elif item.message.topic == self.topics.collector_status:
+                self._on_peer_status(item)
+            else:
+                batch.append(item)
+                deadline = deadline or time.monotonic() + wait
+        return batch
+
+    def _on_session_start(self) -> None:
+        log.info("connected to %s:%s", self.config.mqtt.host, self.config.mqtt.port)
+        self.client.subscribe(self._subscriptions())
+        self.client.publish(self.topics.collector_status, Status("online").to_bytes(), 1, True)
+        self._publish_configs()
+
+    def _subscriptions(self) -> list[tuple[str, SubscribeOptions]]:
+        group = self.config.ingest.share_group
+        share = f"$share/{group}/" if group else ""
+        subs = [
+            (share + self.topics.all_of(k), SubscribeOptions(qos=1)) for k in ("press", "health")
+        ]
+        # Statuses come to every instance: a shared subscription gets no retained messages,
+        # and applying one twice changes nothing (store.py's rules decide by session). This
+        # also brings P/collector/status, so that we see a peer instance's Will.
+        subs.append((self.topics.all_of("status"), SubscribeOptions(qos=1)))
+        # The broker's retained acks tell us if our database lost presses (restored backup).
+        subs.append((self.topics.all_of("ack"), SubscribeOptions(qos=1, noLocal=True)))
+        return subs
+
+    def _on_peer_status(self, item: Received) -> None:
+        """Answer a peer instance's offline with our online; kiosks then resend what it held."""
+        if item.generation == self.generation and item.qos > 0:
+            self.client.ack(item.mid, item.qos)
+        if self.config.ingest.share_group and b'"offline"' in item.message.payload:
+            log.info("another ingest instance went offline: saying online")
+            self.client.publish(self.topics.collector_status, Status("online").to_bytes(), 1, True)
+
+    def _publish_configs(self) -> None:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(devices.c.device, devices.c.config).where(devices.c.config.is_not(None))
+            ).all()
+        for device, config in rows:
+            self.client.publish(self.topics.config(device), config.encode(), 1, True)
+
+    def _commit_until_done(self, batch: list[Received], stop: threading.Event) -> None:
+        delay = 0.1
+        while True:
+            try:
+                self._commit(batch)
+                return
+            except SQLAlchemyError as exc:  # not acked, so the broker keeps the messages
+                log.error("batch of %d not stored, retrying in %.1fs: %s", len(batch), delay, exc)
+                if stop.wait(delay):
+                    return
+                delay = min(delay * 2, 5.0)
+
+    def _commit(self, batch: list[Received]) -> BatchOutcome:
+        items = [classify(r.message, self.topics, self.keys) for r in batch]
+        now_ms = time.time_ns() // 1_000_000
+        with self.engine.begin() as conn:
+            outcome = store_batch(conn, [i for i in items if i is not None], now_ms)
+        # Committed: now, and only now, release the messages and tell the devices.
+        for r in batch:
+            if r.generation == self.generation and r.qos > 0:
+                self.client.ack(r.mid, r.qos)
+        for device, upto in outcome.acks.items():
+            self.acks.publish(device, upto)
+        self._recover(outcome)
+        self._count(outcome)
+        return outcome
+
+    def _settle_due(self) -> bool:
+        return bool(self.acks.confirmed or self.recovering) and time.monotonic() >= self.settle_at
+
+    def _settle(self) -> None:
+        """Check confirmed acks (and devices being recovered) against the database."""
+        if self._settle_due():
+            self.settle_at = time.monotonic() + SETTLE_S
+            try:
+                self._caught_up(self.acks.settle(self.engine, set(self.recovering)))
+            except SQLAlchemyError as exc:  # resend_from stays set: cleared on a later try
+                log.error("could not clear resend_from: %s", exc)
+
+    def _recover(self, outcome: BatchOutcome) -> None:
+        """Ask devices for presses a restored database lacks; stop asking once caught up."""
+        for device, (first, target) in outcome.resend.items():
+            log.warning("%s: broker acked up to %d but we hold %d: asking for a resend",
+                        device, target, first - 1)  # fmt: skip
+            self.recovering[device] = target
+            self._publish_resend(device, first)
+        self._caught_up(outcome.acks)
+
+    def _caught_up(self, acks: dict[str, int]) -> None:
+        # Another instance may store the last missing press: its ack shows in our settle.
+        for device, upto in acks.items():
+            if device in self.recovering and upto >= self.recovering[device]:
+                del self.recovering[device]
+                log.info("%s: recovered up to %d", device, upto)
+                self._publish_resend(device, None)
+
+    def _publish_resend(self, device: str, first: int | None) -> None:
+        with self.engine.begin() as conn:
+            payload = set_resend_from(conn, device, first)
+        self.client.publish(self.topics.config(device), payload, 1, True)
+
+    def _count(self, outcome: BatchOutcome) -> None:
+        t = self.totals
+        t.stored += outcome.stored
+        t.duplicates += outcome.duplicates
+        t.quarantined += outcome.quarantined
+        t.batches += 1
+        t.acks.update(outcome.acks)
+        if outcome.quarantined:
+            log.warning("quarantined %d message(s)", outcome.quarantined)
+
+    def _shutdown(self) -> None:
+        info = self.client.publish(
+            self.topics.collector_status, Status("offline").to_bytes(), 1, True
+        )
+        # Not connected: the broker's Will says offline for us.
+        with contextlib.suppress(RuntimeError, ValueError):
+            info.wait_for_publish(timeout=2)
+        self.client.disconnect()
+        self.client.loop_stop()
+        log.info("ingest stopped: %s", self.totals)

@@ -1,0 +1,254 @@
+"""Reference data: fields, officials, counters, duty over time, and the counter of each kiosk.
+
+Every change writes an audit row in the caller's transaction. A change that alters what a kiosk
+should show (who is on duty, a name, the counter's field) rebuilds that kiosk's retained Config
+in devices.config, which the ingest process publishes when it connects.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import unicodedata
+
+from sqlalchemy import Table, select, update
+from sqlalchemy.engine import Connection
+
+from hailong.protocol import Config, ProtocolError, check_device_id, parse_config
+from hailong.server.errors import InputError
+from hailong.server.reference import duty
+from hailong.server.reference.audit import check_actor, now_ms, record
+from hailong.server.reference.duty import Assignment, assignments, official_at, open_assignments  # noqa: F401 (API)
+from hailong.server.reporting.periods import DEFAULT_TZ
+from hailong.server.storage.db import counters, device_counters, devices, fields, officials
+
+CODE_MAX, NAME_MAX = 64, 128  # the Config message's limits for codes and shown names
+KEEP = object()  # "leave as it is", for optional changes that may also be set to None
+_TABLES = {"field": fields, "official": officials, "counter": counters}
+
+
+def clean_code(text: str, what: str) -> str:
+    """Return a code in NFC without surrounding spaces; refuse empty, long or spaced codes."""
+    code = unicodedata.normalize("NFC", str(text)).strip()
+    if not code or len(code) > CODE_MAX or any(c.isspace() or not c.isprintable() for c in code):
+        raise InputError(f"{what} code {text!r} must be 1..{CODE_MAX} characters without spaces")
+    return code
+
+
+def clean_name(text: str, what: str) -> str:
+    """Return a display name in NFC; refuse empty or over-long names."""
+    name = " ".join(unicodedata.normalize("NFC", str(text)).split())
+    if not name or len(name) > NAME_MAX or not name.isprintable():
+        raise InputError(f"{what} name {text!r} must be 1..{NAME_MAX} printable characters")
+    return name
+
+
+def add_field(conn: Connection, code: str, name: str, actor: str) -> None:
+    """Add a field (lĩnh vực), active."""
+    row = {"code": clean_code(code, "field"), "name": clean_name(name, "field"), "active": True}
+    _create(conn, "field", row, actor)
+
+
+def set_field(conn: Connection, code: str, actor: str, *, name=None, active=None) -> bool:
+    """Rename, deactivate or reactivate a field; return whether anything changed."""
+    changed = _change(conn, "field", code, _named(name, active, "field"), actor)
+    if changed:
+        refresh_configs(conn, _counters_of_field(conn, code))
+    return changed
+
+
+def add_official(conn: Connection, code: str, name: str, actor: str) -> None:
+    """Add an official (cán bộ, công chức), active."""
+    row = {
+        "code": clean_code(code, "official"),
+        "name": clean_name(name, "official"),
+        "active": True,
+    }
+    _create(conn, "official", row, actor)
+
+
+def set_official(conn: Connection, code: str, actor: str, *, name=None, active=None) -> bool:
+    """Rename, deactivate or reactivate an official; refuse to deactivate one on duty."""
+    on_duty = open_assignments(conn, official=code)
+    if active is False and on_duty:
+        raise InputError(
+            f"official {code} is on duty at counter {on_duty[0].counter}: "
+            "end that duty or assign someone else first"
+        )
+    changed = _change(conn, "official", code, _named(name, active, "official"), actor)
+    if changed:
+        refresh_configs(conn, [a.counter for a in on_duty])
+    return changed
+
+
+def add_counter(conn: Connection, code: str, name: str, actor: str, field: str | None = None):
+    """Add a counter (quầy), optionally with the field it serves."""
+    row = {"code": clean_code(code, "counter"), "name": clean_name(name, "counter")}
+    _create(conn, "counter", {**row, "field": _known_field(conn, field)}, actor)
+
+
+def set_counter(conn: Connection, code: str, actor: str, *, name=None, field=KEEP) -> bool:
+    """Rename a counter or change (or clear, with None) its field."""
+    changes = {} if name is None else {"name": clean_name(name, "counter")}
+    if field is not KEEP:
+        changes["field"] = _known_field(conn, field)
+    changed = _change(conn, "counter", code, changes, actor)
+    if changed:
+        refresh_configs(conn, [code])
+    return changed
+
+
+def listing(conn: Connection, entity: str) -> list[dict]:
+    """Return every field, official or counter, by code."""
+    table = _TABLES[entity]
+    return [dict(r._mapping) for r in conn.execute(select(table).order_by(table.c.code))]
+
+
+def assign(conn, counter, official, start, actor, *, now=None, tz=DEFAULT_TZ) -> Assignment:
+    """Put an official on duty at a counter from `start`, closing the counter's open duty there."""
+    check_actor(actor)
+    _require(conn, "counter", counter)
+    if not _require(conn, "official", official)["active"]:
+        raise InputError(f"official {official} is inactive")
+    now = now_ms() if now is None else now
+    new = duty.begin(conn, counter, official, duty.to_ms(start), actor, now_ms=now, tz=tz)
+    refresh_configs(conn, [counter])
+    return new
+
+
+def release(conn, counter, end, actor, *, now=None, tz=DEFAULT_TZ) -> Assignment:
+    """End the counter's open duty at `end`: nobody serves there afterwards."""
+    check_actor(actor)
+    now = now_ms() if now is None else now
+    closed = duty.end(conn, counter, duty.to_ms(end), actor, now_ms=now, tz=tz)
+    refresh_configs(conn, [counter])
+    return closed
+
+
+def list_devices(conn: Connection) -> list[dict]:
+    """Return every known kiosk with its counter, state and last contact."""
+    query = (
+        select(devices.c.device, device_counters.c.counter, devices.c.state, devices.c.last_seen_ms)
+        .outerjoin(device_counters, device_counters.c.device == devices.c.device)
+        .order_by(devices.c.device)
+    )
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def set_device_counter(conn: Connection, device: str, counter: str, actor: str) -> Config:
+    """Place a kiosk at a counter and rebuild its retained Config; return that Config."""
+    check_actor(actor)
+    try:
+        device = check_device_id(device)
+    except ProtocolError as exc:
+        raise InputError(f"device {device!r}: {exc.problem}") from None
+    _require(conn, "counter", counter)
+    key = device_counters.c.device == device
+    before = conn.execute(select(device_counters.c.counter).where(key)).scalar()
+    if before != counter:
+        if before is None:
+            conn.execute(device_counters.insert().values(device=device, counter=counter))
+        else:
+            conn.execute(update(device_counters).where(key).values(counter=counter))
+        old = None if before is None else {"device": device, "counter": before}
+        record(conn, actor, "update" if old else "create", "device_counter", device, old,
+               {"device": device, "counter": counter})  # fmt: skip
+    if conn.execute(select(devices.c.device).where(devices.c.device == device)).first() is None:
+        conn.execute(devices.insert().values(device=device, acked_upto=0))  # not seen yet
+    store_config(conn, device)
+    return config_for_device(conn, device)
+
+
+def config_for_device(conn: Connection, device: str, at_ms: int | None = None) -> Config:
+    """Return the counter, official and field a kiosk should show, from the reference data."""
+    counter = conn.execute(
+        select(device_counters.c.counter).where(device_counters.c.device == device)
+    ).scalar()
+    if counter is None:
+        return Config()  # not placed: the kiosk keeps its own settings
+    field = conn.execute(select(counters.c.field).where(counters.c.code == counter)).scalar()
+    official = official_at(conn, counter, now_ms() if at_ms is None else at_ms)
+    return Config(
+        counter=counter,
+        official=official,
+        official_name=_name(conn, officials, official),
+        field=field,
+        field_name=_name(conn, fields, field),
+    )
+
+
+def store_config(conn: Connection, device: str) -> bool:
+    """Lay the reference Config over the device's stored one; return whether it changed."""
+    stored = conn.execute(select(devices.c.config).where(devices.c.device == device)).scalar()
+    base = Config()
+    if stored:
+        # A stored config we cannot read is replaced by what we know.
+        with contextlib.suppress(ProtocolError):
+            base = parse_config(stored.encode())
+    text = config_for_device(conn, device).over(base).to_bytes().decode()
+    if text == stored:
+        return False
+    conn.execute(update(devices).where(devices.c.device == device).values(config=text))
+    return True
+
+
+def refresh_configs(conn: Connection, counter_codes) -> list[str]:
+    """Rebuild the Config of every kiosk at these counters; return the kiosks that changed."""
+    wanted = sorted(set(counter_codes))
+    if not wanted:
+        return []
+    placed = conn.execute(
+        select(device_counters.c.device).where(device_counters.c.counter.in_(wanted))
+    ).scalars()
+    return [device for device in sorted(placed) if store_config(conn, device)]
+
+
+def _create(conn: Connection, entity: str, row: dict, actor: str) -> None:
+    check_actor(actor)
+    if _get(conn, entity, row["code"]) is not None:
+        raise InputError(f"{entity} {row['code']} already exists")
+    conn.execute(_TABLES[entity].insert().values(row))
+    record(conn, actor, "create", entity, row["code"], None, row)
+
+
+def _change(conn: Connection, entity: str, code: str, changes: dict, actor: str) -> bool:
+    check_actor(actor)
+    before = _require(conn, entity, code)
+    after = {**before, **changes}
+    if after == before:
+        return False
+    table = _TABLES[entity]
+    conn.execute(update(table).where(table.c.code == code).values(changes))
+    record(conn, actor, "update", entity, code, before, after)
+    return True
+
+
+def _get(conn: Connection, entity: str, code: str) -> dict | None:
+    table = _TABLES[entity]
+    row = conn.execute(select(table).where(table.c.code == code)).first()
+    return None if row is None else dict(row._mapping)
+
+
+def _require(conn: Connection, entity: str, code: str | None) -> dict:
+    row = None if code is None else _get(conn, entity, code)
+    if row is None:
+        raise InputError(f"unknown {entity} {code!r} (add it with `{entity} add`)")
+    return row
+
+
+def _named(name: str | None, active: bool | None, what: str) -> dict:
+    changes = {} if name is None else {"name": clean_name(name, what)}
+    return changes if active is None else {**changes, "active": bool(active)}
+
+
+def _known_field(conn: Connection, field: str | None) -> str | None:
+    return None if field is None else _require(conn, "field", field)["code"]
+
+
+def _counters_of_field(conn: Connection, field: str) -> list[str]:
+    return list(conn.execute(select(counters.c.code).where(counters.c.field == field)).scalars())
+
+
+def _name(conn: Connection, table: Table, code: str | None) -> str | None:
+    if code is None:
+        return None
+    return conn.execute(select(table.c.name).where(table.c.code == code)).scalar()

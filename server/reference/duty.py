@@ -1,0 +1,125 @@
+"""Duty over time: which official served at which counter from when to when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+
+from hailong.server.errors import InputError
+from hailong.server.reference.audit import record
+from hailong.server.reporting.periods import DEFAULT_TZ
+from hailong.server.storage.db import duty
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """An official on duty at a counter over [start_ms, end_ms); end_ms None: still on duty."""
+
+    id: int
+    counter: str
+    official: str
+    start_ms: int
+    end_ms: int | None
+
+
+def official_at(conn: Connection, counter: str, at_ms: int) -> str | None:
+    """Return the official on duty at the counter at that instant, or None."""
+    query = (
+        select(duty.c.official)
+        .where(duty.c.counter == counter, duty.c.start_ms <= at_ms)
+        .where((duty.c.end_ms.is_(None)) | (duty.c.end_ms > at_ms))
+        .order_by(duty.c.start_ms.desc())
+        .limit(1)
+    )
+    return conn.execute(query).scalar()
+
+
+def assignments(conn: Connection, counter: str | None = None) -> list[Assignment]:
+    """Return the duty history, by counter then start."""
+    query = select(duty).order_by(duty.c.counter, duty.c.start_ms)
+    if counter is not None:
+        query = query.where(duty.c.counter == counter)
+    return [Assignment(*r) for r in conn.execute(query)]
+
+
+def open_assignments(conn: Connection, official: str) -> list[Assignment]:
+    """Return the duties an official holds now."""
+    query = select(duty).where(duty.c.official == official, duty.c.end_ms.is_(None))
+    return [Assignment(*r) for r in conn.execute(query)]
+
+
+def begin(conn, counter, official, start_ms, actor, *, now_ms, tz=DEFAULT_TZ) -> Assignment:
+    """Open a duty from start_ms, closing the counter's open one there; refuse overlaps."""
+    if start_ms > now_ms:
+        raise InputError("a duty cannot start in the future: the kiosk shows who is on duty now")
+    last = last_assignment(conn, counter)
+    if last is not None:
+        _check_after(last, official, start_ms, tz)
+        if last.end_ms is None:
+            _close(conn, last, start_ms, actor)
+    row = {"counter": counter, "official": official, "start_ms": start_ms, "end_ms": None}
+    new_id = conn.execute(duty.insert().values(row)).inserted_primary_key[0]
+    record(conn, actor, "create", "duty", str(new_id), None, {"id": new_id, **row})
+    return Assignment(new_id, counter, official, start_ms, None)
+
+
+def end(conn, counter, end_ms, actor, *, now_ms, tz=DEFAULT_TZ) -> Assignment:
+    """Close the counter's open duty at end_ms."""
+    last = last_assignment(conn, counter)
+    if last is None or last.end_ms is not None:
+        raise InputError(f"nobody is on duty at counter {counter}")
+    if not last.start_ms < end_ms <= now_ms:
+        raise InputError(
+            f"counter {counter}: the end must fall after {last.official}'s start "
+            f"({local_text(last.start_ms, tz)}) and not in the future"
+        )
+    _close(conn, last, end_ms, actor)
+    return Assignment(last.id, counter, last.official, last.start_ms, end_ms)
+
+
+def last_assignment(conn: Connection, counter: str) -> Assignment | None:
+    """Return the counter's latest duty, open or not."""
+    query = select(duty).where(duty.c.counter == counter).order_by(duty.c.start_ms.desc()).limit(1)
+    row = conn.execute(query).first()
+    return None if row is None else Assignment(*row)
+
+
+def to_ms(moment: datetime | int) -> int:
+    """Return UTC epoch ms of an aware datetime (or pass ms through)."""
+    if isinstance(moment, datetime):
+        if moment.tzinfo is None:
+            raise ValueError("a duty time must be timezone-aware")
+        return int(moment.timestamp() * 1000)
+    return int(moment)
+
+
+def local_text(ms: int, tz: str = DEFAULT_TZ) -> str:
+    """Format UTC epoch ms as local "dd/mm/yyyy HH:MM", as staff type it."""
+    return datetime.fromtimestamp(ms / 1000, ZoneInfo(tz)).strftime("%d/%m/%Y %H:%M")
+
+
+def _check_after(last: Assignment, official: str, start_ms: int, tz: str) -> None:
+    """Refuse a duty that would start inside or before the counter's last one."""
+    if start_ms <= last.start_ms:
+        raise InputError(
+            f"counter {last.counter}: {last.official} is on duty from "
+            f"{local_text(last.start_ms, tz)}; a new duty must start after that"
+        )
+    if last.end_ms is not None and start_ms < last.end_ms:
+        raise InputError(
+            f"counter {last.counter}: {last.official} is on duty until "
+            f"{local_text(last.end_ms, tz)}; a new duty cannot overlap it"
+        )
+    if last.end_ms is None and last.official == official:
+        raise InputError(f"{official} is already on duty at counter {last.counter}")
+
+
+def _close(conn: Connection, last: Assignment, end_ms: int, actor: str) -> None:
+    conn.execute(update(duty).where(duty.c.id == last.id).values(end_ms=end_ms))
+    before = {"id": last.id, "counter": last.counter, "official": last.official,
+              "start_ms": last.start_ms, "end_ms": None}  # fmt: skip
+    record(conn, actor, "update", "duty", str(last.id), before, {**before, "end_ms": end_ms})

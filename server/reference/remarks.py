@@ -1,0 +1,46 @@
+"""Staff remarks and proposals (nhận xét, kiến nghị) for a period: table D of the report."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+
+from hailong.server.errors import InputError
+from hailong.server.reference.audit import record
+from hailong.server.reporting.periods import parse_period
+from hailong.server.storage.db import remarks
+
+MAX_CHARS = 20_000
+
+
+def set_remarks(conn: Connection, period: str, text: str, actor: str) -> str:
+    """Write a period's remarks (replacing earlier ones, audited); return its label."""
+    label = _label(period)
+    text = text.strip()
+    if len(text) > MAX_CHARS:
+        raise InputError(f"remarks: at most {MAX_CHARS} characters, got {len(text)}")
+    before = remarks_for(conn, label)
+    if before == text:
+        return label
+    values = {"text": text, "updated_ms": time.time_ns() // 1_000_000, "actor": actor}
+    if before is None:
+        conn.execute(remarks.insert().values(period=label, **values))
+    else:
+        conn.execute(update(remarks).where(remarks.c.period == label).values(**values))
+    record(conn, actor, "update" if before is not None else "create", "remarks", label,
+           None if before is None else {"text": before}, {"text": text})  # fmt: skip
+    return label
+
+
+def remarks_for(conn: Connection, period: str) -> str | None:
+    """Return a period's remarks, or None when none were written."""
+    return conn.execute(select(remarks.c.text).where(remarks.c.period == _label(period))).scalar()
+
+
+def _label(period: str) -> str:
+    try:
+        return parse_period(period).label
+    except ValueError as exc:
+        raise InputError(f"period: {exc}") from None

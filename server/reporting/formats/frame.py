@@ -1,0 +1,106 @@
+"""The administrative frame of a report (NĐ 30/2020), as plain strings every format lays out."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from hailong.server.reporting.data import ReportData
+from hailong.server.reporting.periods import format_date_vi, format_dmy
+
+NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO = "Độc lập - Tự do - Hạnh phúc"
+DOCUMENT_KIND = "BÁO CÁO"
+SUBJECT = "KẾT QUẢ KHẢO SÁT MỨC ĐỘ HÀI LÒNG CỦA TỔ CHỨC, CÔNG DÂN"
+RECIPIENTS_LABEL = "Nơi nhận:"
+LEVEL_ORDER = (4, 3, 2, 1)  # best first, as on the kiosk
+LEVEL_NAMES = {4: "Rất hài lòng", 3: "Hài lòng", 2: "Bình thường", 1: "Không hài lòng"}
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The header, title, signature and recipients of one report."""
+
+    parent: str  # governing body above the unit, "" when none
+    unit: str
+    number: str  # "Số: …/BC-UBND"
+    nation: str
+    motto: str
+    place_date: str  # "Xã An Bình, ngày 05 tháng 03 năm 2024"
+    title: tuple[str, ...]  # "BÁO CÁO", the subject, the period
+    range_line: str  # "(Từ ngày 01/03/2024 đến ngày 31/03/2024)"
+    recipients: tuple[str, ...]  # "- Như trên;" … "- Lưu: VT."
+    signer: tuple[str, ...]  # authority, title (bold); the name goes below the signature space
+    signer_name: str
+
+
+def build_frame(data: ReportData) -> Frame:
+    """Lay out the frame of a report from its data and settings."""
+    s = data.settings
+    period = data.period
+    return Frame(
+        parent=nfc(s.parent_name.upper()),
+        unit=nfc(s.unit_name.upper()),
+        number=nfc(s.number),
+        nation=NATION,
+        motto=MOTTO,
+        place_date=place_date(s.place, data),
+        title=(DOCUMENT_KIND, SUBJECT, nfc(period.title_vi.upper())),
+        range_line=f"({period.range_vi})",
+        recipients=recipient_lines(s.recipients),
+        signer=tuple(nfc(line.upper()) for line in (s.signer_authority, s.signer_title) if line),
+        signer_name=nfc(s.signer_name),
+    )
+
+
+def place_date(place: str, data: ReportData) -> str:
+    """Return "<Địa danh>, ngày dd tháng mm năm yyyy" (dots where no place is set)."""
+    return nfc(f"{place or '……'}, {format_date_vi(data.issued)}")
+
+
+def recipient_lines(recipients: tuple[str, ...]) -> tuple[str, ...]:
+    """Return "- X;" lines, the last one ending with a full stop, as NĐ 30 lays them out."""
+    cleaned = [nfc(r.strip().rstrip(";.")) for r in recipients if r.strip()]
+    return tuple(f"- {r}{'.' if i == len(cleaned) - 1 else ';'}" for i, r in enumerate(cleaned))
+
+
+def previous_line(data: ReportData) -> str:
+    """Name the period compared against, with its dates."""
+    before = data.previous
+    return (
+        f"Kỳ trước: {before.title_vi} (từ {format_dmy(before.start)} đến {format_dmy(before.end)})"
+    )
+
+
+def months_note(data: ReportData) -> str:
+    """Explain which months' dossier counts the period takes."""
+    months = data.dossier_months
+    span = _month(months[0]) if len(months) == 1 else f"{_month(months[0])} – {_month(months[-1])}"
+    period = data.period
+    if period.convention == "cutoff" and period.kind != "custom":
+        return (
+            f"Kỳ báo cáo theo chốt số liệu ({period.range_vi.lower()}); số hồ sơ đã giải quyết "
+            f"được nhập theo tháng dương lịch, lấy các tháng mang tên kỳ: {span}."
+        )
+    partial = period.kind == "custom" and (period.start.day != 1 or _ends_early(period.end))
+    note = f"Số hồ sơ đã giải quyết lấy theo tháng dương lịch: {span}."
+    if partial:
+        note += " Kỳ không trọn tháng nên tính cả tháng đầu và tháng cuối; tỷ lệ có thể thấp hơn."
+    return note
+
+
+def nfc(text: str) -> str:
+    """Return text in NFC, the one form Vietnamese letters are stored and printed in."""
+    return unicodedata.normalize("NFC", text)
+
+
+def _month(label: str) -> str:
+    """Turn "2024-03" into "03/2024"."""
+    year, month = label.split("-")
+    return f"{month}/{year}"
+
+
+def _ends_early(day: date) -> bool:
+    """Tell whether a date is not the last day of its month."""
+    return (day + timedelta(days=1)).month == day.month

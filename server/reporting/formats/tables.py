@@ -1,0 +1,286 @@
+"""Tables A–D of a report as typed cells: every format shows the same cells its own way.
+
+A cell is an int (a count), a float (a percentage, 0–100), Points (a difference in
+percentage points), Delta (a difference of counts), a str, or None (not shown: "—").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hailong.server.reporting.data import FieldRow, OfficialRow, ReportData, Screening
+from hailong.server.reporting.formats.frame import (
+    LEVEL_NAMES,
+    LEVEL_ORDER,
+    months_note,
+    previous_line,
+)
+from hailong.server.reporting.metrics import LevelStats, fmt_pct, fmt_points
+
+HELD_BACK = "Chưa đủ mẫu"
+
+
+class Points(float):
+    """A difference in percentage points."""
+
+
+class Delta(int):
+    """A signed difference of counts."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its machine key, its heading, and the heading it shares with neighbours."""
+
+    key: str
+    heading: str
+    group: str = ""
+    width: float = 11.0  # in characters, as XLSX counts them; PDF scales to the page
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of the report, ready for any format."""
+
+    code: str
+    title: str
+    sheet: str  # XLSX sheet name (at most 31 characters)
+    columns: tuple[Column, ...]
+    rows: tuple[tuple, ...]
+    keys: tuple[str, ...]  # a machine key per row: field or official code, "total", a measure
+    marked: frozenset = field(default_factory=frozenset)  # (row, column key): below target
+    totals: frozenset = field(default_factory=frozenset)  # rows shown in bold
+    notes: tuple[str, ...] = ()
+
+
+def report_tables(data: ReportData) -> tuple[Table, ...]:
+    """Return tables A (fields), B (officials), C (totals), C2 (screening) and D (remarks)."""
+    return (
+        fields_table(data),
+        officials_table(data),
+        totals_table(data),
+        screening_table(data),
+        remarks_table(data),
+    )
+
+
+def level_columns(with_shares: bool = True) -> list[Column]:
+    """Return count (and share) columns for the four levels, best first."""
+    columns = []
+    for level in LEVEL_ORDER:
+        name = LEVEL_NAMES[level]
+        columns.append(Column(f"level_{level}", "Số lượt", name, 9))
+        if with_shares:
+            columns.append(Column(f"level_{level}_pct", "Tỷ lệ", name, 9))
+    return columns
+
+
+def level_cells(stats: LevelStats, shown: bool = True) -> list:
+    """Return counts and shares per level, best first; shares hidden when not shown."""
+    cells = []
+    for level in LEVEL_ORDER:
+        cells += [stats.counts[level], stats.shares[level] if shown else None]
+    return cells
+
+
+def fields_table(data: ReportData) -> Table:
+    """Table A: ratings against resolved dossiers, per field."""
+    target = data.settings.coverage_target * 100
+    columns = (
+        Column("no", "TT", width=6),
+        Column("name", "Lĩnh vực", width=24),
+        Column("dossiers", "Hồ sơ đã giải quyết", width=10),
+        Column("ratings", "Lượt đánh giá", width=10),
+        Column("coverage_pct", "Tỷ lệ đánh giá / hồ sơ", width=10),
+        Column("needed", "Lượt còn thiếu", width=9),
+        *level_columns(),
+        Column("rate_pct", "Tỷ lệ hài lòng", width=10),
+    )
+    rows = [_field_cells(i, row) for i, row in enumerate(data.fields, start=1)]
+    total = data.field_total
+    rows.append(("", "Tổng cộng", total.dossiers, data.totals.total, total.percent, total.needed,
+                 *level_cells(data.totals), data.totals.rate))  # fmt: skip
+    marked = {
+        (i, "coverage_pct") for i, r in enumerate(data.fields) if r.coverage.meets_target is False
+    }
+    if total.meets_target is False:
+        marked.add((len(rows) - 1, "coverage_pct"))
+    notes = (
+        f"Tỷ lệ đánh giá / hồ sơ = lượt đánh giá ÷ hồ sơ đã giải quyết; chỉ tiêu: trên {_num(target)}%. "
+        "Ô tô màu: chưa đạt chỉ tiêu; lượt còn thiếu: số lượt cần thêm để vượt chỉ tiêu.",
+        "—: chưa nhập số hồ sơ đã giải quyết của lĩnh vực.",
+        months_note(data),
+    )
+    keys = tuple(r.code or "none" for r in data.fields) + ("total",)
+    return Table("A", "Bảng A. Kết quả theo lĩnh vực", "A. Theo lĩnh vực", columns, tuple(rows),
+                 keys, frozenset(marked), frozenset({len(rows) - 1}), notes)  # fmt: skip
+
+
+def officials_table(data: ReportData) -> Table:
+    """Table B: each official's ratings, with rates and ranks held back below the minimum."""
+    minimum = data.settings.min_sample
+    columns = (
+        Column("no", "TT", width=6),
+        Column("code", "Mã cán bộ", width=12),
+        Column("name", "Họ và tên", width=20),
+        Column("ratings", "Lượt đánh giá", width=10),
+        *level_columns(),
+        Column("rate_pct", "Tỷ lệ hài lòng", width=10),
+        Column("rank", "Xếp hạng", width=8),
+    )
+    rows = [_official_cells(i, row) for i, row in enumerate(data.officials, start=1)]
+    keys = [row.code for row in data.officials]
+    if data.unattributed.total:
+        rows.append(("", "", "Chưa xác định cán bộ", data.unattributed.total,
+                     *level_cells(data.unattributed, False), None, None))  # fmt: skip
+        keys.append("unattributed")
+    notes = (
+        f"Tỷ lệ và xếp hạng chỉ tính khi cán bộ có từ {minimum} lượt đánh giá trở lên "
+        "(—: chưa đủ mẫu, chỉ nêu số lượt).",
+        "Xếp hạng theo tỷ lệ hài lòng đã hiệu chỉnh về mức chung của đơn vị, để vài lượt đánh giá "
+        "không xếp trên hàng trăm lượt. Đây là một căn cứ tham khảo, không phải kết quả xếp loại.",
+        "Cán bộ được xác định theo mã gửi kèm lượt đánh giá, nếu không có thì theo lịch trực tại quầy.",
+    )
+    return Table("B", "Bảng B. Kết quả theo cán bộ, công chức", "B. Theo cán bộ", columns,
+                 tuple(rows), tuple(keys), notes=notes)  # fmt: skip
+
+
+def totals_table(data: ReportData) -> Table:
+    """Table C: the period's totals against the previous period's."""
+    trend = data.trend
+    now, before = trend.current, trend.previous
+    columns = (
+        Column("measure", "Chỉ tiêu", width=34),
+        Column("current", data.period.title_vi, width=14),
+        Column("previous", data.previous.title_vi, width=14),
+        Column("change", "Tăng (+) / giảm (−)", width=14),
+    )
+    rows = [("Tổng số lượt đánh giá", now.total, before.total, Delta(trend.total_diff))]
+    keys = ["total"]
+    for level in LEVEL_ORDER:
+        name = LEVEL_NAMES[level]
+        rows.append((f"{name} (lượt)", now.counts[level], before.counts[level],
+                     Delta(now.counts[level] - before.counts[level])))  # fmt: skip
+        rows.append((f"{name} (tỷ lệ)", now.shares[level], before.shares[level],
+                     _points(trend.share_diffs[level])))  # fmt: skip
+        keys += [f"level_{level}", f"level_{level}_pct"]
+    rows.append(("Tỷ lệ hài lòng", now.rate, before.rate, _points(trend.rate_diff)))
+    keys.append("rate_pct")
+    notes = (previous_line(data), "Tỷ lệ tăng/giảm tính bằng điểm phần trăm.")
+    return Table("C", "Bảng C. So sánh với kỳ trước", "C. So với kỳ trước", columns, tuple(rows),
+                 tuple(keys), totals=frozenset({0, len(rows) - 1}), notes=notes)  # fmt: skip
+
+
+def screening_table(data: ReportData) -> Table:
+    """Table C (continued): presses received, filtered with reasons, and flagged."""
+    columns = (
+        Column("measure", "Số liệu thu nhận", width=34),
+        Column("current", data.period.title_vi, width=14),
+        Column("previous", data.previous.title_vi, width=14),
+    )
+    now, before = data.screening, data.previous_screening
+    reasons = sorted(set(now.filtered) | set(before.filtered), key=lambda r: (r != "test", r))
+    rows = [("Lượt bấm ghi nhận", now.raw, before.raw)]
+    keys = ["raw"]
+    for reason in reasons:
+        rows.append((_reason(reason), now.filtered.get(reason, 0), before.filtered.get(reason, 0)))
+        keys.append(f"filtered: {reason}")
+    rows += [
+        ("Lượt đánh giá được tính", now.accepted, before.accepted),
+        ("Gắn cờ, vẫn tính: ngoài giờ làm việc", now.outside_hours, None),
+        ("Gắn cờ, vẫn tính: bấm dồn dập", now.bursts, None),
+        ("Tin nhắn bị từ chối (không phải lượt đánh giá)", now.quarantined, before.quarantined),
+    ]
+    keys += ["accepted", "flag: outside hours", "flag: burst", "quarantined"]
+    notes = _screening_notes(data.settings, now)
+    return Table("C2", "Số liệu thu nhận, sàng lọc và gắn cờ", "C. So với kỳ trước", columns,
+                 tuple(rows), tuple(keys), totals=frozenset({keys.index("accepted")}),
+                 notes=notes)  # fmt: skip
+
+
+def remarks_table(data: ReportData) -> Table:
+    """Table D: the staff's remarks and proposals, one paragraph a row."""
+    paragraphs = [p.strip() for p in data.remarks.splitlines() if p.strip()]
+    rows = tuple((p,) for p in paragraphs) or (("(Chưa có nhận xét, kiến nghị cho kỳ này.)",),)
+    columns = (Column("text", "Nhận xét, kiến nghị", width=110),)
+    keys = tuple(f"paragraph {i}" for i in range(1, len(rows) + 1))
+    return Table("D", "Bảng D. Nhận xét, kiến nghị", "D. Nhận xét, kiến nghị", columns, rows, keys)
+
+
+def cell_text(value) -> str:
+    """Write a cell for people, the Vietnamese way: 1.234 · 82,7% · +1,2 · —."""
+    if value is None:
+        return "—"
+    if isinstance(value, Points):
+        return fmt_points(value)
+    if isinstance(value, Delta):
+        return ("+" if value > 0 else "") + _thousands(value)
+    if isinstance(value, int):
+        return _thousands(value)
+    if isinstance(value, float):
+        return fmt_pct(value)
+    return str(value)
+
+
+def cell_value(value) -> str:
+    """Write a cell for machines: plain digits, a dot for decimals, one decimal for percents."""
+    if value is None:
+        return ""
+    if isinstance(value, Points):
+        return fmt_points(value, "en")
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, float):
+        return fmt_pct(value, "en").removesuffix("%")
+    return str(value)
+
+
+def _thousands(value: int) -> str:
+    """Group digits with dots, as Vietnamese does: 1.234.567."""
+    return f"{int(value):,}".replace(",", ".")
+
+
+def _field_cells(number: int, row: FieldRow) -> tuple:
+    """Return one field's cells."""
+    cov = row.coverage
+    return (number, row.name, cov.dossiers, row.stats.total, cov.percent, cov.needed,
+            *level_cells(row.stats), row.stats.rate)  # fmt: skip
+
+
+def _official_cells(number: int, row: OfficialRow) -> tuple:
+    """Return one official's cells; a held-back official shows counts only."""
+    r = row.result
+    return (number, row.code, row.name, r.sample, *level_cells(r.stats, not r.held_back),
+            r.rate_shown, r.rank)  # fmt: skip
+
+
+def _points(value: float | None) -> Points | None:
+    """Wrap a difference in percentage points."""
+    return None if value is None else Points(value)
+
+
+def _reason(reason: str) -> str:
+    """Name a filter reason in Vietnamese."""
+    if reason == "test":
+        return "Loại ra: bấm thử (chế độ kiểm tra)"
+    return f"Loại ra: {reason.removeprefix('excluded: ')}"
+
+
+def _screening_notes(settings, now: Screening) -> tuple[str, ...]:
+    """Explain the flags, and say when they are only minimums."""
+    hours = "; ".join(f"{a}–{b}" for a, b in settings.office_hours) + ", thứ Hai đến thứ Sáu"
+    if settings.saturday_hours:
+        hours += "; thứ Bảy: " + "; ".join(f"{a}–{b}" for a, b in settings.saturday_hours)
+    notes = [
+        f"Giờ làm việc: {hours}. Bấm dồn dập: hơn {settings.burst_max} lượt "
+        f"trên một máy trong {_num(settings.burst_window_s)} giây. Lượt gắn cờ vẫn được tính; "
+        "lượt loại ra có ghi lý do, không lượt nào bị xoá."
+    ]
+    if not now.complete:
+        notes.append(f"Số lượt gắn cờ là số tối thiểu: đã xét {settings.flag_limit} lượt đầu.")
+    return tuple(notes)
+
+
+def _num(value: float) -> str:
+    """Write 80.0 as "80" and 7.5 as "7,5"."""
+    return f"{value:g}".replace(".", ",")

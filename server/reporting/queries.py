@@ -1,0 +1,289 @@
+"""The SQL behind a report: counts grouped in the database, and the few presses fetched one by one.
+
+Every query over presses is a range on `at_ms` that the covering index `ix_presses_report`
+answers without reading the wide rows, so a year of a national fleet is a few index scans.
+Presses are fetched individually only where a rule needs them: exclusions (the corrections
+table, small) and the candidates for the out-of-hours and burst flags (a bounded query).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, false, func, or_, select, tuple_
+from sqlalchemy.engine import Connection
+
+from hailong.server.reporting.metrics import Rating
+from hailong.server.storage.db import (
+    corrections,
+    dossier_counts,
+    duty,
+    fields,
+    officials,
+    presses,
+    quarantine,
+    remarks,
+)
+
+DAY_MS = 86_400_000
+# 1970-01-01 was a Thursday: (days since the epoch + 3) % 7 is the weekday, Monday = 0.
+EPOCH_WEEKDAY = 3
+# How many (device, window) pairs one IN (...) names; keeps statements well under every
+# dialect's limits on bound parameters.
+WINDOWS_PER_QUERY = 2_000
+
+
+@dataclass(frozen=True)
+class FlagRules:
+    """What makes a press odd: office hours per weekday, holidays, zone and burst limits."""
+
+    hours: Mapping[int, Sequence[tuple[str, str]]]
+    holidays: tuple[date, ...]
+    tz: str
+    burst_window_s: float
+    burst_max: int
+
+
+def in_range(start_ms: int, end_ms: int):
+    """Return the condition "pressed in [start_ms, end_ms)"."""
+    return and_(presses.c.at_ms >= start_ms, presses.c.at_ms < end_ms)
+
+
+def attributed_official():
+    """Return the press's official if sent, else the one on duty at its counter at its time."""
+    on_duty = (
+        select(duty.c.official)
+        .where(
+            duty.c.counter == presses.c.counter,
+            duty.c.start_ms <= presses.c.at_ms,
+            or_(duty.c.end_ms.is_(None), duty.c.end_ms > presses.c.at_ms),
+        )
+        .order_by(duty.c.start_ms.desc(), duty.c.id.desc())  # overlapping rows: the latest wins
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(presses.c.official, on_duty)
+
+
+def counts_by_field(conn: Connection, start_ms: int, end_ms: int) -> dict[tuple, int]:
+    """Count presses per (mode, field, rating) in the range, excluded ones included."""
+    rows = conn.execute(
+        select(presses.c.mode, presses.c.field, presses.c.rating, func.count())
+        .where(in_range(start_ms, end_ms))
+        .group_by(presses.c.mode, presses.c.field, presses.c.rating)
+    )
+    return {(mode, field, rating): n for mode, field, rating, n in rows}
+
+
+def counts_by_sent_official(conn: Connection, start_ms: int, end_ms: int) -> dict[tuple, int]:
+    """Count live presses that name their official, per (official, rating)."""
+    rows = conn.execute(
+        select(presses.c.official, presses.c.rating, func.count())
+        .where(
+            in_range(start_ms, end_ms), presses.c.mode == "live", presses.c.official.is_not(None)
+        )
+        .group_by(presses.c.official, presses.c.rating)
+    )
+    return {(name, rating): n for name, rating, n in rows}
+
+
+def counts_by_duty(conn: Connection, start_ms: int, end_ms: int) -> dict[tuple, int]:
+    """Count live presses sent without an official, per (official on duty or None, rating)."""
+    official = attributed_official().label("official")
+    rows = conn.execute(
+        select(official, presses.c.rating, func.count())
+        .where(in_range(start_ms, end_ms), presses.c.mode == "live", presses.c.official.is_(None))
+        .group_by(official, presses.c.rating)
+    )
+    return {(name, rating): n for name, rating, n in rows}
+
+
+def fingerprint(conn: Connection, start_ms: int, end_ms: int) -> tuple[int, int, int]:
+    """Return (count, sum of seq, sum of offsets) of the presses in a range: changes when they do.
+
+    Presses are only ever added or re-dated (moved in time), so a different set of presses in
+    the range shows in the count or the sums; all three come from the covering index alone.
+    """
+    found = conn.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(presses.c.seq), 0),
+            func.coalesce(func.sum(presses.c.at_ms - start_ms), 0),
+        ).where(in_range(start_ms, end_ms))
+    ).one()
+    return int(found[0]), int(found[1]), int(found[2])
+
+
+def quarantined(conn: Connection, start_ms: int, end_ms: int) -> int:
+    """Count the messages quarantined (never counted as ratings) received in the range."""
+    return conn.execute(
+        select(func.count()).where(
+            quarantine.c.received_ms >= start_ms, quarantine.c.received_ms < end_ms
+        )
+    ).scalar_one()
+
+
+def excluded_ratings(conn: Connection, start_ms: int, end_ms: int) -> list[Rating]:
+    """Return the live presses in the range that a correction excludes, with the latest reason."""
+    latest = (
+        select(func.max(corrections.c.id))
+        .where(corrections.c.action == "exclude")
+        .group_by(corrections.c.device, corrections.c.seq)
+    )
+    query = (
+        press_columns(attributed_official())
+        .add_columns(corrections.c.reason.label("why"))
+        .join(
+            corrections,
+            and_(corrections.c.device == presses.c.device, corrections.c.seq == presses.c.seq),
+        )
+        .where(in_range(start_ms, end_ms), presses.c.mode == "live", corrections.c.id.in_(latest))
+    )
+    return [to_rating(row, excluded=row.why) for row in conn.execute(query)]
+
+
+def flag_candidates(
+    conn: Connection, start_ms: int, end_ms: int, rules: FlagRules, pad_ms: int = 0
+) -> dict[tuple[str, int], tuple]:
+    """Fetch the live presses in a range that may be flagged: a superset, metrics decides.
+
+    Bursts are looked for among the presses up to `pad_ms` beyond each end, so that a burst
+    across the boundary of two adjacent ranges is found from either side.
+    """
+    found = {(r.device, r.seq): tuple(r) for r in _outside_hours(conn, start_ms, end_ms, rules)}
+    for row in _burst_members(conn, start_ms - pad_ms, end_ms + pad_ms, rules):
+        if start_ms <= row.at_ms < end_ms:
+            found[(row.device, row.seq)] = tuple(row)
+    return found
+
+
+def _outside_hours(conn: Connection, start_ms: int, end_ms: int, rules: FlagRules):
+    """Return live presses that may fall outside office hours.
+
+    Local time is UTC plus the zone's offset; where the zone changes offset inside the range,
+    a press is a candidate if it is outside under any of the offsets.
+    """
+    holidays = [_day_number(day) for day in rules.holidays]
+    offsets = _offsets_ms(start_ms, end_ms, rules.tz)
+    outside = or_(*(_outside(offset, rules.hours, holidays) for offset in offsets))
+    query = press_columns().where(in_range(start_ms, end_ms), presses.c.mode == "live", outside)
+    return conn.execute(query).all()
+
+
+def _burst_members(conn: Connection, start_ms: int, end_ms: int, rules: FlagRules) -> list:
+    """Return live presses near a window holding at least half a burst on one device.
+
+    A burst (more than `burst_max` presses within the window) spans at most two consecutive
+    windows of one device, so one of them holds at least half of it.
+    """
+    width = max(1, int(rules.burst_window_s * 1000))
+    bucket = (presses.c.at_ms // width).label("bucket")
+    busy = conn.execute(
+        select(presses.c.device, bucket)
+        .where(in_range(start_ms, end_ms), presses.c.mode == "live")
+        .group_by(presses.c.device, bucket)
+        .having(func.count() >= (rules.burst_max + 2) // 2)
+    ).all()
+    near = sorted({(device, b + step) for device, b in busy for step in (-1, 0, 1)})
+    members = []
+    for first in range(0, len(near), WINDOWS_PER_QUERY):
+        chunk = near[first : first + WINDOWS_PER_QUERY]
+        window = tuple_(presses.c.device, presses.c.at_ms // width).in_(chunk)
+        query = press_columns().where(in_range(start_ms, end_ms), presses.c.mode == "live", window)
+        members += conn.execute(query).all()
+    return members
+
+
+def dossiers(conn: Connection, months: Sequence[str]) -> dict[str, int]:
+    """Sum resolved dossiers per field over the given YYYY-MM months."""
+    rows = conn.execute(
+        select(dossier_counts.c.field, func.sum(dossier_counts.c.resolved))
+        .where(dossier_counts.c.month.in_(list(months)))
+        .group_by(dossier_counts.c.field)
+    )
+    return {field: int(total) for field, total in rows}
+
+
+def field_list(conn: Connection) -> dict[str, tuple[str, bool]]:
+    """Return code -> (name, active) for every field."""
+    rows = conn.execute(select(fields.c.code, fields.c.name, fields.c.active))
+    return {code: (name, bool(active)) for code, name, active in rows}
+
+
+def official_names(conn: Connection, codes: Iterable[str]) -> dict[str, str]:
+    """Return code -> name for the given officials that are on record."""
+    wanted = list(codes)
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        select(officials.c.code, officials.c.name).where(officials.c.code.in_(wanted))
+    )
+    return dict(rows.all())
+
+
+def remarks_text(conn: Connection, label: str) -> str:
+    """Return the staff's remarks for a period label, or "" when none were written."""
+    found = conn.execute(select(remarks.c.text).where(remarks.c.period == label)).scalar()
+    return found or ""
+
+
+def press_columns(official=presses.c.official):
+    """Select what a Rating needs, in to_rating's order; `official` as sent unless told.
+
+    Every column is in the covering index, so no wide row is read; the follow-up reason is
+    left out because no screening rule looks at it.
+    """
+    return select(
+        presses.c.device,
+        presses.c.seq,
+        presses.c.rating,
+        presses.c.at_ms,
+        presses.c.counter,
+        presses.c.field,
+        presses.c.mode,
+        official.label("official"),
+    )
+
+
+def to_rating(row: Sequence, excluded: str | None = None) -> Rating:
+    """Turn a fetched press (press_columns' order) into the Rating that metrics judges."""
+    device, seq, rating, at_ms, counter, field, mode, official = row[:8]
+    at = datetime.fromtimestamp(at_ms / 1000, UTC)
+    return Rating(device, seq, rating, None, at, official, counter, field, mode, excluded)
+
+
+def _offsets_ms(start_ms: int, end_ms: int, tz: str) -> list[int]:
+    """Return every UTC offset (ms) the zone uses in the range, checked at each day's start."""
+    zone, seen = ZoneInfo(tz), set()
+    for moment in range(start_ms, end_ms + DAY_MS, DAY_MS):
+        at = datetime.fromtimestamp(min(moment, end_ms) / 1000, UTC).astimezone(zone)
+        seen.add(int(at.utcoffset().total_seconds() * 1000))
+    return sorted(seen)
+
+
+def _outside(offset: int, hours: Mapping[int, Sequence[tuple[str, str]]], holidays: list[int]):
+    """Return the condition "outside office hours" for local time = UTC + offset."""
+    local = presses.c.at_ms + offset
+    day, moment = local // DAY_MS, local % DAY_MS
+    weekday = (day + EPOCH_WEEKDAY) % 7
+    open_spans = [
+        and_(weekday == wd, moment >= _ms(start), moment < _ms(end))
+        for wd, spans in hours.items()
+        for start, end in spans
+    ]
+    inside = or_(*open_spans) if open_spans else false()
+    return or_(~inside, day.in_(holidays)) if holidays else ~inside
+
+
+def _ms(clock: str) -> int:
+    """Return milliseconds since midnight for "HH:MM"."""
+    moment = time.fromisoformat(clock)
+    return ((moment.hour * 60 + moment.minute) * 60 + moment.second) * 1000
+
+
+def _day_number(day: date) -> int:
+    """Return days since 1970-01-01 for a local date."""
+    return (day - date(1970, 1, 1)).days

@@ -1,0 +1,88 @@
+"""What a report needs beyond the data: the unit, its signer, office hours and targets.
+
+Loaded from a TOML file (`hailong-collector report --settings report.toml`); every key is
+optional. The time zone is the collector's own (its configuration's `time_zone`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from hailong.protocol.tomlconf import invalid
+from hailong.server.reporting.metrics import weekday_hours
+from hailong.server.reporting.periods import DEFAULT_TZ
+from hailong.server.reporting.queries import FlagRules
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """What a report needs beyond the data: the unit, its signer, office hours and targets."""
+
+    unit_name: str = "ỦY BAN NHÂN DÂN XÃ"
+    parent_name: str = ""  # the governing body printed above the unit, if any
+    place: str = ""  # địa danh in "<place>, ngày … tháng … năm …"
+    number: str = "Số:      /BC-UBND"
+    recipients: tuple[str, ...] = ("Như trên", "Lưu: VT")
+    signer_authority: str = "TM. ỦY BAN NHÂN DÂN"  # TM./KT./TL.; "" for none
+    signer_title: str = "CHỦ TỊCH"
+    signer_name: str = ""
+    office_hours: tuple[tuple[str, str], ...] = (("07:30", "11:30"), ("13:30", "17:00"))
+    saturday_hours: tuple[tuple[str, str], ...] = ()
+    holidays: tuple[str, ...] = ()  # ISO dates, e.g. the Tết days
+    coverage_target: float = 0.80
+    min_sample: int = 30
+    # Set by the program from the collector's configuration, never from the report settings file.
+    time_zone: str = field(default=DEFAULT_TZ, metadata={"internal": True})
+    burst_window_s: float = 10.0
+    burst_max: int = 3
+    flag_limit: int = 100_000  # most presses examined one by one per flag; beyond: "at least"
+
+    def __post_init__(self) -> None:
+        checks = (
+            ("coverage_target", 0 < self.coverage_target <= 1, "must be a fraction in (0, 1]"),
+            ("min_sample", self.min_sample >= 1, "must be at least 1"),
+            ("burst_window_s", self.burst_window_s > 0, "must be more than 0"),
+            ("burst_max", self.burst_max >= 1, "must be at least 1"),
+            ("flag_limit", self.flag_limit >= 1, "must be at least 1"),
+        )
+        for key, ok, problem in checks:
+            if not ok:
+                raise invalid(key, f"{problem}, got {getattr(self, key)!r}")
+        _check("time_zone", lambda: ZoneInfo(self.time_zone))
+        _check("office_hours", lambda: _check_hours(self.office_hours))
+        _check("saturday_hours", lambda: _check_hours(self.saturday_hours))
+        _check("holidays", lambda: self.holiday_dates)
+
+    @property
+    def hours(self) -> dict[int, list[tuple[str, str]]]:
+        """Return office hours per weekday as metrics expects them."""
+        return weekday_hours(self.office_hours, self.saturday_hours)
+
+    @property
+    def holiday_dates(self) -> tuple[date, ...]:
+        """Return the public holidays as dates."""
+        return tuple(date.fromisoformat(day) for day in self.holidays)
+
+    @property
+    def flag_rules(self) -> FlagRules:
+        """Return what the flag queries need to know."""
+        return FlagRules(self.hours, self.holiday_dates, self.time_zone,
+                           self.burst_window_s, self.burst_max)  # fmt: skip
+
+
+def _check(key: str, parse: Callable[[], object]) -> None:
+    """Run a parse; turn its failure into a configuration error naming the key."""
+    try:
+        parse()
+    except (ValueError, TypeError, ZoneInfoNotFoundError) as exc:
+        raise invalid(key, str(exc)) from None
+
+
+def _check_hours(pairs: Sequence[tuple[str, str]]) -> None:
+    """Refuse anything but (start, end) pairs of HH:MM times with the start first."""
+    for pair in pairs:
+        if len(pair) != 2 or time.fromisoformat(pair[0]) >= time.fromisoformat(pair[1]):
+            raise ValueError(f"{pair!r} is not a (start, end) pair of HH:MM times, start first")

@@ -1,0 +1,292 @@
+"""Write one batch of sorted messages in one transaction and say what each device may be acked."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from hailong.protocol import parse_press
+from hailong.server.ingest.intake import (
+    DeviceHealth,
+    DeviceStatus,
+    Incoming,
+    Rejected,
+    RetainedAck,
+    to_ms,
+)
+from hailong.server.ingest.watermark import advance_ack, lock_devices
+from hailong.server.reference.dossier_rule import exclude_repeats
+from hailong.server.storage.db import anchors, devices, presses, quarantine
+
+
+@dataclass
+class BatchOutcome:
+    """What one committed batch did."""
+
+    stored: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    acks: dict[str, int] = field(default_factory=dict)  # device -> upto after this batch
+    resend: dict[str, tuple[int, int]] = field(default_factory=dict)  # device -> (from, broker's)
+    repeated_dossiers: int = 0  # stored but excluded: their dossier was rated before
+
+
+def store_batch(conn: Connection, items: list, now_ms: int) -> BatchOutcome:
+    """Store a batch (call inside a transaction); identical repeats are ignored."""
+    out = BatchOutcome()
+    incoming = [i for i in items if isinstance(i, Incoming)]
+    touched = {i.press.device for i in incoming}
+    # First lock the devices' rows (server/watermark.py says why): from here on this batch
+    # sees every press of these devices that any ingest instance has committed.
+    _ensure_devices(conn, touched | _status_devices(items), now_ms)
+    fresh, conflicts = _deduplicate(incoming, conn)
+    out.stored, raced = _insert_presses(conn, fresh)
+    conflicts += raced
+    out.repeated_dossiers = exclude_repeats(
+        conn,
+        {(i.press.device, i.press.seq) for i in fresh},
+        {i.press.dossier for i in fresh if i.press.dossier and i.press.mode == "live"},
+    )
+    out.duplicates = len(incoming) - out.stored - len(conflicts)
+    rejects = conflicts + [i for i in items if isinstance(i, Rejected)]
+    _insert_rejects(conn, rejects)
+    out.quarantined = len(rejects)
+    for item in items:
+        if isinstance(item, DeviceStatus):
+            _apply_status(conn, item, now_ms)
+        elif isinstance(item, DeviceHealth):
+            _apply_health(conn, item, now_ms)
+    out.acks = {device: advance_ack(conn, device) for device in sorted(touched)}
+    for item in items:
+        if isinstance(item, RetainedAck):
+            _check_restore(conn, item, out)
+    return out
+
+
+def _check_restore(conn: Connection, item: RetainedAck, out: BatchOutcome) -> None:
+    """Ask a device to resend when the broker remembers acking more than we hold."""
+    ours = conn.execute(
+        select(devices.c.acked_upto).where(devices.c.device == item.device)
+    ).scalar()
+    if ours is not None and item.upto > ours:
+        out.resend[item.device] = (ours + 1, item.upto)
+    if ours is not None and item.upto != ours:
+        # Also when it is behind us: an instance killed between its commit and its publish.
+        out.acks[item.device] = ours
+
+
+def _status_devices(items: list) -> set[str]:
+    return {i.device for i in items if isinstance(i, DeviceStatus | DeviceHealth | RetainedAck)}
+
+
+def _deduplicate(incoming: list[Incoming], conn: Connection) -> tuple[list[Incoming], list]:
+    """Split presses into new ones and conflicts; identical repeats are dropped.
+
+    Each copy is judged against what is stored, else against the batch's first copy, so a
+    repeat of the stored press is a duplicate even beside a conflicting copy in the batch.
+    """
+    keys = {(i.press.device, i.press.seq) for i in incoming}
+    stored = {k: parse_press(p) for k, p in _stored_payloads(conn, keys).items()}
+    first: dict[tuple[str, int], Incoming] = {}
+    conflicts: list[Rejected] = []
+    for item in incoming:
+        key = (item.press.device, item.press.seq)
+        if key in stored:
+            if stored[key] != item.press:
+                conflicts.append(_conflict(item, "differs from the press already stored"))
+        elif key not in first:
+            first[key] = item
+        elif first[key].press != item.press:
+            conflicts.append(_conflict(item, "differs from another copy in the same batch"))
+    return list(first.values()), conflicts
+
+
+def _conflict(item: Incoming, why: str) -> Rejected:
+    p = item.press
+    return Rejected(item.message, "conflict", f"seq {p.seq} {why}", p.device, p.seq)
+
+
+def _stored_payloads(conn: Connection, keys) -> dict[tuple[str, int], bytes]:
+    by_device: dict[str, list[int]] = defaultdict(list)
+    for device, seq in keys:
+        by_device[device].append(seq)
+    found = {}
+    for device, seqs in by_device.items():
+        rows = conn.execute(
+            select(presses.c.seq, presses.c.payload).where(
+                presses.c.device == device, presses.c.seq.between(min(seqs), max(seqs))
+            )
+        )
+        wanted = set(seqs)
+        found.update({(device, s): bytes(p) for s, p in rows if s in wanted})
+    return found
+
+
+def _insert_presses(conn: Connection, fresh: list[Incoming]) -> tuple[int, list[Rejected]]:
+    """Insert new presses; return how many went in and the conflicts lost in a race."""
+    if not fresh:
+        return 0, []
+    anchor = _anchors_for(conn, fresh)
+    rows = [_press_row(item, anchor.get((item.press.device, item.press.boot))) for item in fresh]
+    sql, names = _compiled_insert(conn.dialect)
+    # The hot path of ingest: hand the driver plain tuples (or dicts for psycopg's named
+    # paramstyle), skipping SQLAlchemy's per-row bind processing, which cost more than
+    # SQLite's insert.
+    params = [tuple(r[n] for n in names) for r in rows] if names else rows
+    inserted = conn.exec_driver_sql(sql, params).rowcount
+    if inserted == len(rows):
+        return inserted, []
+    # Another writer stored some of these (device, seq) first and ON CONFLICT skipped ours.
+    # store_batch's lock rules that out between ingest instances, not for every writer.
+    return inserted, _lost_races(conn, fresh)
+
+
+def _lost_races(conn: Connection, fresh: list[Incoming]) -> list[Rejected]:
+    """Return the presses whose stored copy (ours or a racing writer's) differs from them."""
+    stored = _stored_payloads(conn, {(i.press.device, i.press.seq) for i in fresh})
+    return [
+        _conflict(item, "differs from a copy stored at the same moment")
+        for item in fresh
+        if (payload := stored[(item.press.device, item.press.seq)]) != item.message.payload
+        and parse_press(payload) != item.press
+    ]
+
+
+@functools.cache
+def _compiled_insert(dialect) -> tuple[str, tuple[str, ...] | None]:
+    """Return the dialect's INSERT … ON CONFLICT DO NOTHING and its positional order."""
+    module = postgresql if dialect.name == "postgresql" else sqlite
+    compiled = (
+        module.insert(presses)
+        .values({c.name: bindparam(c.name) for c in presses.columns if c.name != "id"})
+        .on_conflict_do_nothing()
+        .compile(dialect=dialect)
+    )
+    return str(compiled), tuple(compiled.positiontup) if compiled.positional else None
+
+
+def _press_row(item: Incoming, anchor: tuple[float, int] | None) -> dict:
+    p, m = item.press, item.message
+    at_ms, redated = item.at_ms, False
+    if anchor is not None and not p.synced:
+        at_ms, redated = redate(anchor, p.mono), True
+    return {
+        "device": p.device, "seq": p.seq, "rating": p.rating, "reason": p.reason, "ts": p.ts,
+        "at_ms": at_ms, "synced": p.synced, "redated": redated, "boot": p.boot, "mono": p.mono,
+        "counter": p.counter, "official": p.official, "field": p.field, "dossier": p.dossier,
+        "mode": p.mode, "received_ms": m.received_ms, "payload": m.payload, "sig": m.sig,
+    }  # fmt: skip
+
+
+def redate(anchor: tuple[float, int], mono: float) -> int:
+    """Return the UTC ms of a press at mono, from a synced (mono, at_ms) of the same boot."""
+    anchor_mono, anchor_ms = anchor
+    return anchor_ms - round((anchor_mono - mono) * 1000)
+
+
+def _anchors_for(conn: Connection, fresh: list[Incoming]) -> dict[tuple[str, str], tuple]:
+    wanted = {(i.press.device, i.press.boot) for i in fresh if not i.press.synced}
+    found = {}
+    for device, boot in wanted:
+        row = conn.execute(
+            select(anchors.c.mono, anchors.c.at_ms).where(
+                anchors.c.device == device, anchors.c.boot == boot
+            )
+        ).first()
+        if row is not None:
+            found[(device, boot)] = (row.mono, row.at_ms)
+    return found
+
+
+def _insert_rejects(conn: Connection, rejects: list[Rejected]) -> None:
+    if rejects:
+        conn.execute(quarantine.insert(), [_reject_row(r) for r in rejects])
+
+
+def _reject_row(r: Rejected) -> dict:
+    m = r.message
+    return {
+        "received_ms": m.received_ms, "topic": m.topic[:1024], "device": r.device, "seq": r.seq,
+        "kind": r.kind, "reason": r.reason, "payload": m.payload, "sig": m.sig,
+    }  # fmt: skip
+
+
+def _ensure_devices(conn: Connection, names: set[str], now_ms: int) -> None:
+    if not names:
+        return
+    rows = [{"device": d, "acked_upto": 0, "first_seen_ms": now_ms} for d in sorted(names)]
+    conn.execute(_dialect(conn).insert(devices).on_conflict_do_nothing(), rows)
+    lock_devices(conn, names)
+    conn.execute(
+        update(devices).where(devices.c.device.in_(sorted(names))).values(last_seen_ms=now_ms)
+    )
+
+
+def _apply_status(conn: Connection, item: DeviceStatus, now_ms: int) -> None:
+    s = item.status
+    row = conn.execute(
+        select(devices.c.state, devices.c.state_session).where(devices.c.device == item.device)
+    ).first()
+    if _stale(s.state, s.session, row.state, row.state_session):
+        return
+    if row.state == s.state and row.state_session == s.session:
+        return
+    conn.execute(
+        update(devices)
+        .where(devices.c.device == item.device)
+        .values(state=s.state, state_session=s.session, state_since_ms=now_ms)
+    )
+
+
+def _stale(state: str, session: int | None, held: str | None, held_session: int | None) -> bool:
+    """Tell whether a status arrived after a newer one of the same device was applied."""
+    if state == "offline" and held_session is not None and (session or 0) < held_session:
+        return True  # a Will from an older session arriving late: the device is back already
+    # A session's Will follows its birth; both may reach two ingest instances in either order.
+    same = session is not None and session == held_session
+    return same and state == "online" and held == "offline"
+
+
+def _apply_health(conn: Connection, item: DeviceHealth, now_ms: int) -> None:
+    h = item.health
+    conn.execute(
+        update(devices)
+        .where(devices.c.device == item.device)
+        .values(health=json.dumps(h.to_dict(), ensure_ascii=False))
+    )
+    if h.anchor is not None:
+        apply_anchor(conn, item.device, h.anchor.boot, h.anchor.mono, to_ms(_dt(h.anchor.ts)))
+
+
+def _dt(ts: str) -> datetime:
+    return datetime.fromisoformat(ts)
+
+
+def apply_anchor(conn: Connection, device: str, boot: str, mono: float, at_ms: int) -> int:
+    """Record a boot's first synced clock reading and re-date its unsynced presses."""
+    key = and_(anchors.c.device == device, anchors.c.boot == boot)
+    first = conn.execute(select(anchors.c.mono, anchors.c.at_ms).where(key)).first()
+    if first is None:  # the first sync in a boot is the anchor; later ones agree within drift
+        conn.execute(anchors.insert().values(device=device, boot=boot, mono=mono, at_ms=at_ms))
+    else:
+        mono, at_ms = first.mono, first.at_ms
+    stale = and_(
+        presses.c.device == device,
+        presses.c.boot == boot,
+        presses.c.synced.is_(False),
+        presses.c.redated.is_(False),
+    )
+    at = bindparam("anchor_ms", at_ms) - ((bindparam("anchor_mono", mono) - presses.c.mono) * 1000)
+    result = conn.execute(update(presses).where(stale).values(at_ms=at, redated=True))
+    return result.rowcount
+
+
+def _dialect(conn: Connection):
+    return postgresql if conn.dialect.name == "postgresql" else sqlite
