@@ -43,9 +43,11 @@ def register(sub) -> None:
     )
     tokens.add_parser("revoke", parents=[common], help="stop a token").add_argument("name")
     tokens.add_parser("list", help="list the tokens")
+    user.set_defaults(run=user_command)
+    token.set_defaults(run=token_command)
 
 
-def user(config: CollectorConfig, args: argparse.Namespace) -> int:
+def user_command(config: CollectorConfig, args: argparse.Namespace) -> int:
     """Run one `user` command."""
     from hailong.server.accounts import users as accounts
 
@@ -67,7 +69,7 @@ def user(config: CollectorConfig, args: argparse.Namespace) -> int:
     return _in_transaction(config, run)
 
 
-def token(config: CollectorConfig, args: argparse.Namespace) -> int:
+def token_command(config: CollectorConfig, args: argparse.Namespace) -> int:
     """Run one `token` command."""
     from hailong.server.accounts import users as accounts
 
@@ -115,6 +117,3 @@ def _os_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):  # no login name in some containers
         return ""
-
-
-COMMANDS = {"user": user, "token": token}

@@ -1,6 +1,6 @@
 """`hailong-collector device add` and `device revoke`: provision and retire kiosks.
 
-Registered into the staff commands' `device` group (server.admin_cli), so they run in its
+Registered into the staff commands' `device` group (cli.staff), so they run in its
 transaction; `args.collector` is the collector's configuration, for the broker's files.
 """
 

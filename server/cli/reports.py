@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from dataclasses import replace
 from datetime import date, datetime
@@ -43,9 +44,16 @@ def register(sub) -> None:
     publish.add_argument("--date", help="publication date, dd/mm/yyyy (default: today)")
     publish.add_argument("--folder", type=Path, default=DEFAULT_FOLDER,
                          help=f"publication folder (default: {DEFAULT_FOLDER})")  # fmt: skip
+    report.set_defaults(run=report_command)
+    publish.set_defaults(run=publish_command)
+    summary = sub.add_parser("summary", help="print counts per level for a date range")
+    summary.add_argument("--from", dest="first", required=True, help="first day, dd/mm/yyyy")
+    summary.add_argument("--to", dest="last", required=True, help="last day, dd/mm/yyyy")
+    summary.add_argument("--json", action="store_true", help="print JSON")
+    summary.set_defaults(run=summary_command)
 
 
-def report(config: CollectorConfig, args: argparse.Namespace) -> int:
+def report_command(config: CollectorConfig, args: argparse.Namespace) -> int:
     """Write the report of one period in one format."""
     from hailong.server.reporting.data import build_report
     from hailong.server.reporting.formats import write_report
@@ -67,7 +75,7 @@ def report(config: CollectorConfig, args: argparse.Namespace) -> int:
     return 0
 
 
-def publish(config: CollectorConfig, args: argparse.Namespace) -> int:
+def publish_command(config: CollectorConfig, args: argparse.Namespace) -> int:
     """Write every report due on the date into the publication folder; update the board."""
     from hailong.server.reporting.publish import publish as publish_reports
     from hailong.server.storage.db import open_database
@@ -128,4 +136,42 @@ def _usage(exc: Exception) -> int:
     return 2
 
 
-COMMANDS = {"report": report, "publish": publish}
+def summary_command(config: CollectorConfig, args) -> int:
+    """Print counts per level, the total and the satisfaction rate for a date range."""
+    from hailong.server.reporting.metrics import fmt_pct
+    from hailong.server.reporting.periods import custom, format_dmy, parse_user_date
+    from hailong.server.reporting.summary import level_stats
+    from hailong.server.storage.db import open_database
+
+    try:
+        first, last = parse_user_date(args.first), parse_user_date(args.last)
+    except ValueError as exc:
+        print(f"hailong-collector: {exc}", file=sys.stderr)
+        return 2
+    if last < first:
+        print("hailong-collector: --to is before --from", file=sys.stderr)
+        return 2
+    with open_database(config.database).connect() as conn:
+        stats = level_stats(conn, *custom(first, last).bounds_ms(config.time_zone))
+    if args.json:
+        print(json.dumps(_summary_json(stats, first, last), ensure_ascii=False))
+        return 0
+    print(f"Từ ngày {format_dmy(first)} đến ngày {format_dmy(last)}")
+    for level, name in LEVEL_NAMES.items():
+        print(f"  {name:<16} {stats.counts[level]:>8}  {fmt_pct(stats.shares[level]):>7}")
+    print(f"  {'Tổng số':<16} {stats.total:>8}")
+    print(f"  {'Tỷ lệ hài lòng':<16} {fmt_pct(stats.rate):>17}")
+    return 0
+
+
+LEVEL_NAMES = {4: "Rất hài lòng", 3: "Hài lòng", 2: "Bình thường", 1: "Không hài lòng"}
+
+
+def _summary_json(stats, first, last) -> dict:
+    return {
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "counts": {str(level): stats.counts[level] for level in LEVEL_NAMES},
+        "total": stats.total,
+        "rate": None if stats.rate is None else round(stats.rate, 1),
+    }

@@ -35,7 +35,7 @@ def register(sub) -> None:
 
     def command(group, name, handler, help_text):
         parser = group.add_parser(name, parents=[common], help=help_text)
-        parser.set_defaults(admin=handler)
+        parser.set_defaults(run=in_transaction(handler))
         return parser
 
     _register_reference(sub, command)
@@ -65,12 +65,15 @@ def register(sub) -> None:
     mark.add_argument("--reason", required=True, help="why, e.g. 'technician test'")
 
 
-def run(config: CollectorConfig, args: argparse.Namespace) -> int:
-    """Run one staff command in a transaction; exit 2 on bad input with nothing written."""
-    args.collector = config  # device add and revoke also touch the broker's files
-    return print_in_transaction(
-        open_database(config.database), lambda conn: args.admin(conn, args, config.time_zone)
-    )
+def in_transaction(handler):
+    """Return a command that runs handler(conn, args, time_zone) in one transaction."""
+
+    def run(config: CollectorConfig, args: argparse.Namespace) -> int:
+        args.collector = config  # device add and revoke also touch the broker's files
+        engine = open_database(config.database)
+        return print_in_transaction(engine, lambda conn: handler(conn, args, config.time_zone))
+
+    return run
 
 
 def print_in_transaction(engine, work) -> int:
