@@ -10,6 +10,7 @@ import argparse
 import getpass
 from pathlib import Path
 
+from hailong.server.cli.transaction import actor_option, print_in_transaction
 from hailong.server.config import CollectorConfig
 from hailong.server.errors import InputError
 
@@ -18,8 +19,7 @@ ROLES = ("admin", "leader", "staff")
 
 def register(sub) -> None:
     """Add `user` and `token` to the collector's subcommand parser."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--actor", default=_os_user(), help="who makes the change (default: you)")
+    common = actor_option()
     user = sub.add_parser("user", help="web accounts (admin, leader, staff)")
     users = user.add_subparsers(dest="action", required=True)
     add = users.add_parser("add", parents=[common], help="create an account")
@@ -91,7 +91,6 @@ def token_command(config: CollectorConfig, args: argparse.Namespace) -> int:
 def _in_transaction(config: CollectorConfig, run) -> int:
     """Open the database (with the account tables), run, print; bad input: status 2."""
     from hailong.server.accounts.tables import ensure_tables
-    from hailong.server.cli.staff import print_in_transaction
     from hailong.server.storage.db import open_database
 
     engine = open_database(config.database)
@@ -110,10 +109,3 @@ def _password(args: argparse.Namespace) -> str:
     if first != getpass.getpass("Password again: "):
         raise InputError("the two passwords differ")
     return first
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name in some containers
-        return ""

@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from hailong.server.errors import InputError
+
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
 CONVENTIONS = ("calendar", "cutoff")
 KINDS = ("month", "quarter", "half", "nine_months", "year", "custom")
 PUBLICATION_DAY = 28
 # The cut-off regime (chốt số liệu) closes a month on the 14th; the next one opens on the 15th.
 CUTOFF_DAY = 14
+_TIME = re.compile(r"(\d{1,2}):(\d{2})")
 
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 # kind -> (months per period, how many periods a year); nine_months is the one period Jan–Sep.
@@ -237,3 +240,20 @@ def _year_index(label: str) -> tuple[int, int]:
         raise ValueError(f"not a named period label: {label!r}")
     year_text, month, quarter, half, _nine = match.groups()
     return int(year_text), int(month or quarter or half or 1)
+
+
+def parse_local_time(text: str | None, tz: str) -> datetime:
+    """Read "dd/mm/yyyy HH:MM" (or a date alone: midnight) in the office's zone; None is now."""
+    zone = ZoneInfo(tz)
+    if text is None:
+        return datetime.now(zone)
+    day_text, _, clock = text.strip().partition(" ")
+    try:
+        day = parse_user_date(day_text)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    match = _TIME.fullmatch(clock.strip()) if clock.strip() else None
+    if clock.strip() and (match is None or int(match[1]) > 23 or int(match[2]) > 59):
+        raise InputError(f"cannot read time {clock.strip()!r}: expected HH:MM, e.g. 07:30")
+    hour, minute = (int(match[1]), int(match[2])) if match else (0, 0)
+    return datetime.combine(day, time(hour, minute), zone)

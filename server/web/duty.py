@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from hailong.server.cli.staff import parse_local_time
 from hailong.server.reference import catalogue as reference
 from hailong.server.reference.duty import assignments, last_assignment
 from hailong.server.reporting import queries as report_queries
+from hailong.server.reporting.periods import parse_local_time
 from hailong.server.web.auth import require_login, role
 from hailong.server.web.changes import actor, apply, push_counters
 from hailong.server.web.i18n import gettext
