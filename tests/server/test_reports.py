@@ -16,8 +16,8 @@ from openpyxl import load_workbook
 
 from hailong.server.reporting.data import ReportSettings, build_report
 from hailong.server.reporting.formats import render, write_report
+from hailong.server.reporting.formats.fonts import find_fonts
 from hailong.server.reporting.formats.frame import build_frame, recipient_lines
-from hailong.server.reporting.formats.pdf import find_fonts
 from hailong.server.reporting.periods import parse_period
 from hailong.server.storage import db
 from tests.server.report_world import build_world

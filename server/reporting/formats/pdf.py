@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, time
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from hailong.server.errors import CollectorError
 from hailong.server.reporting.data import ReportData
+from hailong.server.reporting.formats.fonts import FAMILY, find_fonts
 from hailong.server.reporting.formats.frame import (
     LEVEL_NAMES,
     LEVEL_ORDER,
@@ -23,26 +21,12 @@ from hailong.server.reporting.formats.frame import (
 from hailong.server.reporting.formats.tables import Table, cell_text, report_tables
 from hailong.server.reporting.metrics import fmt_pct, fmt_points
 
-FAMILY = "ReportSerif"
-# Times New Roman's metric twin first (Debian fonts-liberation2), then DejaVu Serif
-# (fonts-dejavu-core, always there). Debian's older fonts-liberation lacks Vietnamese.
-FONT_CANDIDATES = (
-    ("/usr/share/fonts/truetype/liberation2", "LiberationSerif-{}.ttf",
-     {"": "Regular", "B": "Bold", "I": "Italic", "BI": "BoldItalic"}),
-    ("/usr/share/fonts/truetype/dejavu", "DejaVuSerif{}.ttf",
-     {"": "", "B": "-Bold", "I": "-Italic", "BI": "-BoldItalic"}),
-)  # fmt: skip
-VIETNAMESE_SAMPLE = "ẤẦẨẪẬẮẰẲẴẶẾỀỂỄỆỐỒỔỖỘỚỜỞỠỢỨỪỬỮỰỲỴỶỸĐđƠơƯư"
 MARGINS = (30, 20, 15)  # left, top, right in mm, as NĐ 30 asks
 BAR_COLOURS = {4: (46, 125, 50), 3: (129, 199, 132), 2: (176, 176, 176), 1: (211, 47, 47)}
 BELOW_TARGET = (255, 199, 206)
 WHITE = (255, 255, 255)
 SIGNATURE_HEIGHT = 52  # mm: recipients beside the signer's title, signature space and name
 HEADING_FILL = (231, 230, 230)
-
-
-class ReportFontError(CollectorError):
-    """Raise when no installed serif font can print Vietnamese."""
 
 
 class ReportPDF(FPDF):
@@ -55,18 +39,6 @@ class ReportPDF(FPDF):
             self.set_y(10)
             self.cell(0, 5, str(self.page_no()), align="C")
             self.set_y(MARGINS[1])
-
-
-def find_fonts() -> dict[str, Path]:
-    """Return style -> TTF path of the first serif family that has every Vietnamese letter."""
-    for folder, pattern, styles in FONT_CANDIDATES:
-        paths = {style: Path(folder, pattern.format(name)) for style, name in styles.items()}
-        if paths[""].exists() and _covers(paths[""], VIETNAMESE_SAMPLE):
-            regular = paths[""]
-            return {style: path if path.exists() else regular for style, path in paths.items()}
-    raise ReportFontError(
-        "no serif font with Vietnamese letters found: install fonts-liberation2 or fonts-dejavu-core"
-    )
 
 
 def pdf_bytes(data: ReportData) -> bytes:
@@ -328,9 +300,3 @@ def _rule(pdf: FPDF, centre: float, y: float, length: float) -> None:
     pdf.set_line_width(0.3)
     pdf.line(centre - length / 2, y, centre + length / 2, y)
     pdf.set_line_width(0.2)
-
-
-def _covers(path: Path, sample: str) -> bool:
-    """Tell whether a TTF has a glyph for every character of `sample`."""
-    cmap = TTFont(path, lazy=True).getBestCmap()
-    return all(ord(ch) in cmap for ch in sample)
