@@ -106,7 +106,7 @@ def build_report(
     now = _count_period(conn, period, settings, mode, flags=True)
     earlier = previous or count_previous(conn, period, settings, mode)
     before = earlier.counted
-    by_official = _subtract(
+    by_official = q.take_out_excluded(
         now.gathered.by_official + Counter(q.counts_by_duty(conn, *now.bounds)),
         now.excluded,
         _official_key,
@@ -165,7 +165,7 @@ def _count_period(conn, period: Period, settings: ReportSettings, mode: str, fla
         conn, period.start, period.end, settings.flag_rules, flags=flags, rollups=mode
     )
     excluded = q.excluded_ratings(conn, *bounds)
-    by_field = _live(_subtract(gathered.by_field, excluded, _field_key))
+    by_field = _live(q.take_out_excluded(gathered.by_field, excluded, _field_key))
     return _Counted(period, bounds, gathered, excluded, by_field)
 
 
@@ -203,13 +203,6 @@ def _field_key(row) -> tuple:
 def _official_key(row) -> tuple:
     """Return the (official, rating) key of a press, as counts_by_official groups."""
     return row.official, row.rating
-
-
-def _subtract(counts: Mapping[tuple, int], excluded, key) -> dict[tuple, int]:
-    """Take the excluded presses out of grouped counts, dropping groups left empty."""
-    result = Counter(counts)
-    result.subtract(key(rating) for rating in excluded)
-    return {k: n for k, n in result.items() if n}
 
 
 def _live(counts: Mapping[tuple, int]) -> dict[tuple, int]:

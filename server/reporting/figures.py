@@ -111,7 +111,7 @@ class FigureCache:
             found = self._half(conn, first, last, whole, tz, prints.get(first))
             part.by_counter.update(found.by_counter)
             part.by_bucket.update(found.by_bucket)
-        _take_out_excluded(part, q.excluded_ratings(conn, start_ms, end_ms))
+        part = _take_out_excluded(part, q.excluded_ratings(conn, start_ms, end_ms))
         heat = _heat(part.by_bucket, tz)
         return Figures(data, _counter_rows(conn, part.by_counter), heat,
                        _quarantine(conn, start_ms, end_ms), max(max(row) for row in heat))  # fmt: skip
@@ -179,26 +179,30 @@ def _prints(conn: Connection, period: Period, tz: str) -> tuple:
 
 
 def _count(conn: Connection, start_ms: int, end_ms: int) -> _Part:
-    """Count live presses per (counter, rating) and per quarter hour, straight from presses."""
-    live = (q.in_range(start_ms, end_ms), presses.c.mode == "live")
-    by_counter = conn.execute(
-        select(presses.c.counter, presses.c.rating, func.count())
-        .where(*live)
-        .group_by(presses.c.counter, presses.c.rating)
-    )
+    """Count live presses per (counter, rating) and per quarter hour (exclusions come later)."""
+    by_counter = q.live_counts(conn, start_ms, end_ms, presses.c.counter, presses.c.rating)
     bucket = (presses.c.at_ms // BUCKET_MS).label("bucket")
-    by_bucket = conn.execute(select(bucket, func.count()).where(*live).group_by(bucket))
+    by_bucket = q.live_counts(conn, start_ms, end_ms, bucket)
     return _Part(
-        Counter({(c or NO_COUNTER, r): n for c, r, n in by_counter}),
-        Counter({int(b): n for b, n in by_bucket}),
+        Counter({(c or NO_COUNTER, r): n for (c, r), n in by_counter.items()}),
+        Counter({int(b): n for (b,), n in by_bucket.items()}),
     )
 
 
-def _take_out_excluded(part: _Part, excluded) -> None:
+def _take_out_excluded(part: _Part, excluded) -> _Part:
     """Subtract the presses a correction excludes, as the report does."""
-    for rating in excluded:
-        part.by_counter[(rating.counter or NO_COUNTER, rating.rating)] -= 1
-        part.by_bucket[int(rating.at.timestamp() * 1000) // BUCKET_MS] -= 1
+    by_counter = q.take_out_excluded(part.by_counter, excluded, _counter_key)
+    return _Part(by_counter, q.take_out_excluded(part.by_bucket, excluded, _bucket_key))
+
+
+def _counter_key(rating) -> tuple:
+    """Return the (counter or NO_COUNTER, rating) key of a press, as _count groups."""
+    return rating.counter or NO_COUNTER, rating.rating
+
+
+def _bucket_key(rating) -> int:
+    """Return the quarter hour a press falls in, counted from the epoch, as _count groups."""
+    return int(rating.at.timestamp() * 1000) // BUCKET_MS
 
 
 def _heat(by_bucket: Counter, tz: str) -> tuple[tuple[int, ...], ...]:

@@ -1,5 +1,11 @@
 """The SQL behind a report: counts grouped in the database, and the few presses fetched one by one.
 
+This module is the one home of "which presses count": a press counts when it is live (not a
+test press) and no correction excludes it (a technician's test marked by staff, or a repeat
+rating of a dossier). `counted` is the SQL condition of the first half, `excluded_ratings`
+the second, and `accepted_counts` both at once: the summary command, the report, the pages
+and the API all count through them.
+
 Every query over presses is a range on `at_ms` that the covering index `ix_presses_report`
 answers without reading the wide rows, so a year of a national fleet is a few index scans.
 Presses are fetched individually only where a rule needs them: exclusions (the corrections
@@ -8,7 +14,8 @@ table, small) and the candidates for the out-of-hours and burst flags (a bounded
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
@@ -52,6 +59,39 @@ def in_range(start_ms: int, end_ms: int):
     return and_(presses.c.at_ms >= start_ms, presses.c.at_ms < end_ms)
 
 
+def counted(start_ms: int, end_ms: int):
+    """Return the condition "a live press in [start_ms, end_ms)"; exclusions come on top."""
+    return and_(in_range(start_ms, end_ms), presses.c.mode == "live")
+
+
+def live_counts(conn: Connection, start_ms: int, end_ms: int, *groups) -> Counter:
+    """Count live presses in the range per value of the `groups` expressions (keys are tuples)."""
+    rows = conn.execute(
+        select(*groups, func.count()).where(counted(start_ms, end_ms)).group_by(*groups)
+    )
+    return Counter({tuple(row[:-1]): row[-1] for row in rows})
+
+
+def take_out_excluded(
+    counts: Mapping[tuple, int], excluded: Iterable[Rating], key: Callable[[Rating], tuple]
+) -> Counter:
+    """Subtract the excluded presses from grouped counts (keyed as `key` says); drop empty groups."""
+    result = Counter(counts)
+    result.subtract(key(rating) for rating in excluded)
+    return Counter({k: n for k, n in result.items() if n})
+
+
+def accepted_counts(conn: Connection, start_ms: int, end_ms: int, *names: str) -> Counter:
+    """Count the presses that count in the range, grouped by press columns named as in Rating.
+
+    `names` are among device, counter, field and rating: columns a press carries as sent (the
+    attributed official is not one of them; see counts_by_duty).
+    """
+    counts = live_counts(conn, start_ms, end_ms, *(presses.c[name] for name in names))
+    excluded = excluded_ratings(conn, start_ms, end_ms)
+    return take_out_excluded(counts, excluded, lambda r: tuple(getattr(r, n) for n in names))
+
+
 def attributed_official():
     """Return the press's official if sent, else the one on duty at its counter at its time."""
     on_duty = (
@@ -82,9 +122,7 @@ def counts_by_sent_official(conn: Connection, start_ms: int, end_ms: int) -> dic
     """Count live presses that name their official, per (official, rating)."""
     rows = conn.execute(
         select(presses.c.official, presses.c.rating, func.count())
-        .where(
-            in_range(start_ms, end_ms), presses.c.mode == "live", presses.c.official.is_not(None)
-        )
+        .where(counted(start_ms, end_ms), presses.c.official.is_not(None))
         .group_by(presses.c.official, presses.c.rating)
     )
     return {(name, rating): n for name, rating, n in rows}
@@ -95,7 +133,7 @@ def counts_by_duty(conn: Connection, start_ms: int, end_ms: int) -> dict[tuple, 
     official = attributed_official().label("official")
     rows = conn.execute(
         select(official, presses.c.rating, func.count())
-        .where(in_range(start_ms, end_ms), presses.c.mode == "live", presses.c.official.is_(None))
+        .where(counted(start_ms, end_ms), presses.c.official.is_(None))
         .group_by(official, presses.c.rating)
     )
     return {(name, rating): n for name, rating, n in rows}
@@ -140,7 +178,7 @@ def excluded_ratings(conn: Connection, start_ms: int, end_ms: int) -> list[Ratin
             corrections,
             and_(corrections.c.device == presses.c.device, corrections.c.seq == presses.c.seq),
         )
-        .where(in_range(start_ms, end_ms), presses.c.mode == "live", corrections.c.id.in_(latest))
+        .where(counted(start_ms, end_ms), corrections.c.id.in_(latest))
     )
     return [to_rating(row, excluded=row.why) for row in conn.execute(query)]
 
@@ -169,7 +207,7 @@ def _outside_hours(conn: Connection, start_ms: int, end_ms: int, rules: FlagRule
     holidays = [_day_number(day) for day in rules.holidays]
     offsets = _offsets_ms(start_ms, end_ms, rules.tz)
     outside = or_(*(_outside(offset, rules.hours, holidays) for offset in offsets))
-    query = press_columns().where(in_range(start_ms, end_ms), presses.c.mode == "live", outside)
+    query = press_columns().where(counted(start_ms, end_ms), outside)
     return conn.execute(query).all()
 
 
@@ -183,7 +221,7 @@ def _burst_members(conn: Connection, start_ms: int, end_ms: int, rules: FlagRule
     bucket = (presses.c.at_ms // width).label("bucket")
     busy = conn.execute(
         select(presses.c.device, bucket)
-        .where(in_range(start_ms, end_ms), presses.c.mode == "live")
+        .where(counted(start_ms, end_ms))
         .group_by(presses.c.device, bucket)
         .having(func.count() >= (rules.burst_max + 2) // 2)
     ).all()
@@ -192,7 +230,7 @@ def _burst_members(conn: Connection, start_ms: int, end_ms: int, rules: FlagRule
     for first in range(0, len(near), WINDOWS_PER_QUERY):
         chunk = near[first : first + WINDOWS_PER_QUERY]
         window = tuple_(presses.c.device, presses.c.at_ms // width).in_(chunk)
-        query = press_columns().where(in_range(start_ms, end_ms), presses.c.mode == "live", window)
+        query = press_columns().where(counted(start_ms, end_ms), window)
         members += conn.execute(query).all()
     return members
 

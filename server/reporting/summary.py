@@ -1,19 +1,14 @@
-"""Count one date range's live presses per level (the `summary` command)."""
+"""Count one date range's ratings per level (the `summary` command), as the report counts them."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from hailong.server.reporting.metrics import LevelStats, stats_from_counts
-from hailong.server.storage.db import presses
+from hailong.server.reporting.queries import accepted_counts
 
 
 def level_stats(conn: Connection, start_ms: int, end_ms: int) -> LevelStats:
-    """Count live presses per level in [start_ms, end_ms)."""
-    rows = conn.execute(
-        select(presses.c.rating, func.count())
-        .where(presses.c.at_ms >= start_ms, presses.c.at_ms < end_ms, presses.c.mode == "live")
-        .group_by(presses.c.rating)
-    ).all()
-    return stats_from_counts(dict(rows))
+    """Count the presses that count (live, not excluded) per level in [start_ms, end_ms)."""
+    counts = accepted_counts(conn, start_ms, end_ms, "rating")
+    return stats_from_counts({rating: n for (rating,), n in counts.items()})

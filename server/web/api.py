@@ -9,14 +9,12 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from flask import Blueprint, jsonify, request
-from sqlalchemy import func, select
 
 from hailong.server.accounts import users as accounts
 from hailong.server.reference.audit import now_ms
 from hailong.server.reporting import queries as q
 from hailong.server.reporting.metrics import LevelStats, fmt_pct, stats_from_counts
 from hailong.server.reporting.periods import Period
-from hailong.server.storage.db import presses
 from hailong.server.web.choice import chosen_period
 from hailong.server.web.devices import fleet_health
 from hailong.server.web.site import site
@@ -115,17 +113,10 @@ def _with_period(build):
 
 
 def _by_device(conn, period: Period, tz: str) -> dict[str, LevelStats]:
-    """Count accepted live ratings per kiosk in the period (corrections taken out)."""
-    start, end = period.bounds_ms(tz)
-    rows = conn.execute(
-        select(presses.c.device, presses.c.rating, func.count())
-        .where(q.in_range(start, end), presses.c.mode == "live")
-        .group_by(presses.c.device, presses.c.rating)
-    )
-    counts = Counter({(device, rating): n for device, rating, n in rows})
-    counts.subtract((r.device, r.rating) for r in q.excluded_ratings(conn, start, end))
+    """Count the ratings that count per kiosk in the period, as the report counts them."""
+    counted = q.accepted_counts(conn, *period.bounds_ms(tz), "device", "rating")
     levels: dict[str, Counter] = {}
-    for (device, rating), n in counts.items():
+    for (device, rating), n in counted.items():
         levels.setdefault(device, Counter())[rating] += n
     return {device: stats_from_counts(c) for device, c in levels.items()}
 
