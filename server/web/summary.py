@@ -61,7 +61,8 @@ def download(fmt: str):
         return render_template("error.html", message=str(exc)), 400
     data = s.figures.figures(s.engine, period, s.settings, s.today()).data
     name = f"bao-cao-hai-long-{_safe(period.label)}.{fmt}"
-    return Response(render(data, fmt), mimetype=MIME[fmt],
+    # content_type, not mimetype: Flask appends "; charset=utf-8" to a text/* mimetype again.
+    return Response(render(data, fmt), content_type=MIME[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
 
 

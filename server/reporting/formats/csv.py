@@ -5,7 +5,8 @@ table, including the remarks and the report's own description ("meta"), reads th
 Columns: period, table, row_key, row_name, column, value. Values are plain: digits with a
 dot for decimals, percentages rounded to one decimal as printed, empty when not shown
 (a held-back rate, a missing dossier count). UTF-8 with a BOM so that Excel reads the
-Vietnamese letters right; lines end in CRLF as RFC 4180 says.
+Vietnamese letters right; lines end in CRLF as RFC 4180 says. Text that a spreadsheet would run as
+a formula is neutralised (formula.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import csv
 import io
 
 from hailong.server.reporting.data import ReportData
+from hailong.server.reporting.formats.formula import neutralise
 from hailong.server.reporting.formats.frame import build_frame
 from hailong.server.reporting.formats.tables import cell_value, report_tables
 
@@ -26,7 +28,7 @@ def csv_bytes(data: ReportData) -> bytes:
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(HEADER)
-    writer.writerows(rows(data))
+    writer.writerows(tuple(neutralise(value) for value in row) for row in rows(data))
     return (BOM + out.getvalue()).encode("utf-8")
 
 

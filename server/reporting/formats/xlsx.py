@@ -13,6 +13,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from hailong.server.reporting.data import ReportData
+from hailong.server.reporting.formats.formula import store_as_text
 from hailong.server.reporting.formats.frame import RECIPIENTS_LABEL, Frame, build_frame
 from hailong.server.reporting.formats.tables import Delta, Points, Table, report_tables
 
@@ -43,6 +44,7 @@ def xlsx_bytes(data: ReportData) -> bytes:
     write_table(totals, tables["C2"], below + 2, freeze=False)
     remarks = book.create_sheet(tables["D"].sheet)
     write_signature(remarks, frame, write_table(remarks, tables["D"], 1) + 2)
+    store_as_text(book)  # a name like =HYPERLINK(…) from a kiosk or a form is text, not a formula
     moment = datetime.combine(data.issued, time(8))
     book.properties.creator = "hailong"
     book.properties.title = " ".join(frame.title)
