@@ -186,9 +186,13 @@ def _press_row(item: Incoming, anchor: tuple[float, int] | None) -> dict:
 
 
 def redate(anchor: tuple[float, int], mono: float) -> int:
-    """Return the UTC ms of a press at mono, from a synced (mono, at_ms) of the same boot."""
+    """Return the UTC ms of a press at mono, from a synced (mono, at_ms) of the same boot.
+
+    The one re-dating rule, for presses stored after their anchor and before it (apply_anchor):
+    whole milliseconds, rounded, so both paths store the same integer on every database.
+    """
     anchor_mono, anchor_ms = anchor
-    return anchor_ms - round((anchor_mono - mono) * 1000)
+    return int(anchor_ms) - round((anchor_mono - mono) * 1000)
 
 
 def _anchors_for(conn: Connection, fresh: list[Incoming]) -> dict[tuple[str, str], tuple]:
@@ -283,9 +287,17 @@ def apply_anchor(conn: Connection, device: str, boot: str, mono: float, at_ms: i
         presses.c.synced.is_(False),
         presses.c.redated.is_(False),
     )
-    at = bindparam("anchor_ms", at_ms) - ((bindparam("anchor_mono", mono) - presses.c.mono) * 1000)
-    result = conn.execute(update(presses).where(stale).values(at_ms=at, redated=True))
-    return result.rowcount
+    # Re-dated here by redate itself, not by SQL arithmetic: one rounding, integer at_ms.
+    found = conn.execute(select(presses.c.id, presses.c.mono).where(stale)).all()
+    if found:
+        moved = [{"press_id": r.id, "moved_ms": redate((mono, at_ms), r.mono)} for r in found]
+        conn.execute(
+            update(presses)
+            .where(presses.c.id == bindparam("press_id"))
+            .values(at_ms=bindparam("moved_ms"), redated=True),
+            moved,
+        )
+    return len(found)
 
 
 def _dialect(conn: Connection):
