@@ -6,9 +6,10 @@ import logging
 from pathlib import Path
 
 from hailong.device.config import KioskConfig
-from hailong.device.segments import write_atomically
+from hailong.device.segments import FILE_MODE
 from hailong.device.state import KioskSettings
 from hailong.protocol import Config, ProtocolError, parse_config
+from hailong.protocol.files import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class Profile:
             return None
         self.received = incoming.over(self.received) if self.received else incoming
         self.current = self.received.over(self.base)
-        write_atomically(self.path, self.received.to_bytes())
+        write_atomic(self.path, self.received.to_bytes(), mode=FILE_MODE)
         return incoming
 
     def _load(self) -> Config | None:

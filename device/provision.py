@@ -29,6 +29,7 @@ from hailong.protocol.bundle import (
     parse_bundle,
     table_lines,
 )
+from hailong.protocol.files import fsync_folder, write_atomic
 
 ETC = "/etc/hailong"  # as the kiosk sees it; written under root
 STAMP = "provisioned.toml"
@@ -177,20 +178,7 @@ def install(root: Path, want: Wanted, gid: int) -> bool:
     target = _under(root, want.path)
     if target.exists() and target.read_bytes() == want.content:
         return _own(target, want.mode, gid)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")  # mode 0600
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            _chown(temp, gid)
-            os.fchmod(fh.fileno(), want.mode)
-            fh.write(want.content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(target.parent)
+    write_atomic(target, want.content, mode=want.mode, group=None if gid == -1 else gid)
     return True
 
 
@@ -220,7 +208,7 @@ def erase(path: Path) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     path.unlink()
-    _fsync_dir(path.parent)
+    fsync_folder(path.parent)
 
 
 def _read_stamp(root: Path) -> dict:
@@ -263,11 +251,3 @@ def _chown(path, gid: int) -> None:
 
 def _root_gid() -> int:
     return 0 if os.geteuid() == 0 else -1  # -1: leave the group as it is (tests by a plain user)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -1,7 +1,7 @@
 """Crash-safe files under the journal: an atomic TinyDB storage, small state files, press segments.
 
-Every file is replaced whole and atomically (temp file in the same folder, fsync, os.replace, fsync
-the folder), so after a power cut a file holds either its old or its new content, never a mix.
+Every file is replaced whole by hailong.protocol.files.write_atomic (temp file in the same folder,
+fsync, os.replace, fsync the folder), so after a power cut a file holds its old or its new content.
 The journal folder holds:
   segment-<first seq>.json  TinyDB files of at most `segment_size` presses; only the newest grows,
                             so a write costs the same with 100 or 100,000 presses in history
@@ -18,8 +18,6 @@ import json
 import logging
 import os
 import re
-import tempfile
-from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,51 +26,23 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Document
 
+from hailong.protocol.files import TEMP_SUFFIX, fsync_folder, write_atomic
+
 log = logging.getLogger(__name__)
 
 TABLE = "presses"
 SEGMENT_NAME = re.compile(r"^segment-(\d{12})\.json$")
-TEMP_SUFFIX = ".tmp"
 LOCK = "lock"
+FILE_MODE = 0o600  # the kiosk's records are for its own service user only
 
 
 class CorruptFile(ValueError):
     """Raise when a journal file exists but does not hold what the journal wrote."""
 
 
-def fsync_folder(folder: Path) -> None:
-    """Make renames and unlinks inside folder durable."""
-    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def encode(data: Any) -> bytes:
     """Serialise data as compact UTF-8 JSON; NaN and non-JSON types raise."""
     return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
-
-
-def write_atomically(path: Path, payload: bytes, *, sync_folder: bool = True) -> None:
-    """Replace path with payload so that a crash leaves either the old or the new file.
-
-    Without sync_folder the rename becomes durable only with the folder's next fsync: a crash may
-    bring back the old file, whole.
-    """
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(payload)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-    if sync_folder:
-        fsync_folder(path.parent)
 
 
 def read_json(path: Path) -> Any:
@@ -106,7 +76,7 @@ class AtomicJSONStorage(Storage):
     def write(self, data: dict) -> None:
         """Store data durably before returning."""
         self._cached = None  # TinyDB edited the cached dict in place: trust it only once it landed
-        write_atomically(self._path, encode(data))
+        write_atomic(self._path, encode(data), mode=FILE_MODE)
         self._cached = data
 
 
@@ -153,7 +123,7 @@ def load_counters(path: Path, names: tuple[str, ...]) -> dict[str, int]:
 
 def save_counters(path: Path, counters: dict[str, int], *, sync_folder: bool = True) -> None:
     """Write a small state file of counters atomically."""
-    write_atomically(path, encode({"v": 1, **counters}), sync_folder=sync_folder)
+    write_atomic(path, encode({"v": 1, **counters}), mode=FILE_MODE, sync_folder=sync_folder)
 
 
 def is_count(value: Any) -> bool:

@@ -18,6 +18,7 @@ from pathlib import Path
 from string import Template
 
 from hailong.protocol import DEFAULT_PREFIX, ConfigFileError
+from hailong.protocol.files import write_atomic
 from hailong.server.broker.private import COLLECTOR_USER, acl_text
 from hailong.server.config import BrokerSettings, CollectorConfig, load_config
 from hailong.server.errors import CollectorError
@@ -102,31 +103,14 @@ def setup(config: CollectorConfig, template: Path, output: Path) -> list[str]:
     devices = write_acl(config.broker.acl_file, config.broker.password_file,
                         config.mqtt.prefix, config.mqtt.username)  # fmt: skip
     text = render_config(template.read_text(), config.broker, local_port=config.mqtt.port)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    temp = output.with_name(f".{output.name}.tmp")
-    temp.write_text(text)
-    temp.chmod(0o644)
-    os.replace(temp, output)
+    write_atomic(output, text, mode=0o644)
     return devices
 
 
 def write_private(path: Path, text: str) -> None:
     """Replace a file atomically, readable by its folder's group (mosquitto's) and root only."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    gid = path.parent.stat().st_gid
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
-    try:
-        with os.fdopen(fd, "w") as fh:
-            if os.geteuid() == 0:
-                os.fchown(fh.fileno(), 0, gid)
-            os.fchmod(fh.fileno(), 0o640)
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text, mode=0o640, group=path.parent.stat().st_gid)
 
 
 def reload_broker(pid_file: Path | None = None, systemd: bool = True) -> list[str]:

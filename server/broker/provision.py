@@ -8,10 +8,8 @@ credentials are left lying around. The bundle is the only copy of the kiosk's pa
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from hailong.protocol import ProtocolError, check_device_id
 from hailong.protocol.bundle import BUNDLE_NAME, Bundle
+from hailong.protocol.files import fsync_folder, write_atomic
 from hailong.server.broker import accounts
 from hailong.server.config import CollectorConfig
 from hailong.server.errors import InputError
@@ -104,6 +103,11 @@ def _check_setup(config: CollectorConfig, device: str) -> tuple[str, Path, str]:
     device = _device_id(device)
     if device == config.mqtt.username:
         raise InputError(f"{device!r} is the collector's own broker account")
+    # A kiosk's client id is its username (use_username_as_clientid on the kiosks' listener):
+    # a kiosk named like the collector's client ids could take over its session.
+    collector_id = config.mqtt.client_id.lower()
+    if device == collector_id or device.startswith(f"{collector_id}-"):
+        raise InputError(f"{device!r} is taken by the collector's own client id {collector_id!r}")
     if not config.broker.address:
         raise InputError(f"{config.source}: broker.address: set the name or IP kiosks connect to")
     if config.ingest.keys_dir is None:
@@ -133,7 +137,7 @@ def _is_provisioned(config: CollectorConfig, keys_dir: Path, device: str) -> boo
 
 def _issue(config: CollectorConfig, keys_dir: Path, bundle: Bundle, path: Path) -> Path:
     """Write the bundle, then give the broker and ingest the same password and key."""
-    _write_new(path, bundle.to_toml())
+    write_atomic(path, bundle.to_toml(), mode=0o600)  # a FAT boot partition ignores the mode
     try:
         key_file = _install_key(keys_dir, bundle.device, bundle.signing_key)
         accounts.set_password(config.broker.password_file, bundle.device, bundle.password)
@@ -161,14 +165,7 @@ def _install_key(keys_dir: Path, device: str, key: str) -> Path:
     keys_dir.mkdir(mode=0o750, parents=True, exist_ok=True)
     _retire_key(keys_dir, device)
     path = keys_dir / f"{device}.key"
-    fd, temp = tempfile.mkstemp(dir=keys_dir, prefix=f".{device}.")  # mode 0600
-    with os.fdopen(fd, "w") as fh:
-        if os.geteuid() == 0:
-            os.fchown(fh.fileno(), 0, keys_dir.stat().st_gid)
-        os.fchmod(fh.fileno(), 0o640)
-        fh.write(key + "\n")
-    os.replace(temp, path)
-    return path
+    return write_atomic(path, key + "\n", mode=0o640, group=keys_dir.stat().st_gid)
 
 
 def _retire_key(keys_dir: Path, device: str) -> Path | None:
@@ -180,19 +177,8 @@ def _retire_key(keys_dir: Path, device: str) -> Path | None:
     target = keys_dir / RETIRED / f"{device}-{stamp}.key"
     target.parent.mkdir(mode=0o750, exist_ok=True)
     shutil.move(current, target)
+    fsync_folder(target.parent)  # keys_dir itself is synced by the new key's write
     return target
-
-
-def _write_new(path: Path, text: str) -> None:
-    """Write the bundle readable by its writer only (the flag is ignored on a FAT partition)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(temp, path)
 
 
 def _reload(config: CollectorConfig, reload: Callable[[], list[str]] | None) -> tuple[str, ...]:

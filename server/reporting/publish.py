@@ -13,8 +13,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from hailong.protocol.files import write_atomic
 from hailong.server.reporting.data import ReportData, ReportSettings, build_report
-from hailong.server.reporting.formats import FORMATS, render, write_atomic
+from hailong.server.reporting.formats import FORMATS, REPORT_MODE, render
 from hailong.server.reporting.metrics import fmt_pct
 from hailong.server.reporting.periods import Period, due_on
 
@@ -50,7 +51,7 @@ def write_if_changed(path: Path, content: bytes) -> Path:
     """Write `content` atomically unless the file already holds exactly that."""
     if path.exists() and path.read_bytes() == content:
         return path
-    return write_atomic(path, content)
+    return write_atomic(path, content, mode=REPORT_MODE)
 
 
 def board_entry(data: ReportData, files: list[Path]) -> dict:

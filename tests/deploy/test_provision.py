@@ -20,6 +20,7 @@ from hailong.server.broker.provision import add_device
 from hailong.server.cli import main as collector_cli
 from hailong.server.errors import InputError
 from hailong.server.storage.db import open_database
+from tests.protocol.fsync_spy import identity, record_fsyncs
 
 
 def kiosk_provision(boot: Path, root: Path) -> subprocess.CompletedProcess:
@@ -227,3 +228,20 @@ def collector_add(conn, c, told):
     """Call add_device as the devices page would: output is a folder, reload is injected."""
     return add_device(conn, c.config, "k3", "Q2", "web:admin", output=c.folder,
                       reload=lambda: told.append("reload") or ["broker"])  # fmt: skip
+
+
+def test_every_file_device_add_writes_is_synced_with_its_folder(collector, monkeypatch):
+    """The signing key was once renamed into place without an fsync: a power cut could empty it."""
+    synced = record_fsyncs(monkeypatch)
+    engine = open_database(collector.config.database)
+    with engine.begin() as conn:
+        made = collector_add(conn, collector, [])
+    engine.dispose()
+    broker = collector.config.broker
+    for path in (made.key_file, made.bundle, broker.password_file, broker.acl_file):
+        assert identity(path) in synced, f"{path.name} not fsynced"
+        assert identity(path.parent) in synced, f"the folder of {path.name} not fsynced"
+    key = made.key_file.stat()
+    assert stat.S_IMODE(key.st_mode) == 0o640 and key.st_gid == made.key_file.parent.stat().st_gid
+    assert stat.S_IMODE(made.bundle.stat().st_mode) == 0o600
+    assert stat.S_IMODE(broker.acl_file.stat().st_mode) == 0o640

@@ -9,6 +9,7 @@ import pytest
 
 import hailong.device.journal as journal_module
 import hailong.device.segments as segments
+import hailong.protocol.files as files
 from hailong.device.journal import Journal, JournalError
 
 NOW = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
@@ -441,8 +442,8 @@ def test_pending_reads_no_delivered_segment_in_a_large_history(tmp_path, monkeyp
 def test_a_failed_write_does_not_consume_the_seq(tmp_path, monkeypatch):
     with Journal.open(tmp_path) as journal:
         fill(journal, 2)
-        real = segments.write_atomically
-        monkeypatch.setattr(segments, "write_atomically", fail_once(real, OSError(28, "No space")))
+        real = segments.write_atomic
+        monkeypatch.setattr(segments, "write_atomic", fail_once(real, OSError(28, "No space")))
         with pytest.raises(JournalError, match="cannot store press 3"):
             journal.add(press(3))
         assert journal.last_seq == 2
@@ -453,8 +454,8 @@ def test_a_failed_write_does_not_consume_the_seq(tmp_path, monkeypatch):
 def test_a_press_that_landed_despite_an_error_is_counted(tmp_path, monkeypatch):
     with Journal.open(tmp_path, segment_size=2) as journal:
         fill(journal, 2)
-        real = segments.fsync_folder  # fails after the rename: the press is on disk
-        monkeypatch.setattr(segments, "fsync_folder", fail_once(real, OSError(5, "I/O error")))
+        real = files.fsync_folder  # fails after the rename: the press is on disk
+        monkeypatch.setattr(files, "fsync_folder", fail_once(real, OSError(5, "I/O error")))
         with pytest.raises(JournalError):
             journal.add(press(3))
         assert journal.last_seq == 3

@@ -7,13 +7,14 @@ renders to bytes, and the same ReportData always renders to the same bytes.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from hailong.protocol.files import write_atomic
 from hailong.server.reporting.data import ReportData
 
 FORMATS = ("xlsx", "pdf", "csv")
+REPORT_MODE = 0o644  # a published report is for everyone
 
 
 def render(data: ReportData, fmt: str) -> bytes:
@@ -23,24 +24,7 @@ def render(data: ReportData, fmt: str) -> bytes:
 
 def write_report(data: ReportData, fmt: str, path: str | os.PathLike) -> Path:
     """Write the report to `path` atomically (temp file, fsync, rename); return the path."""
-    return write_atomic(Path(path), render(data, fmt))
-
-
-def write_atomic(path: Path, content: bytes) -> Path:
-    """Replace `path` with `content` so that a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(content)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, 0o644)  # mkstemp makes it private; a published report is for everyone
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(Path(path), render(data, fmt), mode=REPORT_MODE)
 
 
 def _renderer(fmt: str) -> Callable[[ReportData], bytes]:
