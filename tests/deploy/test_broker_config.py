@@ -24,6 +24,7 @@ from hailong.protocol.bundle import parse_bundle
 from hailong.server.broker.accounts import setup
 from hailong.server.broker.private import free_port
 from hailong.server.broker.provision import add_device, revoke_device
+from hailong.server.errors import InputError
 from hailong.server.storage.db import open_database
 from tests.deploy.conftest import write_collector
 from tests.support import wait_for
@@ -113,9 +114,11 @@ def start(conf: Path, *ports: int) -> subprocess.Popen:
     return process
 
 
-def connect(fleet: Fleet, user: str, password: str | None = None, *, secure: bool = True):
+def connect(fleet: Fleet, user: str, password: str | None = None, *, secure: bool = True,
+            client_id: str | None = None):  # fmt: skip
     """Connect as user over TLS (the kiosks' listener) or plain (loopback); return (client, reason)."""
-    client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=f"{user}-{time.monotonic_ns()}",
+    client_id = client_id or f"{user}-{time.monotonic_ns()}"
+    client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=client_id,
                          protocol=paho.MQTTv5, reconnect_on_failure=False)  # fmt: skip
     client.username_pw_set(user, fleet.passwords.get(user) if password is None else password)
     if secure:
@@ -156,7 +159,8 @@ def received(client, topic: str, within: float) -> list[bytes]:
 def test_generated_config_is_what_the_issue_asks(fleet):
     conf = (fleet.folder / "conf.d" / "hailong.conf").read_text()
     for line in ("allow_anonymous false", "persistence true", "autosave_on_changes true",
-                 "max_queued_messages 500000", "tls_version tlsv1.2"):  # fmt: skip
+                 "max_queued_messages 500000", "tls_version tlsv1.2", "per_listener_settings true",
+                 "use_username_as_clientid true"):  # fmt: skip
         assert re.search(rf"^{line}$", conf, re.M), line
     assert "${" not in conf
 
@@ -244,3 +248,70 @@ def test_selftest_of_a_provisioned_kiosk_reaches_the_broker(fleet, fake_root, tm
                            capture_output=True, text=True, timeout=60)  # fmt: skip
     line = next(x for x in check.stdout.splitlines() if "broker" in x)
     assert "[ OK ]" in line and "TLS, user k1" in line, check.stdout + check.stderr
+
+
+def _still_connected_after(victim, attacker_login, settle: float = 1.0) -> bool:
+    """Log the attacker in, give the broker time to act, and tell whether the victim survived."""
+    attacker, reason = attacker_login()
+    try:
+        assert not reason.is_failure
+        deadline = time.monotonic() + settle
+        while time.monotonic() < deadline and victim.is_connected():
+            time.sleep(0.02)
+        return victim.is_connected()
+    finally:
+        close(attacker)
+
+
+def test_a_kiosk_cannot_take_the_collectors_client_id(fleet):
+    """Issue 13, finding 2: a kiosk sending the collector's client id no longer kicks ingest."""
+    collector_id = fleet.collector.config.mqtt.client_id
+    collector, reason = connect(fleet, "collector", secure=False, client_id=collector_id)
+    assert not reason.is_failure
+    try:
+        assert _still_connected_after(
+            collector, lambda: connect(fleet, "k1", client_id=collector_id)
+        )
+        # and the collector still hears presses on its session
+        got = []
+        collector.on_message = lambda _c, _u, msg: got.append(bytes(msg.payload))
+        collector.subscribe(f"{TOPICS.prefix}/+/press", qos=1)
+        k1, _ = connect(fleet, "k1")
+        try:
+            assert publish_reason(k1, TOPICS.press("k1"), b"probe") == 0
+            wait_for(lambda: got == [b"probe"], 10, "the collector to receive the press")
+        finally:
+            close(k1)
+    finally:
+        close(collector)
+
+
+def test_a_kiosk_cannot_kick_another_kiosk(fleet):
+    k2, reason = connect(fleet, "k2", client_id="k2")
+    assert not reason.is_failure
+    try:
+        assert _still_connected_after(k2, lambda: connect(fleet, "k1", client_id="k2"))
+    finally:
+        close(k2)
+
+
+def test_the_same_client_id_on_loopback_still_replaces_the_old_connection(fleet):
+    """The control: without the kiosks' listener binding, the same id does take over."""
+    first, _ = connect(fleet, "collector", secure=False, client_id="probe-id")
+    try:
+        assert not _still_connected_after(
+            first, lambda: connect(fleet, "collector", secure=False, client_id="probe-id"), 10
+        )
+    finally:
+        close(first)
+
+
+@pytest.mark.parametrize("device", ["hailong-collector", "hailong-collector-2"])
+def test_device_add_refuses_the_collectors_client_ids(fleet, tmp_path, device):
+    engine = open_database(fleet.collector.config.database)
+    try:
+        with pytest.raises(InputError, match="collector's own client id"), engine.begin() as conn:
+            add_device(conn, fleet.collector.config, device, "Q1", "test",
+                       output=tmp_path / device, reload=list)  # fmt: skip
+    finally:
+        engine.dispose()
