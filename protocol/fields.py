@@ -164,6 +164,14 @@ def check_text(value: Any, field: str, max_len: int = 64, min_len: int = 1) -> s
     if bad is not None:
         kind = "lone surrogates" if "\ud800" <= bad.group() <= "\udfff" else "control characters"
         raise ProtocolError(field, f"must not contain {kind}")
+    # The staff forms refuse what is not printable: bidi overrides (U+202E) reorder what staff
+    # read, zero-width characters (U+200B) make two codes that look alike differ.
+    hidden = next((c for c in value if not c.isprintable()), None)
+    if hidden is not None:
+        raise ProtocolError(
+            field,
+            f"must not contain invisible or direction-changing characters (U+{ord(hidden):04X})",
+        )
     return value
 
 

@@ -379,3 +379,22 @@ def test_config_constructor_validates(changes, field):
     with pytest.raises(ProtocolError) as caught:
         Config(**changes)
     assert caught.value.field == field
+
+
+@pytest.mark.parametrize(
+    "hidden", ["\u202e", "\u2066", "\u200b", "\u200d", "\ufeff", "\u00a0", "\ue000"]
+)
+@pytest.mark.parametrize("field", ["official", "counter", "field", "dossier"])
+def test_invisible_and_bidi_characters_are_refused(hidden, field):
+    """Issue 13, finding 11: what the staff forms refuse, the wire refuses too."""
+    body = json.loads(press_bytes())
+    body[field] = f"cb{hidden}01"
+    with pytest.raises(ProtocolError) as caught:
+        parse_press(json.dumps(body, ensure_ascii=False).encode())
+    assert caught.value.field == f"press.{field}"
+    assert f"U+{ord(hidden):04X}" in str(caught.value)
+
+
+def test_vietnamese_text_with_spaces_is_still_printable():
+    press = Press(**FIELDS, field="Lao động - Thương binh và Xã hội", dossier="Hồ sơ 15")
+    assert press.field == "Lao động - Thương binh và Xã hội"
