@@ -1,4 +1,9 @@
-"""Build the collector's paho client: MQTT 5, persistent session, manual acknowledgement."""
+"""Build the collector's paho clients: the one place that knows MQTT 5, its account and TLS.
+
+build_client makes any collector-side client; make_client adds what the ingest needs on top
+(a Will, manual acknowledgement, a persistent session via connect_properties). A one-shot client
+such as the Config push uses build_client alone: its own client id, a clean session, no Will.
+"""
 
 from __future__ import annotations
 
@@ -12,19 +17,29 @@ from hailong.protocol import Status, Topics
 from hailong.server.config import CollectorConfig
 
 
-def make_client(config: CollectorConfig, client_id: str | None = None) -> paho.Client:
-    """Return a configured, not yet connected client whose Will marks the collector offline."""
+def build_client(
+    config: CollectorConfig, client_id: str, *, manual_ack: bool = False
+) -> paho.Client:
+    """Return a not yet connected MQTT 5 client signed in as the collector, over TLS if configured."""
     m = config.mqtt
     client = paho.Client(
         paho.CallbackAPIVersion.VERSION2,
-        client_id=client_id or m.client_id,
+        client_id=client_id,
         protocol=paho.MQTTv5,
-        manual_ack=True,  # a press is acknowledged to the broker only after its commit
+        manual_ack=manual_ack,
     )
     if m.username:
         client.username_pw_set(m.username, config.mqtt_password())
     if m.ca_file:
         client.tls_set(ca_certs=str(m.ca_file), tls_version=ssl.PROTOCOL_TLS_CLIENT)
+    return client
+
+
+def make_client(config: CollectorConfig, client_id: str | None = None) -> paho.Client:
+    """Return the ingest's client, not yet connected, whose Will marks the collector offline."""
+    m = config.mqtt
+    # Manual ack: a press is acknowledged to the broker only after its commit.
+    client = build_client(config, client_id or m.client_id, manual_ack=True)
     client.will_set(
         Topics(m.prefix).collector_status, Status("offline").to_bytes(), qos=1, retain=True
     )

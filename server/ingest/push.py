@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import ssl
 import threading
 import time
 from collections.abc import Iterable
@@ -21,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from hailong.protocol import Topics
 from hailong.server.config import CollectorConfig
+from hailong.server.ingest.client import build_client
 from hailong.server.storage.db import device_counters, devices
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ def push_configs(
     client.on_connect = on_connect
     client.on_publish = lambda _c, _u, mid, rc, _p: confirmed.__setitem__(mid, not rc.is_failure)
     try:
-        client.connect(m.host, m.port, keepalive=30)
+        client.connect(m.host, m.port, keepalive=30, clean_start=True)
     except (OSError, ValueError) as exc:
         log.warning("cannot reach the broker at %s:%s to push configs: %s", m.host, m.port, exc)
         return sorted(configs)
@@ -88,13 +88,7 @@ def push_configs(
 
 
 def _client(config: CollectorConfig) -> paho.Client:
-    """Return a not yet connected MQTT 5 client with the collector's credentials."""
-    m = config.mqtt
-    client = paho.Client(paho.CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5,
-                         client_id=f"{m.client_id}-web-{secrets.token_hex(4)}")  # fmt: skip
+    """Return the push's client: the collector's account under a client id of its own."""
+    client = build_client(config, f"{config.mqtt.client_id}-web-{secrets.token_hex(4)}")
     client.connect_timeout = 3.0
-    if m.username:
-        client.username_pw_set(m.username, config.mqtt_password())
-    if m.ca_file:
-        client.tls_set(ca_certs=str(m.ca_file), tls_version=ssl.PROTOCOL_TLS_CLIENT)
     return client

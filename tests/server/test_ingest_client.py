@@ -1,0 +1,108 @@
+"""The collector's MQTT clients, against a real mosquitto with passwords and the ACL.
+
+Both come from one builder: the ingest's (persistent session, Will) and the Config push's
+(own client id, clean session, no Will), which must never disturb the ingest's session.
+"""
+
+from __future__ import annotations
+
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.reasoncodes import ReasonCode
+
+from hailong.protocol import Status, Topics, parse_status
+from hailong.server.config import load_config
+from hailong.server.ingest.client import connect_properties, make_client
+from hailong.server.ingest.push import push_configs
+from tests.support import collector_toml, mqtt_client, wait_for
+
+CONFIG = '{"v":1,"counter":"Q1"}'
+
+
+def watch(broker, user: str, *topics: str) -> tuple:
+    """Subscribe as user to topics; return the client and the (topic, payload) it receives."""
+    seen: list[tuple[str, bytes]] = []
+    subscribed = []
+    client = mqtt_client(broker, user, client_id=f"watch-{user}")
+    client.on_message = lambda _c, _u, msg: seen.append((msg.topic, bytes(msg.payload)))
+    client.on_subscribe = lambda *_args: subscribed.append(True)
+    client.subscribe([(topic, 1) for topic in topics])
+    wait_for(lambda: subscribed, 10, f"{user} to subscribe")
+    return client, seen
+
+
+def connected_ingest(config):
+    """Connect the ingest's client as the ingest process does: persistent session, loop running."""
+    client = make_client(config)
+    client.connect(config.mqtt.host, config.mqtt.port, clean_start=False,
+                   properties=connect_properties(3600))  # fmt: skip
+    client.loop_start()
+    wait_for(client.is_connected, 10, "the ingest client to connect")
+    return client
+
+
+def test_push_signs_in_as_the_collector_and_leaves_the_config_retained(secure_broker, tmp_path):
+    config = load_config(collector_toml(tmp_path, secure_broker))
+    assert push_configs(config, {"k1": CONFIG}) == []
+    topic = Topics().config("k1")
+    watcher, seen = watch(secure_broker, "k1", topic)  # retained: it comes on subscribe
+    wait_for(lambda: seen, 10, "the retained config")
+    watcher.loop_stop()
+    assert seen == [(topic, CONFIG.encode())]
+
+
+def test_push_with_a_wrong_password_confirms_no_kiosk(secure_broker, tmp_path):
+    path = collector_toml(tmp_path, secure_broker)
+    (tmp_path / "collector.password").write_text("not-the-password")
+    assert push_configs(load_config(path), {"k2": CONFIG, "k1": CONFIG}, timeout=5) == ["k1", "k2"]
+
+
+def test_push_leaves_the_ingest_connected_and_online(secure_broker, tmp_path):
+    config = load_config(collector_toml(tmp_path, secure_broker))
+    ingest = connected_ingest(config)
+    topics = Topics()
+    watcher, seen = watch(secure_broker, "k1", topics.collector_status, topics.config("k1"))
+    try:
+        assert push_configs(config, {"k1": CONFIG}) == []
+        # A takeover of the ingest's session would have sent its Will before the config.
+        wait_for(lambda: seen, 10, "the pushed config")
+        assert seen == [(topics.config("k1"), CONFIG.encode())]
+        assert ingest.is_connected()
+    finally:
+        ingest.disconnect()
+        ingest.loop_stop()
+        watcher.loop_stop()
+
+
+def test_the_ingest_will_says_offline_when_it_drops(secure_broker, tmp_path):
+    config = load_config(collector_toml(tmp_path, secure_broker))
+    ingest = connected_ingest(config)
+    watcher, seen = watch(secure_broker, "k1", Topics().collector_status)
+    ingest.disconnect(reasoncode=ReasonCode(PacketTypes.DISCONNECT, "Disconnect with will message"))
+    ingest.loop_stop()
+    wait_for(lambda: seen, 10, "the Will")
+    watcher.loop_stop()
+    assert [parse_status(payload) for _topic, payload in seen] == [Status("offline")]
+
+
+def test_the_ingest_session_keeps_what_came_while_it_was_away(secure_broker, tmp_path):
+    config = load_config(collector_toml(tmp_path, secure_broker))
+    topic = Topics().press("k1")
+    ingest, subscribed = connected_ingest(config), []
+    ingest.on_subscribe = lambda *_args: subscribed.append(True)
+    ingest.subscribe(topic, 1)
+    wait_for(lambda: subscribed, 10, "the ingest to subscribe")
+    ingest.disconnect()
+    ingest.loop_stop()
+    kiosk = mqtt_client(secure_broker, "k1", client_id="k1")
+    kiosk.publish(topic, b"press while the collector is away", 1).wait_for_publish(10)
+    kiosk.loop_stop()
+
+    again, received = make_client(config), []
+    again.on_message = lambda _c, _u, msg: received.append(bytes(msg.payload))
+    again.connect(config.mqtt.host, config.mqtt.port, clean_start=False,
+                  properties=connect_properties(3600))  # fmt: skip
+    again.loop_start()
+    wait_for(lambda: received, 10, "the press kept in the session")
+    again.disconnect()
+    again.loop_stop()
+    assert received == [b"press while the collector is away"]
