@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 
 from hailong.protocol import (
     Health,
@@ -18,6 +17,7 @@ from hailong.protocol import (
     parse_status,
     verify,
 )
+from hailong.server.epoch import to_ms
 
 
 @dataclass(frozen=True)
@@ -82,11 +82,6 @@ class RetainedAck:
 
 
 Sorted = Incoming | Rejected | DeviceStatus | DeviceHealth | RetainedAck | None
-
-
-def to_ms(moment: datetime) -> int:
-    """Return an aware datetime as UTC epoch milliseconds."""
-    return round(moment.timestamp() * 1000)
 
 
 def classify(message: Message, topics: Topics, keys: Mapping[str, bytes]) -> Sorted:

@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from hailong.protocol import SIG_PROPERTY, ProtocolError, Status, Topics, parse_key
 from hailong.server.config import CollectorConfig
+from hailong.server.epoch import now_ms
 from hailong.server.ingest.acks import AckPublisher
 from hailong.server.ingest.client import connect_properties, make_client, user_property
 from hailong.server.ingest.intake import Message, classify
@@ -126,7 +127,7 @@ class Ingest:
 
     def _on_message(self, _client, _userdata, msg):
         message = Message(msg.topic, bytes(msg.payload), user_property(msg, SIG_PROPERTY),
-                          time.time_ns() // 1_000_000, bool(msg.retain))  # fmt: skip
+                          now_ms(), bool(msg.retain))  # fmt: skip
         self.inbox.put(Received(message, msg.mid, msg.qos, self.generation))
 
     def _on_publish(self, _client, _userdata, mid, _reason_code, _props):
@@ -208,9 +209,9 @@ class Ingest:
 
     def _commit(self, batch: list[Received]) -> BatchOutcome:
         items = [classify(r.message, self.topics, self.keys) for r in batch]
-        now_ms = time.time_ns() // 1_000_000
+        now = now_ms()
         with self.engine.begin() as conn:
-            outcome = store_batch(conn, [i for i in items if i is not None], now_ms)
+            outcome = store_batch(conn, [i for i in items if i is not None], now)
         # Committed: now, and only now, release the messages and tell the devices.
         for r in batch:
             if r.generation == self.generation and r.qos > 0:

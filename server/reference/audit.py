@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from hailong.server.epoch import now_ms
 from hailong.server.errors import InputError
 from hailong.server.storage.db import audit
 
@@ -27,11 +27,6 @@ class Entry:
     key: str
     before: dict | None
     after: dict | None
-
-
-def now_ms() -> int:
-    """Return the wall clock in UTC epoch milliseconds."""
-    return time.time_ns() // 1_000_000
 
 
 def check_actor(actor: str | None) -> str:

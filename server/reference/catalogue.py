@@ -14,9 +14,10 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.engine import Connection
 
 from hailong.protocol import Config, ProtocolError, check_device_id, parse_config
+from hailong.server.epoch import now_ms
 from hailong.server.errors import InputError
 from hailong.server.reference import duty
-from hailong.server.reference.audit import check_actor, now_ms, record
+from hailong.server.reference.audit import check_actor, record
 from hailong.server.reference.duty import Assignment, assignments, official_at, open_assignments  # noqa: F401 (API)
 from hailong.server.reporting.periods import DEFAULT_TZ
 from hailong.server.storage.db import counters, device_counters, devices, fields, officials
@@ -110,7 +111,7 @@ def assign(conn, counter, official, start, actor, *, now=None, tz=DEFAULT_TZ) ->
     if not _require(conn, "official", official)["active"]:
         raise InputError(f"official {official} is inactive")
     now = now_ms() if now is None else now
-    new = duty.begin(conn, counter, official, duty.to_ms(start), actor, now_ms=now, tz=tz)
+    new = duty.begin(conn, counter, official, duty.moment_ms(start), actor, now_ms=now, tz=tz)
     refresh_configs(conn, [counter])
     return new
 
@@ -119,7 +120,7 @@ def release(conn, counter, end, actor, *, now=None, tz=DEFAULT_TZ) -> Assignment
     """End the counter's open duty at `end`: nobody serves there afterwards."""
     check_actor(actor)
     now = now_ms() if now is None else now
-    closed = duty.end(conn, counter, duty.to_ms(end), actor, now_ms=now, tz=tz)
+    closed = duty.end(conn, counter, duty.moment_ms(end), actor, now_ms=now, tz=tz)
     refresh_configs(conn, [counter])
     return closed
 

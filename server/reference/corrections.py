@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from hailong.server.epoch import now_ms
 from hailong.server.errors import InputError
-from hailong.server.reference.audit import check_actor, now_ms, record
+from hailong.server.reference.audit import check_actor, record
 from hailong.server.storage.db import corrections, presses
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from hailong.server.reference.audit import now_ms, record
+from hailong.server.epoch import now_ms
+from hailong.server.reference.audit import record
 from hailong.server.storage.db import corrections, presses
 
 REASON = "hồ sơ đã được đánh giá trước đó"  # the dossier was rated before

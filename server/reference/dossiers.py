@@ -15,8 +15,9 @@ from pathlib import Path
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
 
+from hailong.server.epoch import now_ms
 from hailong.server.errors import InputError
-from hailong.server.reference.audit import check_actor, now_ms, record
+from hailong.server.reference.audit import check_actor, record
 from hailong.server.reference.sheets import ImportErrors, read_table
 from hailong.server.storage.db import dossier_counts, fields
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
+from hailong.server.epoch import local_text, to_ms
 from hailong.server.errors import InputError
 from hailong.server.reference.audit import record
 from hailong.server.reporting.periods import DEFAULT_TZ
@@ -88,18 +88,9 @@ def last_assignment(conn: Connection, counter: str) -> Assignment | None:
     return None if row is None else Assignment(*row)
 
 
-def to_ms(moment: datetime | int) -> int:
-    """Return UTC epoch ms of an aware datetime (or pass ms through)."""
-    if isinstance(moment, datetime):
-        if moment.tzinfo is None:
-            raise ValueError("a duty time must be timezone-aware")
-        return int(moment.timestamp() * 1000)
-    return int(moment)
-
-
-def local_text(ms: int, tz: str = DEFAULT_TZ) -> str:
-    """Format UTC epoch ms as local "dd/mm/yyyy HH:MM", as staff type it."""
-    return datetime.fromtimestamp(ms / 1000, ZoneInfo(tz)).strftime("%d/%m/%Y %H:%M")
+def moment_ms(moment: datetime | int) -> int:
+    """Return a duty's time as UTC epoch ms: an aware datetime converted, ms as given."""
+    return to_ms(moment) if isinstance(moment, datetime) else int(moment)
 
 
 def _check_after(last: Assignment, official: str, start_ms: int, tz: str) -> None:

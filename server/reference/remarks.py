@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
+from hailong.server.epoch import now_ms
 from hailong.server.errors import InputError
 from hailong.server.reference.audit import record
 from hailong.server.reporting.periods import parse_period
@@ -24,7 +23,7 @@ def set_remarks(conn: Connection, period: str, text: str, actor: str) -> str:
     before = remarks_for(conn, label)
     if before == text:
         return label
-    values = {"text": text, "updated_ms": time.time_ns() // 1_000_000, "actor": actor}
+    values = {"text": text, "updated_ms": now_ms(), "actor": actor}
     if before is None:
         conn.execute(remarks.insert().values(period=label, **values))
     else:

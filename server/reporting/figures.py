@@ -17,12 +17,13 @@ from __future__ import annotations
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
+from hailong.server.epoch import from_ms, now_ms, to_ms
 from hailong.server.reporting import queries as q
 from hailong.server.reporting.data import ReportData, build_report, count_previous, vi_sort_key
 from hailong.server.reporting.metrics import LevelStats, stats_from_counts
@@ -131,7 +132,7 @@ class FigureCache:
               seen: tuple | None) -> _Part:  # fmt: skip
         """Return a half-month's extras, kept while its presses stay the same (`seen`)."""
         start_ms, end_ms = custom(first, last).bounds_ms(tz)
-        if not whole or end_ms > _now_ms() or seen is None:
+        if not whole or end_ms > now_ms() or seen is None:
             return _count(conn, start_ms, end_ms)
         key = (tz, first)
         with self.lock:
@@ -202,14 +203,14 @@ def _counter_key(rating) -> tuple:
 
 def _bucket_key(rating) -> int:
     """Return the quarter hour a press falls in, counted from the epoch, as _count groups."""
-    return int(rating.at.timestamp() * 1000) // BUCKET_MS
+    return to_ms(rating.at) // BUCKET_MS
 
 
 def _heat(by_bucket: Counter, tz: str) -> tuple[tuple[int, ...], ...]:
     """Fold quarter-hour counts into local weekday × hour."""
     zone, matrix = ZoneInfo(tz), [[0] * 24 for _ in range(7)]
     for bucket, n in by_bucket.items():
-        local = datetime.fromtimestamp(bucket * BUCKET_MS / 1000, UTC).astimezone(zone)
+        local = from_ms(bucket * BUCKET_MS, zone)
         matrix[local.weekday()][local.hour] += n
     return tuple(tuple(row) for row in matrix)
 
@@ -234,7 +235,3 @@ def _quarantine(conn: Connection, start_ms: int, end_ms: int) -> dict[str, int]:
         .group_by(quarantine.c.kind)
     )
     return {kind: n for kind, n in rows}
-
-
-def _now_ms() -> int:
-    return int(datetime.now(UTC).timestamp() * 1000)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from hailong.server.epoch import to_ms
 from hailong.server.errors import InputError
 
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
@@ -80,7 +81,7 @@ class Period:
     def bounds_ms(self, tz: str = DEFAULT_TZ) -> tuple[int, int]:
         """Return (start, end exclusive) as UTC epoch milliseconds, as the database keeps times."""
         start, end = self.bounds(tz)
-        return int(start.timestamp() * 1000), int(end.timestamp() * 1000)
+        return to_ms(start), to_ms(end)
 
     def contains(self, day: date) -> bool:
         """Tell whether a local date falls inside the period."""

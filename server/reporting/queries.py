@@ -17,12 +17,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, false, func, or_, select, tuple_
 from sqlalchemy.engine import Connection
 
+from hailong.server.epoch import from_ms
 from hailong.server.reporting.metrics import Rating
 from hailong.server.storage.db import (
     corrections,
@@ -289,15 +290,16 @@ def press_columns(official=presses.c.official):
 def to_rating(row: Sequence, excluded: str | None = None) -> Rating:
     """Turn a fetched press (press_columns' order) into the Rating that metrics judges."""
     device, seq, rating, at_ms, counter, field, mode, official = row[:8]
-    at = datetime.fromtimestamp(at_ms / 1000, UTC)
-    return Rating(device, seq, rating, None, at, official, counter, field, mode, excluded)
+    return Rating(
+        device, seq, rating, None, from_ms(at_ms), official, counter, field, mode, excluded
+    )
 
 
 def _offsets_ms(start_ms: int, end_ms: int, tz: str) -> list[int]:
     """Return every UTC offset (ms) the zone uses in the range, checked at each day's start."""
     zone, seen = ZoneInfo(tz), set()
     for moment in range(start_ms, end_ms + DAY_MS, DAY_MS):
-        at = datetime.fromtimestamp(min(moment, end_ms) / 1000, UTC).astimezone(zone)
+        at = from_ms(min(moment, end_ms), zone)
         seen.add(int(at.utcoffset().total_seconds() * 1000))
     return sorted(seen)
 

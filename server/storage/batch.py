@@ -13,13 +13,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from hailong.protocol import parse_press
+from hailong.server.epoch import to_ms
 from hailong.server.ingest.intake import (
     DeviceHealth,
     DeviceStatus,
     Incoming,
     Rejected,
     RetainedAck,
-    to_ms,
 )
 from hailong.server.ingest.watermark import advance_ack, lock_devices
 from hailong.server.reference.dossier_rule import exclude_repeats

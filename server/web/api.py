@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from datetime import UTC, datetime
 
 from flask import Blueprint, jsonify, request
 
 from hailong.server.accounts import users as accounts
-from hailong.server.reference.audit import now_ms
+from hailong.server.epoch import from_ms, now_ms
 from hailong.server.reporting import queries as q
 from hailong.server.reporting.metrics import LevelStats, fmt_pct, stats_from_counts
 from hailong.server.reporting.periods import Period
@@ -146,4 +145,4 @@ def _pct(value: float | None) -> float | None:
 
 
 def _iso(ms: int | None) -> str | None:
-    return None if ms is None else datetime.fromtimestamp(ms / 1000, UTC).isoformat()
+    return None if ms is None else from_ms(ms).isoformat()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from hailong.server.reference.audit import now_ms
+from hailong.server.epoch import now_ms
 from hailong.server.web import svg
 from hailong.server.web.choice import chosen_period
 from hailong.server.web.i18n import gettext

@@ -15,7 +15,7 @@ from flask import Blueprint, render_template
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from hailong.server.reference.audit import now_ms
+from hailong.server.epoch import now_ms
 from hailong.server.reporting.settings import ReportSettings
 from hailong.server.storage.db import device_counters, devices
 from hailong.server.web.auth import require_login

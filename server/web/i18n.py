@@ -6,11 +6,11 @@ to English. A text missing here shows in Vietnamese (tests check none is missing
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask import g, request
 
+from hailong.server.epoch import local_text
 from hailong.server.reporting.metrics import fmt_pct, fmt_points
 from hailong.server.reporting.periods import Period, format_dmy
 from hailong.server.web.english import ENGLISH
@@ -75,9 +75,7 @@ def day(value: date | None) -> str:
 
 def moment(ms: int | None, tz: str) -> str:
     """Write UTC epoch ms as local dd/mm/yyyy HH:MM."""
-    if ms is None:
-        return "—"
-    return datetime.fromtimestamp(ms / 1000, ZoneInfo(tz)).strftime("%d/%m/%Y %H:%M")
+    return "—" if ms is None else local_text(ms, tz)
 
 
 def ago(ms: int | None, now_ms: int) -> str:
