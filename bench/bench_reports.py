@@ -22,13 +22,13 @@ import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import delete, text
 from sqlalchemy.schema import CreateIndex
 
 from hailong.server.reporting.data import ReportSettings, build_report
 from hailong.server.reporting.formats import write_report
 from hailong.server.reporting.periods import parse_period
-from hailong.server.reporting.rollup import rollup_metadata
+from hailong.server.reporting.rollup import HALVES
 from hailong.server.reporting.summary import level_stats
 from hailong.server.storage import db
 
@@ -104,8 +104,7 @@ def generate(path: Path, presses: int, devices: int, seed: int = 2024) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
-    engine = db.connect(f"sqlite:///{path}")
-    db.migrate(engine)
+    engine = db.open_database(f"sqlite:///{path}")
     engine.dispose()  # the pool keeps a connection open; generation wants the file alone
     indexes = [CreateIndex(index).compile(dialect=engine.dialect) for index in db.presses.indexes]
     rng, seqs = random.Random(seed), [0] * devices
@@ -227,11 +226,10 @@ def main() -> int:
         start = time.perf_counter()
         generate(args.db, args.presses, args.devices)
         print(f"  generated in {time.perf_counter() - start:.0f} s", flush=True)
-    engine = db.connect(f"sqlite:///{args.db}")
-    db.migrate(engine)
+    engine = db.open_database(f"sqlite:///{args.db}")
     with engine.begin() as conn:  # measure the first report after the rollups are gone, too
-        for table in reversed(rollup_metadata.sorted_tables):
-            table.drop(conn, checkfirst=True)
+        for table in HALVES:
+            conn.execute(delete(table))
     size = args.db.stat().st_size / 2**30
     print(
         f"database: {args.presses:,} presses from {args.devices:,} kiosks, {size:.1f} GiB",

@@ -37,11 +37,10 @@ from bench_reports import generate, stored_count
 from sqlalchemy import text
 
 from hailong.server.accounts import users as accounts
-from hailong.server.accounts.tables import ensure_tables
 from hailong.server.config import CollectorConfig, WebSettings
 from hailong.server.reporting.data import build_report
 from hailong.server.reporting.periods import parse_period
-from hailong.server.storage.db import connect, migrate
+from hailong.server.storage.db import open_database
 from hailong.server.web import create_app
 
 PERIOD, FIRST, END = "2024-03", date(2024, 3, 1), date(2024, 4, 1)
@@ -61,9 +60,7 @@ def main() -> int:
         print(f"generating {args.presses:,} presses into {args.db} …", flush=True)
         generate(args.db, args.presses, args.devices)
     url = f"sqlite:///{args.db.resolve()}"
-    engine = connect(url)
-    migrate(engine)
-    ensure_tables(engine)
+    engine = open_database(url)
     with engine.begin() as conn:
         if accounts.find_user(conn, USER) is None:
             accounts.add_user(conn, USER, PASSWORD, "leader", "bench")

@@ -49,11 +49,9 @@ def write_configs(folder: Path, broker_port: int, web_port: int, passwords: dict
 def demo_account(folder: Path) -> str:
     """Create (or reset) the web account "demo" (admin) and return its new password."""
     from hailong.server.accounts import users as accounts
-    from hailong.server.accounts.tables import ensure_tables
 
     password = secrets.token_urlsafe(12)
     engine = open_database(f"sqlite:///{folder / 'collector.db'}")
-    ensure_tables(engine)
     with engine.begin() as conn:
         if accounts.find_user(conn, "demo") is None:
             accounts.add_user(conn, "demo", password, "admin", "demo")

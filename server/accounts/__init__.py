@@ -1,1 +1,1 @@
-"""Staff accounts and API tokens: argon2id passwords, roles, the login limit and their tables."""
+"""Staff accounts and API tokens: argon2id passwords, roles and the login limit (tables: storage.schema)."""

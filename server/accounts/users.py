@@ -16,7 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Connection
 
-from hailong.server.accounts.tables import api_tokens, login_attempts, users
+from hailong.server.storage.schema import api_tokens, login_attempts, users
 from hailong.server.errors import InputError
 from hailong.server.reference.audit import check_actor, now_ms, record
 

@@ -89,12 +89,10 @@ def token_command(config: CollectorConfig, args: argparse.Namespace) -> int:
 
 
 def _in_transaction(config: CollectorConfig, run) -> int:
-    """Open the database (with the account tables), run, print; bad input: status 2."""
-    from hailong.server.accounts.tables import ensure_tables
+    """Open the database, run, print; bad input: status 2."""
     from hailong.server.storage.db import open_database
 
     engine = open_database(config.database)
-    ensure_tables(engine)
     return print_in_transaction(engine, run)
 
 

@@ -28,7 +28,7 @@ from hailong.server.reporting.metrics import (
     stats_from_counts,
 )
 from hailong.server.reporting.periods import Period
-from hailong.server.reporting.rollup import Gathered, create_rollups, gather, rollups_exist
+from hailong.server.reporting.rollup import Gathered, gather
 from hailong.server.reporting.settings import ReportSettings
 
 NO_FIELD = ""  # the key of presses sent without a field
@@ -227,12 +227,9 @@ def _by_first(counts: Mapping[tuple, int]) -> dict:
 
 
 def _rollup_mode(conn: Connection) -> str:
-    """Decide whether rollups may be written ("store"), only read, or are not there ("off")."""
-    if conn.in_transaction():
-        return "read" if rollups_exist(conn) else "off"
-    with conn.begin():
-        create_rollups(conn)
-    return "store"
+    """Decide whether rollups may be written ("store") or only read (inside a transaction)."""
+    # The rollup tables come with the schema (migrate.py): a read never creates them.
+    return "read" if conn.in_transaction() else "store"
 
 
 def _screening(conn, counted: _Counted, settings: ReportSettings | None = None) -> Screening:

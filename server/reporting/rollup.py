@@ -22,66 +22,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Index,
-    MetaData,
-    SmallInteger,
-    String,
-    Table,
-    delete,
-    func,
-    inspect,
-    select,
-)
+from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from hailong.server.reporting import queries as q
-
-rollup_metadata = MetaData()
-
-report_halves = Table(
-    "report_halves",
-    rollup_metadata,
-    Column("tz", String(64), primary_key=True),
-    Column("first_day", String(10), primary_key=True),  # YYYY-MM-01 or YYYY-MM-15
-    Column("presses", BigInteger, nullable=False),
-    Column("seq_sum", BigInteger, nullable=False),
-    Column("offset_sum", BigInteger, nullable=False),
-    Column("rules", String(40), nullable=False),  # digest of the flag rules used
-    Column("built_ms", BigInteger, nullable=False),
-)
-
-report_half_counts = Table(
-    "report_half_counts",
-    rollup_metadata,
-    Column("tz", String(64), nullable=False),
-    Column("first_day", String(10), nullable=False),
-    Column("dim", String(8), nullable=False),  # "field": (mode, field) · "official": sent official
-    Column("mode", String(8), nullable=False),
-    Column("key", String(64)),
-    Column("rating", SmallInteger, nullable=False),
-    Column("n", BigInteger, nullable=False),
-    Index("ix_report_half_counts", "tz", "first_day"),
-)
-
-report_half_flags = Table(
-    "report_half_flags",
-    rollup_metadata,
-    Column("tz", String(64), nullable=False),
-    Column("first_day", String(10), nullable=False),
-    Column("device", String(32), nullable=False),
-    Column("seq", BigInteger, nullable=False),
-    Column("rating", SmallInteger, nullable=False),
-    Column("at_ms", BigInteger, nullable=False),
-    Column("counter", String(64)),
-    Column("field", String(64)),
-    Column("mode", String(8), nullable=False),
-    Column("official", String(64)),
-    Index("ix_report_half_flags", "tz", "first_day"),
-)
+from hailong.server.storage.schema import report_half_counts, report_half_flags, report_halves
 
 HALVES = (report_halves, report_half_counts, report_half_flags)
 ROLLUP_MODES = ("store", "read", "off")
@@ -100,16 +46,6 @@ class Gathered:
         self.by_field.update(other.by_field)
         self.by_official.update(other.by_official)
         self.candidates.update(other.candidates)
-
-
-def create_rollups(conn: Connection) -> None:
-    """Create the rollup tables when missing (they are caches: dropping them loses nothing)."""
-    rollup_metadata.create_all(conn, checkfirst=True)
-
-
-def rollups_exist(conn: Connection) -> bool:
-    """Tell whether the rollup tables are there to be read."""
-    return inspect(conn).has_table(report_halves.name)
 
 
 def gather(

@@ -14,13 +14,15 @@ from pathlib import Path
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import DBAPIError
 
-from hailong.server.accounts.tables import ensure_tables
 from hailong.server.config import CollectorConfig, load_config
 from hailong.server.reference.audit import now_ms
+from hailong.server.errors import SchemaError
 from hailong.server.reporting.figures import FigureCache
 from hailong.server.reporting.settings import ReportSettings
 from hailong.server.storage.db import open_database
+from hailong.server.storage.migrate import check_current
 from hailong.server.web import (
     admin,
     api,
@@ -73,7 +75,6 @@ def create_app(config: CollectorConfig | None = None, *, settings: ReportSetting
     app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent))
     _configure(app, config, overrides)
     engine = open_database(config.database)
-    ensure_tables(engine)
     app.extensions["hailong"] = Site(config, engine, settings or report_settings(config),
                                      FigureCache())  # fmt: skip
     csrf.init_app(app)
@@ -166,3 +167,17 @@ def _error_pages(app: Flask) -> None:
     app.register_error_handler(
         413, lambda _e: page(413, i18n.gettext("Tệp quá lớn (tối đa 5 MB)."))
     )
+
+    def database_error(exc: DBAPIError):
+        # Pages never create tables: on a database emptied or replaced under a running web,
+        # say what to run instead of answering 500 (any other database error stays a 500).
+        with site().engine.connect() as conn:
+            try:
+                check_current(conn)
+            except SchemaError as error:
+                app.logger.error("%s", error)
+                return page(503, i18n.gettext("Cơ sở dữ liệu chưa có bảng của phiên bản này: "
+                                              "hãy chạy `hailong-collector db upgrade`."))  # fmt: skip
+        raise exc
+
+    app.register_error_handler(DBAPIError, database_error)

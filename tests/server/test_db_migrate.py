@@ -1,4 +1,4 @@
-"""The schema: a fresh database, an in-place upgrade from version 1, and idempotence."""
+"""The schema's upgrade: a fresh database, an in-place upgrade from version 1, and idempotence."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import re
 import threading
 
 import pytest
-from sqlalchemy import create_engine, inspect, select
+from sqlalchemy import create_engine, inspect
 
 from hailong.server.errors import SchemaError
-from hailong.server.storage import db
+from hailong.server.storage import db, migrate
 
 # The DDL version 1 of server/db.py created on SQLite, verbatim.
 V1_SCHEMA = """
@@ -56,6 +56,8 @@ INSERT INTO anchors VALUES ('k1', 'b1', 12.5, 1709600400000);
 V1_TABLES = ("presses", "quarantine", "devices", "anchors")
 V2_TABLES = ("fields", "officials", "counters", "duty", "device_counters", "dossier_counts",
              "audit", "remarks", "corrections")  # fmt: skip
+LATER_TABLES = ("users", "api_tokens", "login_attempts",
+                "report_halves", "report_half_counts", "report_half_flags")  # fmt: skip
 
 
 def v1_database(url: str) -> str:
@@ -80,15 +82,18 @@ def postgres_v1(script: str) -> str:
 
 
 def snapshot(url: str) -> dict:
-    """Return the v1 tables' columns and indexes and every v1 row, to compare before and after."""
+    """Return the v1 tables (columns, indexes, rows) and the version, to compare before and after."""
     engine = create_engine(url)
     with engine.connect() as conn:
         look = inspect(conn)
         schema = {t: (_columns(look, t), _indexes(look, t)) for t in V1_TABLES}
         rows = {t: conn.exec_driver_sql(f"SELECT * FROM {t} ORDER BY 1").all() for t in V1_TABLES}
-        version = conn.exec_driver_sql("SELECT version FROM schema_info").all()
+        legacy = look.has_table("schema_info")
+        version = conn.exec_driver_sql("SELECT version FROM schema_info").all() if legacy else []
+        revision = migrate.revision(conn)
     engine.dispose()
-    return {"schema": schema, "rows": rows, "version": [tuple(v) for v in version]}
+    return {"schema": schema, "rows": rows, "version": [tuple(v) for v in version],
+            "revision": revision}  # fmt: skip
 
 
 def _columns(look, table: str) -> list:
@@ -114,11 +119,13 @@ def names(url: str, kind: str) -> set[str]:
 def test_fresh_database_gets_every_table_and_the_current_version(database_url):
     engine = db.open_database(database_url)
     with engine.connect() as conn:
-        assert conn.execute(select(db.schema_info.c.version)).scalars().all() == [3]
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").all() == [
+            (migrate.head(),)
+        ]
     engine.dispose()
-    assert set(V1_TABLES + V2_TABLES) <= names(database_url, "table")
+    assert set(V1_TABLES + V2_TABLES + LATER_TABLES) <= names(database_url, "table")
+    assert "schema_info" not in names(database_url, "table")  # alembic_version replaced it
     assert "ix_presses_dossier" in names(database_url, "index")  # v3
-    assert db.SCHEMA_VERSION == 3
 
 
 def test_a_sqlite_file_gets_its_folder(tmp_path):
@@ -129,11 +136,12 @@ def test_a_sqlite_file_gets_its_folder(tmp_path):
 def test_version_1_is_upgraded_in_place_keeping_its_data(database_url):
     url = v1_database(database_url)
     before = snapshot(url)
-    assert db.migrate(db.connect(url)) == 3
+    assert before["version"] == [(1,)] and before["revision"] is None
+    assert migrate.upgrade(db.connect(url)) == migrate.head()
     after = snapshot(url)
     assert after["rows"] == before["rows"]
-    assert after["version"] == [(3,)]
-    assert set(V2_TABLES) <= names(url, "table")
+    assert after["version"] == [] and after["revision"] == migrate.head()
+    assert set(V2_TABLES + LATER_TABLES) <= names(url, "table")
     assert {"ix_presses_report", "ix_duty_counter_start", "ix_audit_at",
             "ix_presses_dossier"} <= names(url, "index")  # fmt: skip
     for table, (columns, indexes) in before["schema"].items():  # v1 objects untouched
@@ -144,9 +152,9 @@ def test_version_1_is_upgraded_in_place_keeping_its_data(database_url):
 def test_migrating_twice_changes_nothing(database_url):
     url = v1_database(database_url)
     engine = db.connect(url)
-    db.migrate(engine)
+    migrate.upgrade(engine)
     once = snapshot(url)
-    assert db.migrate(engine) == 3
+    assert migrate.upgrade(engine) == migrate.head()
     assert snapshot(url) == once
 
 
@@ -157,17 +165,20 @@ def test_an_interrupted_upgrade_is_finished(database_url):
         conn.exec_driver_sql("CREATE TABLE fields (code VARCHAR(64) PRIMARY KEY, name TEXT "
                              "NOT NULL, active BOOLEAN DEFAULT TRUE NOT NULL)")  # fmt: skip
     engine.dispose()
-    assert db.migrate(db.connect(url)) == 3
+    assert migrate.upgrade(db.connect(url)) == migrate.head()
     assert set(V2_TABLES) <= names(url, "table")
 
 
 def test_a_newer_database_is_refused(database_url):
-    engine = db.open_database(database_url)
-    with engine.begin() as conn:
-        conn.execute(db.schema_info.update().values(version=99))
-    with pytest.raises(SchemaError, match="version 99"):
-        db.migrate(engine)
+    engine = create_engine(v1_database(database_url))
+    with engine.begin() as conn:  # a schema_info version no release of the old scheme made
+        conn.exec_driver_sql("UPDATE schema_info SET version = 99")
     engine.dispose()
+    engine = db.connect(database_url)
+    with pytest.raises(SchemaError, match="version 99"):
+        migrate.upgrade(engine)
+    engine.dispose()
+    assert "alembic_version" not in names(database_url, "table")  # refused before any change
 
 
 @pytest.mark.parametrize("start_from", ["empty", "v1"])
@@ -178,7 +189,7 @@ def test_processes_starting_together_migrate_once(database_url, start_from):
     def start():
         try:
             engines.append(db.connect(url))
-            results.append(db.migrate(engines[-1]))
+            results.append(migrate.upgrade(engines[-1]))
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -189,4 +200,4 @@ def test_processes_starting_together_migrate_once(database_url, start_from):
         t.join(30)
     for engine in engines:
         engine.dispose()
-    assert errors == [] and results == [db.SCHEMA_VERSION] * 4
+    assert errors == [] and results == [migrate.head()] * 4

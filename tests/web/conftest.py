@@ -17,11 +17,11 @@ from argon2 import PasswordHasher
 from playwright.sync_api import sync_playwright
 from sqlalchemy import insert
 
-from hailong.server.accounts.tables import users
 from hailong.server.config import CollectorConfig, MqttSettings, WebSettings
 from hailong.server.epoch import now_ms
 from hailong.server.reporting.settings import ReportSettings
 from hailong.server.storage.db import devices, open_database
+from hailong.server.storage.schema import users
 from hailong.server.web import create_app
 from tests.server.report_world import build_world
 

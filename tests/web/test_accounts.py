@@ -6,18 +6,17 @@ import pytest
 from sqlalchemy import select
 
 from hailong.server.accounts import users as accounts
-from hailong.server.accounts.tables import ensure_tables, users
 from hailong.server.errors import InputError
 from hailong.server.storage.db import open_database
+from hailong.server.storage.schema import users
 
 PASSWORD = "một mật khẩu dài"
 
 
 @pytest.fixture
 def engine(database_url):
-    engine = open_database(database_url)
-    ensure_tables(engine)
-    ensure_tables(engine)  # twice: the second finds them and does nothing
+    engine = open_database(database_url)  # the account tables come with the schema
+    open_database(database_url).dispose()  # twice: the second finds them and does nothing
     yield engine
     engine.dispose()
 

@@ -1,0 +1,288 @@
+"""Every table of the collector, in one metadata: the models the migrations must produce.
+
+Times are stored as UTC epoch milliseconds so that range queries are plain integer comparisons
+on every dialect. The tables change only through a revision in migrations/versions/ (see
+migrate.py); tests/server/test_schema.py fails when a revision and these models disagree.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+    true,
+)
+
+metadata = MetaData()
+# 64-bit ids on PostgreSQL; SQLite's rowid alias must be spelled INTEGER.
+_ID = BigInteger().with_variant(Integer, "sqlite")
+
+REPORT_COLUMNS = ("at_ms", "mode", "rating", "field", "official", "counter", "device", "seq")
+
+presses = Table(
+    "presses",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("device", String(32), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("rating", SmallInteger, nullable=False),
+    Column("reason", SmallInteger),
+    Column("ts", String(40), nullable=False),  # the device's own timestamp, as sent
+    Column("at_ms", BigInteger, nullable=False),  # effective UTC time: device time or re-dated
+    Column("synced", Boolean, nullable=False),
+    Column("redated", Boolean, nullable=False, default=False),
+    Column("boot", String(64), nullable=False),
+    Column("mono", Float, nullable=False),
+    Column("counter", String(64)),
+    Column("official", String(64)),
+    Column("field", String(64)),
+    Column("dossier", String(64)),
+    Column("mode", String(8), nullable=False),
+    Column("received_ms", BigInteger, nullable=False),
+    Column("payload", LargeBinary, nullable=False),  # exact bytes, so a signature can be rechecked
+    Column("sig", String(64)),
+    UniqueConstraint("device", "seq", name="uq_presses_device_seq"),
+    # v3: one rating per dossier is checked on every press carrying one (dossier_rule.py).
+    Index(
+        "ix_presses_dossier",
+        "dossier",
+        sqlite_where=text("dossier IS NOT NULL"),
+        postgresql_where=text("dossier IS NOT NULL"),
+    ),
+    # Only unsynced presses are looked up by boot (to re-date them): a partial index keeps
+    # the cost of every other insert down. ix_presses_report leads with at_ms for ranges.
+    Index(
+        "ix_presses_unsynced_boot",
+        "device",
+        "boot",
+        sqlite_where=text("synced = 0"),
+        postgresql_where=text("synced = false"),
+    ),
+    # v2: every column a report groups, filters or joins on, so that a period's counts are an
+    # index-only range scan that never reads the wide rows (payload, sig, ts).
+    Index("ix_presses_report", *REPORT_COLUMNS),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("received_ms", BigInteger, nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("device", String(32)),
+    Column("seq", BigInteger),
+    Column("kind", String(16), nullable=False),  # invalid | signature | mismatch | conflict
+    Column("reason", Text, nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("sig", Text),
+    Index("ix_quarantine_received", "received_ms"),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("device", String(32), primary_key=True),
+    Column("acked_upto", BigInteger, nullable=False, default=0),
+    Column("first_seen_ms", BigInteger),
+    Column("last_seen_ms", BigInteger),
+    Column("state", String(8)),
+    Column("state_session", BigInteger),
+    Column("state_since_ms", BigInteger),
+    Column("health", Text),  # the last Health payload, as JSON
+    Column("config", Text),  # the Config retained for this device, as JSON
+)
+
+anchors = Table(
+    "anchors",
+    metadata,
+    Column("device", String(32), primary_key=True),
+    Column("boot", String(64), primary_key=True),
+    Column("mono", Float, nullable=False),
+    Column("at_ms", BigInteger, nullable=False),
+)
+
+fields = Table(
+    "fields",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("active", Boolean, nullable=False, server_default=true()),
+)
+
+officials = Table(
+    "officials",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("active", Boolean, nullable=False, server_default=true()),
+)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("field", String(64)),  # the field the counter serves, shown on its kiosk; may be none
+)
+
+# Who served at which counter, [start_ms, end_ms); end_ms NULL means still on duty.
+duty = Table(
+    "duty",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("counter", String(64), nullable=False),
+    Column("official", String(64), nullable=False),
+    Column("start_ms", BigInteger, nullable=False),
+    Column("end_ms", BigInteger),
+    Index("ix_duty_counter_start", "counter", "start_ms"),
+)
+
+# Which counter a kiosk stands at now; its retained Config is built from this.
+device_counters = Table(
+    "device_counters",
+    metadata,
+    Column("device", String(32), primary_key=True),
+    Column("counter", String(64), nullable=False),
+    Index("ix_device_counters_counter", "counter"),
+)
+
+dossier_counts = Table(
+    "dossier_counts",
+    metadata,
+    Column("field", String(64), primary_key=True),
+    Column("month", String(7), primary_key=True),  # YYYY-MM
+    Column("resolved", Integer, nullable=False),
+    Column("updated_ms", BigInteger),
+    Index("ix_dossier_counts_month", "month"),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("at_ms", BigInteger, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("action", Text, nullable=False),  # create | update | delete | import | mark-test ...
+    Column("entity", Text, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("before", Text),  # JSON of the row before, NULL when created
+    Column("after", Text),  # JSON of the row after, NULL when deleted
+    Index("ix_audit_at", "at_ms"),
+    Index("ix_audit_entity_key", "entity", "key"),
+)
+
+remarks = Table(
+    "remarks",
+    metadata,
+    Column("period", String(32), primary_key=True),  # a period label: 2024-03, 2024-Q1, ...
+    Column("text", Text, nullable=False),
+    Column("updated_ms", BigInteger),
+    Column("actor", Text),
+)
+
+# Presses are never edited or deleted; a correction marks one excluded, with who and why.
+corrections = Table(
+    "corrections",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("device", String(32), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("action", Text, nullable=False),  # exclude
+    Column("reason", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("at_ms", BigInteger, nullable=False),
+    Index("ix_corrections_device_seq", "device", "seq"),
+)
+
+# The web accounts: staff users, API tokens and recent login attempts.
+users = Table(
+    "users",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("name", Text, nullable=False, default=""),
+    Column("password_hash", Text, nullable=False),  # argon2id, with its own salt and costs
+    Column("role", String(16), nullable=False),  # admin | leader | staff
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_ms", BigInteger, nullable=False),
+    # Changes with the password or role: sessions signed before it are no longer honoured.
+    Column("changed_ms", BigInteger, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("digest", String(64), nullable=False, unique=True),  # SHA-256 of the token, hex
+    Column("created_ms", BigInteger, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+)
+
+# One row per login attempt still inside the limit's window (failed, or being checked).
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("at_ms", BigInteger, nullable=False),
+    Column("username", String(64), nullable=False),
+    Column("address", String(64), nullable=False),
+    Index("ix_login_attempts_at", "at_ms"),
+    Index("ix_login_attempts_username", "username"),
+    Index("ix_login_attempts_address", "address"),
+)
+
+# Half-month rollups of presses (reporting/rollup.py): caches, dropping them loses nothing.
+report_halves = Table(
+    "report_halves",
+    metadata,
+    Column("tz", String(64), primary_key=True),
+    Column("first_day", String(10), primary_key=True),  # YYYY-MM-01 or YYYY-MM-15
+    Column("presses", BigInteger, nullable=False),
+    Column("seq_sum", BigInteger, nullable=False),
+    Column("offset_sum", BigInteger, nullable=False),
+    Column("rules", String(40), nullable=False),  # digest of the flag rules used
+    Column("built_ms", BigInteger, nullable=False),
+)
+
+report_half_counts = Table(
+    "report_half_counts",
+    metadata,
+    Column("tz", String(64), nullable=False),
+    Column("first_day", String(10), nullable=False),
+    Column("dim", String(8), nullable=False),  # "field": (mode, field) · "official": sent official
+    Column("mode", String(8), nullable=False),
+    Column("key", String(64)),
+    Column("rating", SmallInteger, nullable=False),
+    Column("n", BigInteger, nullable=False),
+    Index("ix_report_half_counts", "tz", "first_day"),
+)
+
+report_half_flags = Table(
+    "report_half_flags",
+    metadata,
+    Column("tz", String(64), nullable=False),
+    Column("first_day", String(10), nullable=False),
+    Column("device", String(32), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("rating", SmallInteger, nullable=False),
+    Column("at_ms", BigInteger, nullable=False),
+    Column("counter", String(64)),
+    Column("field", String(64)),
+    Column("mode", String(8), nullable=False),
+    Column("official", String(64)),
+    Index("ix_report_half_flags", "tz", "first_day"),
+)

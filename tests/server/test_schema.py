@@ -1,0 +1,134 @@
+"""The migrations against the models, a database made by release 0.1.0, and `db upgrade`."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import psycopg
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, insert, inspect, select, text
+from sqlalchemy.engine import make_url
+
+from hailong.server.cli import main
+from hailong.server.errors import SchemaError
+from hailong.server.storage import db, migrate
+from hailong.server.storage.schema import metadata
+
+DATA = Path(__file__).parent / "data"
+
+
+def load_release(url: str) -> None:
+    """Load the database release 0.1.0 made (tests/server/data) into an empty database."""
+    parsed = make_url(url)
+    script = (DATA / f"release_0_1_0.{parsed.get_backend_name()}.sql").read_text("utf-8")
+    if parsed.get_backend_name() == "sqlite":
+        with closing(sqlite3.connect(parsed.database)) as conn:
+            conn.executescript(script)
+        return
+    # pg_dump's script holds many statements: psycopg runs them in one go without parameters.
+    libpq = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(libpq, autocommit=True) as conn:
+        conn.execute(script)
+
+
+def differences(conn) -> list:
+    """Return what Alembic would change to make the database match the models."""
+    # Types and server defaults are compared too. Not compared, on either dialect: Python-side
+    # defaults (default=…, never in the database) and SQLite's partial-index WHERE clauses
+    # (Alembic reflects index columns, not their predicates).
+    context = MigrationContext.configure(
+        conn, opts={"compare_type": True, "compare_server_default": True}
+    )
+    return compare_metadata(context, metadata)
+
+
+def every_row(url: str) -> dict:
+    """Return the rows of every table of the models, in a stable order."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        present = set(inspect(conn).get_table_names())
+        rows = {
+            t.name: sorted(conn.execute(select(t)).all(), key=repr)
+            for t in metadata.sorted_tables
+            if t.name in present
+        }
+    engine.dispose()
+    return rows
+
+
+def test_migrations_make_exactly_the_models_schema(database_url):
+    engine = db.open_database(database_url)
+    with engine.connect() as conn:
+        assert migrate.revision(conn) == migrate.head()
+        assert differences(conn) == []
+    engine.dispose()
+
+
+def test_a_release_0_1_0_database_is_upgraded_keeping_every_row(database_url):
+    load_release(database_url)
+    before = every_row(database_url)
+    assert len(before) == len(metadata.tables)  # accounts and rollups were there too
+    assert all(before.values())  # a row in every table
+    engine = db.open_database(database_url)
+    assert every_row(database_url) == before
+    with engine.begin() as conn:
+        assert migrate.revision(conn) == migrate.head()
+        assert not inspect(conn).has_table("schema_info")  # alembic_version took its place
+        assert differences(conn) == []
+        # The ids go on from the stored ones (PostgreSQL's sequences came along).
+        row = dict(before["presses"][0]._mapping, seq=99)
+        del row["id"]
+        assert conn.execute(insert(db.presses).values(row)).inserted_primary_key[0] == 3
+    engine.dispose()
+
+
+def test_a_database_of_an_unknown_revision_is_refused(database_url):
+    engine = db.open_database(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099_from_the_future'"))
+    with pytest.raises(SchemaError, match="0099_from_the_future.*upgrade hailong"):
+        db.open_database(database_url)
+    with engine.connect() as conn, pytest.raises(SchemaError, match="0099_from_the_future"):
+        migrate.check_current(conn)
+    engine.dispose()
+
+
+def test_tables_without_any_version_are_not_adopted(tmp_path):
+    url = f"sqlite:///{tmp_path / 'other.db'}"
+    with closing(sqlite3.connect(tmp_path / "other.db")) as conn:
+        conn.execute("CREATE TABLE presses (id INTEGER PRIMARY KEY, what TEXT)")
+    with pytest.raises(SchemaError, match="not made by hailong"):
+        db.open_database(url)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert inspect(conn).get_table_names() == ["presses"]  # nothing created beside it
+    engine.dispose()
+
+
+def test_check_current_tells_an_empty_database_to_upgrade(tmp_path):
+    engine = db.connect(f"sqlite:///{tmp_path / 'c.db'}")
+    with engine.connect() as conn, pytest.raises(SchemaError, match="db upgrade"):
+        migrate.check_current(conn)
+    with engine.connect() as conn:
+        assert inspect(conn).get_table_names() == []
+    engine.dispose()
+
+
+def test_db_upgrade_makes_the_schema_once_and_refuses_a_newer_one(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'var' / 'collector.db'}"
+    config = tmp_path / "collector.toml"
+    config.write_text(f'database = "{url}"\n')
+    for _ in range(2):  # the second run finds the work done
+        assert main(["--config", str(config), "db", "upgrade"]) == 0
+        assert capsys.readouterr().out == f"database at revision {migrate.head()}\n"
+    engine = db.connect(url)
+    with engine.begin() as conn:
+        assert differences(conn) == []
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099_from_the_future'"))
+    engine.dispose()
+    assert main(["--config", str(config), "db", "upgrade"]) == 1
+    assert "0099_from_the_future" in capsys.readouterr().err
