@@ -5,18 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from datetime import time as clock_time
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
+from hailong.server.reporting.hours import OfficeHours
 from hailong.server.reporting.periods import DEFAULT_TZ
 
 LEVELS = (1, 2, 3, 4)  # 4 Rất hài lòng, 3 Hài lòng, 2 Bình thường, 1 Không hài lòng
 SATISFIED = (3, 4)
 MODES = ("live", "test")
 BREAKDOWN_KEYS = ("counter", "device", "field", "official")
-WORKING_DAYS = (0, 1, 2, 3, 4)  # Monday..Friday
 
 
 @dataclass(frozen=True)
@@ -159,23 +158,11 @@ def accepted_and_filtered(
             accepted.append(rating)
         else:
             filtered[reason] = filtered.get(reason, 0) + 1
-    closed = set(holidays)
-    zone = ZoneInfo(tz)
-    hours = {day: [_interval(pair) for pair in pairs] for day, pairs in office_hours.items()}
-    odd = tuple(r for r in accepted if not _in_office(r.at.astimezone(zone), hours, closed))
+    office = OfficeHours(office_hours, frozenset(holidays), tz)
+    odd = tuple(r for r in accepted if not office.is_open(r.at))
     burst_keys = _burst_keys(accepted, burst_window_s, burst_max)
     bursts = tuple(r for r in accepted if (r.device, r.seq) in burst_keys)
     return Filtering(len(everything), len(accepted), filtered, tuple(accepted), odd, bursts)
-
-
-def weekday_hours(
-    pairs: Sequence[tuple[str, str]], saturday: Sequence[tuple[str, str]] = ()
-) -> dict[int, list[tuple[str, str]]]:
-    """Build office hours: the same intervals Monday to Friday, optionally some on Saturday."""
-    hours = {day: list(pairs) for day in WORKING_DAYS}
-    if saturday:
-        hours[5] = list(saturday)
-    return hours
 
 
 def coverage_by_field(
@@ -242,24 +229,6 @@ def _filter_reason(rating: Rating) -> str | None:
     if rating.excluded is not None:
         return f"excluded: {rating.excluded}"
     return None
-
-
-def _interval(pair: tuple[str, str]) -> tuple[clock_time, clock_time]:
-    """Read an ("07:30", "11:30") pair of local clock times."""
-    start, end = (clock_time.fromisoformat(part) for part in pair)
-    if end <= start:
-        raise ValueError(f"office hours {pair!r} end before they start")
-    return start, end
-
-
-def _in_office(
-    local: datetime, hours: Mapping[int, list[tuple[clock_time, clock_time]]], holidays: set[date]
-) -> bool:
-    """Tell whether a local time falls in an open interval on a working, non-holiday day."""
-    if local.date() in holidays:
-        return False
-    moment = local.time().replace(tzinfo=None)
-    return any(start <= moment < end for start, end in hours.get(local.weekday(), ()))
 
 
 def _burst_keys(ratings: Sequence[Rating], window_s: float, most: int) -> set[tuple[str, int]]:

@@ -17,13 +17,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, false, func, or_, select, tuple_
 from sqlalchemy.engine import Connection
 
 from hailong.server.epoch import from_ms
+from hailong.server.reporting.hours import OfficeHours
 from hailong.server.reporting.metrics import Rating
 from hailong.server.storage.db import (
     corrections,
@@ -53,6 +54,11 @@ class FlagRules:
     tz: str
     burst_window_s: float
     burst_max: int
+
+    @property
+    def office(self) -> OfficeHours:
+        """Return the office hours these rules flag presses outside of."""
+        return OfficeHours(self.hours, self.holidays, self.tz)
 
 
 def in_range(start_ms: int, end_ms: int):
@@ -205,9 +211,8 @@ def _outside_hours(conn: Connection, start_ms: int, end_ms: int, rules: FlagRule
     Local time is UTC plus the zone's offset; where the zone changes offset inside the range,
     a press is a candidate if it is outside under any of the offsets.
     """
-    holidays = [_day_number(day) for day in rules.holidays]
     offsets = _offsets_ms(start_ms, end_ms, rules.tz)
-    outside = or_(*(_outside(offset, rules.hours, holidays) for offset in offsets))
+    outside = or_(*(_outside(offset, rules.office) for offset in offsets))
     query = press_columns().where(counted(start_ms, end_ms), outside)
     return conn.execute(query).all()
 
@@ -304,26 +309,20 @@ def _offsets_ms(start_ms: int, end_ms: int, tz: str) -> list[int]:
     return sorted(seen)
 
 
-def _outside(offset: int, hours: Mapping[int, Sequence[tuple[str, str]]], holidays: list[int]):
-    """Return the condition "outside office hours" for local time = UTC + offset."""
+def _outside(offset: int, office: OfficeHours):
+    """Return the condition "outside office hours" for local time = UTC + offset.
+
+    The SQL form of OfficeHours.is_open, over the same spans; it only narrows the candidates
+    (metrics judges each one with is_open), so the two cannot disagree on a flag.
+    """
+    holidays = office.holiday_numbers()
     local = presses.c.at_ms + offset
     day, moment = local // DAY_MS, local % DAY_MS
     weekday = (day + EPOCH_WEEKDAY) % 7
     open_spans = [
-        and_(weekday == wd, moment >= _ms(start), moment < _ms(end))
-        for wd, spans in hours.items()
+        and_(weekday == wd, moment >= start, moment < end)
+        for wd, spans in office.spans_ms().items()
         for start, end in spans
     ]
     inside = or_(*open_spans) if open_spans else false()
     return or_(~inside, day.in_(holidays)) if holidays else ~inside
-
-
-def _ms(clock: str) -> int:
-    """Return milliseconds since midnight for "HH:MM"."""
-    moment = time.fromisoformat(clock)
-    return ((moment.hour * 60 + moment.minute) * 60 + moment.second) * 1000
-
-
-def _day_number(day: date) -> int:
-    """Return days since 1970-01-01 for a local date."""
-    return (day - date(1970, 1, 1)).days

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hailong.protocol.tomlconf import invalid
-from hailong.server.reporting.metrics import weekday_hours
+from hailong.server.reporting.hours import OfficeHours, interval, weekday_hours
 from hailong.server.reporting.periods import DEFAULT_TZ
 from hailong.server.reporting.queries import FlagRules
 
@@ -67,6 +67,11 @@ class ReportSettings:
         return tuple(date.fromisoformat(day) for day in self.holidays)
 
     @property
+    def office(self) -> OfficeHours:
+        """Return when the office is open, in the collector's time zone."""
+        return OfficeHours(self.hours, frozenset(self.holiday_dates), self.time_zone)
+
+    @property
     def flag_rules(self) -> FlagRules:
         """Return what the flag queries need to know."""
         return FlagRules(self.hours, self.holiday_dates, self.time_zone,
@@ -84,5 +89,4 @@ def _check(key: str, parse: Callable[[], object]) -> None:
 def _check_hours(pairs: Sequence[tuple[str, str]]) -> None:
     """Refuse anything but (start, end) pairs of HH:MM times with the start first."""
     for pair in pairs:
-        if len(pair) != 2 or time.fromisoformat(pair[0]) >= time.fromisoformat(pair[1]):
-            raise ValueError(f"{pair!r} is not a (start, end) pair of HH:MM times, start first")
+        interval(pair)

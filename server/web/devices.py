@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, time
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, render_template
 from sqlalchemy import select
@@ -62,7 +60,7 @@ def fleet():
         "silent": sum(k.silent for k in kiosks),
     }
     return render_template("devices.html", kiosks=kiosks, counts=counts, now_ms=now_ms(),
-                           open_now=office_open(s.settings, now_ms()))  # fmt: skip
+                           open_now=s.settings.office.is_open_ms(now_ms()))  # fmt: skip
 
 
 def fleet_health(conn: Connection, settings: ReportSettings, at_ms: int) -> list[Kiosk]:
@@ -72,7 +70,7 @@ def fleet_health(conn: Connection, settings: ReportSettings, at_ms: int) -> list
         .outerjoin(device_counters, device_counters.c.device == devices.c.device)
         .order_by(devices.c.device)
     )
-    open_now = office_open(settings, at_ms)
+    open_now = settings.office.is_open_ms(at_ms)
     kiosks = []
     for r in rows:
         heard = r.last_seen_ms is not None and at_ms - r.last_seen_ms < SILENT_AFTER_MS
@@ -80,16 +78,6 @@ def fleet_health(conn: Connection, settings: ReportSettings, at_ms: int) -> list
                             r.acked_upto or 0, _health(r.health),
                             open_now and (r.state != "online" or not heard)))  # fmt: skip
     return sorted(kiosks, key=lambda k: (not k.silent, k.device))
-
-
-def office_open(settings: ReportSettings, at_ms: int) -> bool:
-    """Tell whether the office is open at that moment (its hours, not a holiday)."""
-    local = datetime.fromtimestamp(at_ms / 1000, ZoneInfo(settings.time_zone))
-    if local.date() in settings.holiday_dates:
-        return False
-    moment = local.time().replace(tzinfo=None)
-    return any(time.fromisoformat(a) <= moment < time.fromisoformat(b)
-               for a, b in settings.hours.get(local.weekday(), ()))  # fmt: skip
 
 
 def _health(text: str | None) -> dict:

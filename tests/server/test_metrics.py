@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from hailong.server.reporting.hours import weekday_hours
 from hailong.server.reporting.metrics import (
     Rating,
     accepted_and_filtered,
@@ -15,7 +16,6 @@ from hailong.server.reporting.metrics import (
     fmt_points,
     hour_weekday,
     level_counts,
-    weekday_hours,
 )
 
 HCM = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh has no daylight saving

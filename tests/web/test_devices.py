@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import insert
 
 from hailong.server.storage import db
-from hailong.server.web.devices import SILENT_AFTER_MS, fleet_health, office_open
+from hailong.server.web.devices import SILENT_AFTER_MS, fleet_health
 from tests.web.conftest import SETTINGS
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -49,12 +49,12 @@ def test_silent_kiosks_during_office_hours_come_first(engine):
 
 @pytest.mark.parametrize("moment", ["2024-03-04T12:00", "2024-03-09T09:00", "2024-03-04T18:00"])
 def test_nobody_is_silent_while_the_office_is_closed(engine, moment):
-    assert not office_open(SETTINGS, ms(moment))
+    assert not SETTINGS.office.is_open_ms(ms(moment))
     with engine.connect() as conn:
         assert not any(k.silent for k in fleet_health(conn, SETTINGS, ms(moment)))
 
 
 def test_holidays_close_the_office():
     tet = SETTINGS.__class__(holidays=("2024-02-12",))
-    assert office_open(SETTINGS, ms("2024-02-12T09:00"))
-    assert not office_open(tet, ms("2024-02-12T09:00"))
+    assert SETTINGS.office.is_open_ms(ms("2024-02-12T09:00"))
+    assert not tet.office.is_open_ms(ms("2024-02-12T09:00"))
