@@ -1,11 +1,15 @@
-"""Duty over time: which official served at which counter from when to when."""
+"""Duty over time: which official served at which counter from when to when.
+
+The one home of "who was on duty": on_duty is the query the kiosk's Config (official_at) and
+the report's attribution of presses (queries.attributed_official) both read.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.engine import Connection
 
 from hailong.server.epoch import local_text, to_ms
@@ -26,16 +30,29 @@ class Assignment:
     end_ms: int | None
 
 
+def on_duty(counter, at_ms):
+    """Return the scalar query "the official on duty at `counter` at `at_ms`" (values or columns).
+
+    A duty covers [start_ms, end_ms): at the instant one ends and the next begins, the next one
+    serves. Overlapping rows (refused by begin, possible in old data): the latest start wins,
+    then the latest row.
+    """
+    return (
+        select(duty.c.official)
+        .where(
+            duty.c.counter == counter,
+            duty.c.start_ms <= at_ms,
+            or_(duty.c.end_ms.is_(None), duty.c.end_ms > at_ms),
+        )
+        .order_by(duty.c.start_ms.desc(), duty.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def official_at(conn: Connection, counter: str, at_ms: int) -> str | None:
     """Return the official on duty at the counter at that instant, or None."""
-    query = (
-        select(duty.c.official)
-        .where(duty.c.counter == counter, duty.c.start_ms <= at_ms)
-        .where((duty.c.end_ms.is_(None)) | (duty.c.end_ms > at_ms))
-        .order_by(duty.c.start_ms.desc())
-        .limit(1)
-    )
-    return conn.execute(query).scalar()
+    return conn.execute(select(on_duty(counter, at_ms))).scalar()
 
 
 def assignments(conn: Connection, counter: str | None = None) -> list[Assignment]:

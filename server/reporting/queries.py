@@ -24,12 +24,12 @@ from sqlalchemy import and_, false, func, or_, select, tuple_
 from sqlalchemy.engine import Connection
 
 from hailong.server.epoch import from_ms
+from hailong.server.reference.duty import on_duty
 from hailong.server.reporting.hours import OfficeHours
 from hailong.server.reporting.metrics import Rating
 from hailong.server.storage.db import (
     corrections,
     dossier_counts,
-    duty,
     fields,
     officials,
     presses,
@@ -101,18 +101,7 @@ def accepted_counts(conn: Connection, start_ms: int, end_ms: int, *names: str) -
 
 def attributed_official():
     """Return the press's official if sent, else the one on duty at its counter at its time."""
-    on_duty = (
-        select(duty.c.official)
-        .where(
-            duty.c.counter == presses.c.counter,
-            duty.c.start_ms <= presses.c.at_ms,
-            or_(duty.c.end_ms.is_(None), duty.c.end_ms > presses.c.at_ms),
-        )
-        .order_by(duty.c.start_ms.desc(), duty.c.id.desc())  # overlapping rows: the latest wins
-        .limit(1)
-        .scalar_subquery()
-    )
-    return func.coalesce(presses.c.official, on_duty)
+    return func.coalesce(presses.c.official, on_duty(presses.c.counter, presses.c.at_ms))
 
 
 def counts_by_field(conn: Connection, start_ms: int, end_ms: int) -> dict[tuple, int]:
