@@ -13,6 +13,7 @@ from hailong.protocol.tomlconf import load
 from hailong.server.config import CollectorConfig
 from hailong.server.reporting.data import ReportSettings
 from hailong.server.reporting.formats import FORMATS
+from hailong.server.reporting.metrics import LEVEL_NAMES
 from hailong.server.reporting.periods import (
     CONVENTIONS,
     Period,
@@ -162,9 +163,6 @@ def summary_command(config: CollectorConfig, args) -> int:
     print(f"  {'Tổng số':<16} {stats.total:>8}")
     print(f"  {'Tỷ lệ hài lòng':<16} {fmt_pct(stats.rate):>17}")
     return 0
-
-
-LEVEL_NAMES = {4: "Rất hài lòng", 3: "Hài lòng", 2: "Bình thường", 1: "Không hài lòng"}
 
 
 def _summary_json(stats, first, last) -> dict:

@@ -9,10 +9,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
+from hailong.protocol import LEVELS as PROTOCOL_LEVELS
 from hailong.server.reporting.hours import OfficeHours
 from hailong.server.reporting.periods import DEFAULT_TZ
 
-LEVELS = (1, 2, 3, 4)  # 4 Rất hài lòng, 3 Hài lòng, 2 Bình thường, 1 Không hài lòng
+# The level names, best first, are the wire contract's; every table, page and command reads them here.
+LEVEL_NAMES = PROTOCOL_LEVELS
+LEVELS = tuple(sorted(LEVEL_NAMES))  # 1 Không hài lòng .. 4 Rất hài lòng
+BEST_FIRST = tuple(LEVEL_NAMES)  # 4 .. 1, as on the kiosk and in every table
 SATISFIED = (3, 4)
 MODES = ("live", "test")
 BREAKDOWN_KEYS = ("counter", "device", "field", "official")

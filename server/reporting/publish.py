@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from hailong.protocol.files import write_atomic
 from hailong.server.reporting.data import ReportData, ReportSettings, build_report
 from hailong.server.reporting.formats import FORMATS, REPORT_MODE, render
-from hailong.server.reporting.metrics import fmt_pct
+from hailong.server.reporting.metrics import BEST_FIRST, fmt_pct
 from hailong.server.reporting.periods import Period, due_on
 
 BOARD = "board.json"
@@ -65,8 +65,8 @@ def board_entry(data: ReportData, files: list[Path]) -> dict:
         "from": data.period.start.isoformat(),
         "to": data.period.end.isoformat(),
         "ratings": totals.total,
-        "counts": {str(level): totals.counts[level] for level in (4, 3, 2, 1)},
-        "shares_pct": {str(level): _pct(totals.shares[level]) for level in (4, 3, 2, 1)},
+        "counts": {str(level): totals.counts[level] for level in BEST_FIRST},
+        "shares_pct": {str(level): _pct(totals.shares[level]) for level in BEST_FIRST},
         "rate_pct": _pct(totals.rate),
         "previous": {"period": data.previous.label, "rate_pct": _pct(data.trend.previous.rate)},
         "coverage_pct": _pct(cov.percent),

@@ -12,7 +12,7 @@ from flask import Blueprint, jsonify, request
 from hailong.server.accounts import users as accounts
 from hailong.server.epoch import from_ms, now_ms
 from hailong.server.reporting import queries as q
-from hailong.server.reporting.metrics import LevelStats, fmt_pct, stats_from_counts
+from hailong.server.reporting.metrics import BEST_FIRST, LevelStats, fmt_pct, stats_from_counts
 from hailong.server.reporting.periods import Period
 from hailong.server.web.choice import chosen_period
 from hailong.server.web.devices import fleet_health
@@ -127,12 +127,12 @@ def _period(period: Period) -> dict:
 
 def _levels(stats: LevelStats) -> dict:
     return {"ratings": stats.total, "counts": _counts(stats),
-            "shares_pct": {str(k): _pct(stats.shares[k]) for k in (4, 3, 2, 1)},
+            "shares_pct": {str(k): _pct(stats.shares[k]) for k in BEST_FIRST},
             "rate_pct": _pct(stats.rate)}  # fmt: skip
 
 
 def _counts(stats: LevelStats) -> dict:
-    return {str(level): stats.counts[level] for level in (4, 3, 2, 1)}
+    return {str(level): stats.counts[level] for level in BEST_FIRST}
 
 
 def _coverage(cov) -> dict:

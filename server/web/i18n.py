@@ -11,13 +11,12 @@ from datetime import date
 from flask import g, request
 
 from hailong.server.epoch import local_text
-from hailong.server.reporting.metrics import fmt_pct, fmt_points
+from hailong.server.reporting.metrics import LEVEL_NAMES, fmt_pct, fmt_points
 from hailong.server.reporting.periods import Period, format_dmy
 from hailong.server.web.english import ENGLISH
 
 LANGUAGES = ("vi", "en")
 COOKIE = "lang"
-LEVEL_NAMES = {4: "Rất hài lòng", 3: "Hài lòng", 2: "Bình thường", 1: "Không hài lòng"}
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
 WEEKDAYS_SHORT = {"vi": ("T2", "T3", "T4", "T5", "T6", "T7", "CN"),
                   "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}  # fmt: skip

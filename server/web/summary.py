@@ -7,6 +7,7 @@ import re
 from flask import Blueprint, Response, abort, render_template, request
 
 from hailong.server.reporting.formats import FORMATS, render
+from hailong.server.reporting.metrics import BEST_FIRST
 from hailong.server.web import svg
 from hailong.server.web.auth import require_login
 from hailong.server.web.choice import chosen_period, period_options
@@ -73,7 +74,7 @@ def _charts(figures) -> dict:
     return {
         "levels_table": {
             level: svg.meter(data.totals.shares[level], svg.LEVEL_COLOURS[level], level_name(level))
-            for level in svg.LEVEL_ORDER
+            for level in BEST_FIRST
         },
         "trend": {
             "now": svg.meter(data.trend.current.rate, "#0b4f8a", short_title(data.period)),

@@ -12,10 +12,9 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from hailong.server.reporting.metrics import Coverage, LevelStats
+from hailong.server.reporting.metrics import BEST_FIRST, Coverage, LevelStats
 from hailong.server.web.i18n import WEEKDAYS_SHORT, lang, level_name, number, percent
 
-LEVEL_ORDER = (4, 3, 2, 1)
 # Dark enough for white text and told apart by more than hue (their lengths and labels differ).
 LEVEL_COLOURS = {4: "#1a6b34", 3: "#4b8f3a", 2: "#8a6d00", 1: "#b3261e"}
 INK, MUTED, TRACK = "#1b1b1b", "#555555", "#e6e6e6"
@@ -29,7 +28,7 @@ def level_bars(stats: LevelStats, title: str, *, width: int = 470, row: int = 34
     label_w, value_w = font * 8.6, font * 10.5
     bar_w = width - label_w - value_w
     parts = []
-    for i, level in enumerate(LEVEL_ORDER):
+    for i, level in enumerate(BEST_FIRST):
         y = i * row
         share = stats.shares[level] or 0
         length = bar_w * share / 100

@@ -14,8 +14,6 @@ MOTTO = "Độc lập - Tự do - Hạnh phúc"
 DOCUMENT_KIND = "BÁO CÁO"
 SUBJECT = "KẾT QUẢ KHẢO SÁT MỨC ĐỘ HÀI LÒNG CỦA TỔ CHỨC, CÔNG DÂN"
 RECIPIENTS_LABEL = "Nơi nhận:"
-LEVEL_ORDER = (4, 3, 2, 1)  # best first, as on the kiosk
-LEVEL_NAMES = {4: "Rất hài lòng", 3: "Hài lòng", 2: "Bình thường", 1: "Không hài lòng"}
 
 
 @dataclass(frozen=True)

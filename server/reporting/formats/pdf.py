@@ -12,14 +12,12 @@ from fpdf.fonts import FontFace
 from hailong.server.reporting.data import ReportData
 from hailong.server.reporting.formats.fonts import FAMILY, find_fonts
 from hailong.server.reporting.formats.frame import (
-    LEVEL_NAMES,
-    LEVEL_ORDER,
     RECIPIENTS_LABEL,
     Frame,
     build_frame,
 )
 from hailong.server.reporting.formats.tables import Table, cell_text, report_tables
-from hailong.server.reporting.metrics import fmt_pct, fmt_points
+from hailong.server.reporting.metrics import BEST_FIRST, LEVEL_NAMES, fmt_pct, fmt_points
 
 MARGINS = (30, 20, 15)  # left, top, right in mm, as NĐ 30 asks
 BAR_COLOURS = {4: (46, 125, 50), 3: (129, 199, 132), 2: (176, 176, 176), 1: (211, 47, 47)}
@@ -180,7 +178,7 @@ def bar_chart(pdf: FPDF, data: ReportData) -> None:
     x0, y = pdf.l_margin + label_w, pdf.get_y() + 2
     _grid(pdf, x0, y, scale_w, 4 * (bar_h + gap))
     pdf.set_font(FAMILY, "", 11)
-    for level in LEVEL_ORDER:
+    for level in BEST_FIRST:
         share = stats.shares[level] or 0.0
         pdf.set_xy(pdf.l_margin, y)
         pdf.cell(label_w - 2, bar_h, LEVEL_NAMES[level], align="R")

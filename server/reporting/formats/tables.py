@@ -10,12 +10,16 @@ from dataclasses import dataclass, field
 
 from hailong.server.reporting.data import FieldRow, OfficialRow, ReportData, Screening
 from hailong.server.reporting.formats.frame import (
-    LEVEL_NAMES,
-    LEVEL_ORDER,
     months_note,
     previous_line,
 )
-from hailong.server.reporting.metrics import LevelStats, fmt_pct, fmt_points
+from hailong.server.reporting.metrics import (
+    BEST_FIRST,
+    LEVEL_NAMES,
+    LevelStats,
+    fmt_pct,
+    fmt_points,
+)
 
 HELD_BACK = "Chưa đủ mẫu"
 
@@ -67,7 +71,7 @@ def report_tables(data: ReportData) -> tuple[Table, ...]:
 def level_columns(with_shares: bool = True) -> list[Column]:
     """Return count (and share) columns for the four levels, best first."""
     columns = []
-    for level in LEVEL_ORDER:
+    for level in BEST_FIRST:
         name = LEVEL_NAMES[level]
         columns.append(Column(f"level_{level}", "Số lượt", name, 9))
         if with_shares:
@@ -78,7 +82,7 @@ def level_columns(with_shares: bool = True) -> list[Column]:
 def level_cells(stats: LevelStats, shown: bool = True) -> list:
     """Return counts and shares per level, best first; shares hidden when not shown."""
     cells = []
-    for level in LEVEL_ORDER:
+    for level in BEST_FIRST:
         cells += [stats.counts[level], stats.shares[level] if shown else None]
     return cells
 
@@ -157,7 +161,7 @@ def totals_table(data: ReportData) -> Table:
     )
     rows = [("Tổng số lượt đánh giá", now.total, before.total, Delta(trend.total_diff))]
     keys = ["total"]
-    for level in LEVEL_ORDER:
+    for level in BEST_FIRST:
         name = LEVEL_NAMES[level]
         rows.append((f"{name} (lượt)", now.counts[level], before.counts[level],
                      Delta(now.counts[level] - before.counts[level])))  # fmt: skip
