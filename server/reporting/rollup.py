@@ -19,13 +19,13 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from hailong.server.epoch import midnight_ms, now_ms
 from hailong.server.reporting import queries as q
 from hailong.server.storage.schema import report_half_counts, report_half_flags, report_halves
 
@@ -66,11 +66,14 @@ def gather(
     if rollups not in ROLLUP_MODES:
         raise ValueError(f"rollups must be one of {ROLLUP_MODES}, got {rollups!r}")
     total, valid = Gathered(), []
-    now_ms = int(datetime.now().timestamp() * 1000)
+    now = now_ms()
     for start, end, whole in halves(first, last):
-        start_ms, end_ms = _ms(start, rules.tz), _ms(end + timedelta(days=1), rules.tz)
+        start_ms, end_ms = (
+            midnight_ms(start, rules.tz),
+            midnight_ms(end + timedelta(days=1), rules.tz),
+        )
         part = None
-        if whole and end_ms <= now_ms and rollups != "off":
+        if whole and end_ms <= now and rollups != "off":
             part = _refresh(conn, start, start_ms, end_ms, rules, rollups == "store")
             if part is None:
                 valid.append(start.isoformat())
@@ -137,10 +140,9 @@ def _recount(conn, key, start_ms: int, end_ms: int, rules, seen, digest: str) ->
 def _write(conn, key, part: Gathered, seen, digest: str) -> None:
     """Insert one half-month's fingerprint, counts and flag candidates."""
     tz, first_day = key
-    now_ms = int(datetime.now().timestamp() * 1000)
     conn.execute(report_halves.insert().values(
         tz=tz, first_day=first_day, presses=seen[0], seq_sum=seen[1], offset_sum=seen[2],
-        rules=digest, built_ms=now_ms,
+        rules=digest, built_ms=now_ms(),
     ))  # fmt: skip
     counts = [
         {"dim": "field", "mode": m, "key": f, "rating": r, "n": n}
@@ -191,8 +193,3 @@ def _count(conn, start_ms: int, end_ms: int, rules, flags: bool) -> Gathered:
         Counter(q.counts_by_sent_official(conn, start_ms, end_ms)),
         q.flag_candidates(conn, start_ms, end_ms, rules, pad) if flags else {},
     )
-
-
-def _ms(day: date, tz: str) -> int:
-    """Return local midnight at the start of `day` as UTC epoch milliseconds."""
-    return int(datetime.combine(day, time(0), ZoneInfo(tz)).timestamp() * 1000)
