@@ -1,34 +1,39 @@
-"""The kiosk's one loop: it alone owns the state, the journal, the uplink and the screen."""
+"""The kiosk's one loop: it alone owns the state, the journal, the uplink and the screen.
+
+Adapters never see the loop: they post events on the inbox (device.events), and get back a
+read-only `KioskStatus` (the screen, service mode, the health report). The network half of the
+loop lives in device.link.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
 
 from hailong.device import notify
-from hailong.device import uplink as net
-from hailong.device.buttons import (
-    ButtonLogic,
+from hailong.device.buttons import ButtonLogic
+from hailong.device.clock import Clock, Stamp
+from hailong.device.config import KioskConfig
+from hailong.device.events import (
+    ButtonPressed,
+    DossierScanned,
     Edge,
+    KeyChars,
     Pressed,
+    ScanRejected,
     ServiceChord,
     StuckCleared,
     StuckFault,
 )
-from hailong.device.clock import Clock
-from hailong.device.config import KioskConfig
-from hailong.device.delivery import Delivery
 from hailong.device.health import build_health
 from hailong.device.inbox import Inbox
 from hailong.device.journal import Journal
+from hailong.device.link import Link
 from hailong.device.profile import Profile, to_settings
-from hailong.device.scanner import Scanner, ScanRejected
+from hailong.device.scanner import Scanner
 from hailong.device.state import (
-    ButtonPressed,
     ConfigChanged,
-    DossierScanned,
     Kiosk,
     RecordPress,
     Rejected,
@@ -36,29 +41,11 @@ from hailong.device.state import (
     Suppressed,
     Tick,
 )
-from hailong.protocol import Press, ProtocolError, parse_ack
+from hailong.device.status import Counters, KioskStatus
+from hailong.device.uplink import Uplink
+from hailong.protocol import Config, Press, ProtocolError
 
 log = logging.getLogger(__name__)
-RECONNECT_MIN_S = 1.0
-
-
-@dataclass(frozen=True)
-class KeyChars:
-    """Characters typed on a keyboard or sent by a barcode scanner (a keyboard wedge)."""
-
-    chars: str
-    at: float
-
-
-@dataclass
-class Counters:
-    """What the kiosk counts for health and service mode."""
-
-    recorded: int = 0
-    suppressed: int = 0
-    rejected: int = 0
-    denied: int = 0
-    faults: set[str] = field(default_factory=set)
 
 
 def used_dossiers(journal: Journal) -> set[str]:
@@ -66,11 +53,20 @@ def used_dossiers(journal: Journal) -> set[str]:
     return {r["dossier"] for r in journal.since(1) if r.get("dossier") and r.get("mode") == "live"}
 
 
+def press_of(effect: RecordPress, seq: int, device: str, stamp: Stamp, profile: Config) -> Press:
+    """Return the validated Press a RecordPress becomes; ProtocolError if it breaks the contract."""
+    return Press(
+        device=device, seq=seq, rating=effect.rating, reason=effect.reason, ts=stamp.ts,
+        synced=stamp.synced, boot=stamp.boot, mono=stamp.mono, counter=profile.counter,
+        official=profile.official, field=profile.field, dossier=effect.dossier, mode=effect.mode,
+    )  # fmt: skip
+
+
 class KioskApp:
     """Turn events into journaled presses, screen frames and MQTT traffic."""
 
     def __init__(self, config: KioskConfig, journal: Journal, clock: Clock, inbox: Inbox,
-                 uplink: net.Uplink, *, display=None, panel=None, sound=None, version: str = ""):  # fmt: skip
+                 uplink: Uplink, *, display=None, panel=None, sound=None, version: str = ""):  # fmt: skip
         self.config, self.journal, self.clock, self.inbox = config, journal, clock, inbox
         self.uplink, self.display, self.panel, self.sound = uplink, display, panel, sound
         self.version = version
@@ -79,24 +75,18 @@ class KioskApp:
         self.kiosk.mark_used(used_dossiers(journal))  # at most one rating per dossier, ever
         self.buttons = ButtonLogic(service_hold_s=config.kiosk.service_hold_s)
         self.scanner = Scanner()
-        self.delivery = Delivery(config.mqtt.inflight, config.mqtt.retransmit_after_s)
-        self.delivery.acked = journal.acked
         self.counters = Counters()
+        self.link = Link(config, journal, uplink, clock, self.counters)
         self.view = ShowView("idle")
         self.started = time.monotonic()
-        self.reconnect_at: float | None = None
-        self.reconnect_delay = RECONNECT_MIN_S
-        self.new_session = True
         self.next_health = self.started + 5.0
         self.next_prune = self.started + 60.0
-        self.replayed_from: int | None = None
-        self.last_ack_at = None  # wall-clock time of the last ack that moved the watermark
 
     def run(self, stop: threading.Event) -> None:
         """Work until stop is set; then say offline and close everything."""
         log.info("kiosk %s starting: last seq %d, acked %d", self.config.device,
                  self.journal.last_seq, self.journal.acked)  # fmt: skip
-        self.uplink.start(self.journal.next_session())
+        self.link.start()
         if self.panel is not None:
             self.panel.ready()
         ping_s = notify.watchdog_interval() or 60.0  # wake in time to feed systemd's watchdog
@@ -113,7 +103,7 @@ class KioskApp:
                 for event in events:
                     self.handle(event)
                 self._on_time(time.monotonic())
-                self._send_pending()
+                self.link.send_pending()
                 self._redraw()
         finally:
             self._shutdown()
@@ -128,8 +118,10 @@ class KioskApp:
                 self._keyboard_event(e)
         elif isinstance(event, ButtonPressed | DossierScanned):
             self._run_effects(self.kiosk.handle(event))
-        else:
-            self._network_event(event)
+        elif event is not None:  # None only wakes the loop (a signal handler's)
+            config = self.link.handle(event, time.monotonic())
+            if config is not None:
+                self._apply_config(config)
 
     def _button_event(self, event) -> None:
         if isinstance(event, Pressed):
@@ -140,7 +132,7 @@ class KioskApp:
             log.warning("button %d stuck", event.button)
             self.counters.faults.add(event.code)
         elif isinstance(event, StuckCleared):
-            self.counters.faults.discard(f"button-{event.button}-stuck")
+            self.counters.faults.discard(event.code)
 
     def _keyboard_event(self, event) -> None:
         if isinstance(event, ScanRejected):
@@ -163,13 +155,14 @@ class KioskApp:
     def _record(self, effect: RecordPress) -> None:
         """Journal first; only then light, sound and send."""
         stamp = self.clock.stamp(age=max(0.0, time.monotonic() - effect.at))
-        p = self.profile.current
-        record = self.journal.add({
-            "v": 1, "device": self.config.device, "rating": effect.rating,
-            "reason": effect.reason, "ts": stamp.ts, "synced": stamp.synced, "boot": stamp.boot,
-            "mono": stamp.mono, "counter": p.counter, "official": p.official, "field": p.field,
-            "dossier": effect.dossier, "mode": effect.mode,
-        })  # fmt: skip
+        try:
+            press = press_of(effect, self.journal.last_seq + 1, self.config.device, stamp,
+                             self.profile.current)  # fmt: skip
+        except ProtocolError as exc:  # never journaled: a stored press must be sendable
+            log.error("press not recorded, it breaks the contract: %s", exc)
+            self.counters.faults.add("press-invalid")
+            return
+        self.journal.append(press)
         self.counters.recorded += 1
         if effect.dossier:
             self.kiosk.mark_used([effect.dossier])
@@ -178,59 +171,7 @@ class KioskApp:
             self.panel.beep()
         if self.sound is not None:
             self.sound.play()
-        log.debug("journaled seq %d rating %d", record["seq"], effect.rating)
-
-    def _network_event(self, event: object) -> None:
-        now = time.monotonic()
-        if not self.uplink.is_current(event):
-            return  # from a client already closed
-        if isinstance(event, net.Connected):
-            self.reconnect_delay = RECONNECT_MIN_S
-            self.delivery.on_connect(self.journal.acked, now)
-            self.uplink.on_connected()
-            log.info("connected to the broker (session %d)", self.uplink.session)
-        elif isinstance(event, net.Disconnected):
-            self._on_disconnected(event, now)
-        elif isinstance(event, net.Incoming):
-            self._incoming(event, now)
-        elif isinstance(event, net.PublishFailed):
-            self.counters.denied += 1
-            self.counters.faults.add("publish-denied")
-            log.error("broker refused publish %d: %s", event.mid, event.reason)
-
-    def _on_disconnected(self, event: net.Disconnected, now: float) -> None:
-        self.delivery.on_disconnect()
-        # A session that never started may keep its number; one that ended needs a new one.
-        self.new_session = event.reason != net.UNREACHABLE
-        if self.new_session or self.reconnect_delay >= self.config.mqtt.reconnect_max_s / 2:
-            log.warning(
-                "disconnected: %s; reconnecting in %.0fs", event.reason, self.reconnect_delay
-            )
-        self.uplink.stop()
-        self.reconnect_at = now + self.reconnect_delay
-        self.reconnect_delay = min(self.reconnect_delay * 2, self.config.mqtt.reconnect_max_s)
-
-    def _incoming(self, event: net.Incoming, now: float) -> None:
-        if event.kind == "ack":
-            self._apply_ack(event.payload, now)
-        elif event.kind == "config":
-            self._apply_config(event.payload)
-        elif event.kind == "collector" and b'"online"' in event.payload and self.uplink.connected:
-            # A collector that (re)started may have missed what we sent meanwhile: resend now.
-            self.delivery.on_connect(self.journal.acked, now)
-
-    def _apply_ack(self, payload: bytes, now: float) -> None:
-        try:
-            upto = parse_ack(payload).upto
-        except ProtocolError as exc:
-            log.error("ignoring invalid ack: %s", exc)
-            return
-        if upto > self.journal.last_seq:
-            # The collector holds more than we remember (journal lost or restored): never reuse.
-            self.journal.skip_to(upto)
-        if self.delivery.on_ack(upto, now):
-            self.journal.mark_delivered(upto)
-            self.last_ack_at = self.clock.now()
+        log.debug("journaled seq %d rating %d", press.seq, effect.rating)
 
     def _apply_config(self, payload: bytes) -> None:
         incoming = self.profile.apply(payload)
@@ -238,20 +179,8 @@ class KioskApp:
             return
         self.kiosk.handle(ConfigChanged(to_settings(self.profile.current, self.config)))
         log.info("config from the collector: %s", sorted(incoming.present()))
-        resend = self.profile.current.resend_from
-        if resend and resend != self.replayed_from:
-            self._replay(resend)
-
-    def _replay(self, first: int) -> None:
-        """Send archived presses from seq first again (the collector restored a backup)."""
-        self.replayed_from = first
-        sent = 0
-        for record in self.journal.since(first):
-            if record["seq"] > self.delivery.sent_upto:
-                break
-            self.uplink.publish_press(Press.from_dict(record).to_bytes())
-            sent += 1
-        log.info("replayed %d archived presses from seq %d", sent, first)
+        if self.profile.current.resend_from:
+            self.link.replay(self.profile.current.resend_from)
 
     def _on_time(self, now: float) -> None:
         for e in self.buttons.poll(now):
@@ -259,11 +188,7 @@ class KioskApp:
         for e in self.scanner.flush(now):
             self._keyboard_event(e)
         self._run_effects(self.kiosk.handle(Tick(now)))
-        if self.reconnect_at is not None and now >= self.reconnect_at:
-            self.reconnect_at = None
-            session = self.journal.next_session() if self.new_session else self.uplink.session
-            self.uplink.start(session)
-        self.delivery.check_stall(self.journal.last_seq, now)
+        self.link.on_time(now)
         if now >= self.next_prune:  # drop delivered presses past their retention, daily
             self.next_prune = now + 86_400
             removed = self.journal.prune(self.clock.now())
@@ -271,34 +196,38 @@ class KioskApp:
                 log.info("pruned %d archived journal segment(s)", removed)
         if now >= self.next_health:
             self.next_health = now + self.config.mqtt.health_interval_s
-            self.uplink.publish_health(build_health(self, now))
+            self.uplink.publish_health(build_health(self.status(now)))
 
-    def _send_pending(self) -> None:
-        span = self.delivery.next_batch(self.journal.last_seq)
-        if span is None or not self.uplink.connected:
-            return
-        first, last = span
-        for record in self.journal.pending(limit=last - self.journal.acked):
-            if first <= record["seq"] <= last:
-                self.uplink.publish_press(Press.from_dict(record).to_bytes())
-        self.delivery.mark_sent(last)
+    def status(self, now: float | None = None) -> KioskStatus:
+        """Return a read-only snapshot of the kiosk for the screen and the health report."""
+        j, c, m = self.journal, self.counters, self.config.mqtt
+        now = time.monotonic() if now is None else now
+        return KioskStatus(
+            device=self.config.device, version=self.version, uptime=now - self.started,
+            now=self.clock.now(), synced=self.clock.is_synced(), anchor=self.clock.anchor,
+            broker=f"{m.host}:{m.port}", connected=self.link.connected, session=self.uplink.session,
+            last_seq=j.last_seq, acked=j.acked, backlog=j.backlog, last_ack_at=self.link.last_ack_at,
+            recorded=c.recorded, suppressed=c.suppressed, rejected=c.rejected,
+            faults=tuple(sorted(c.faults)), view=self.view, profile=self.profile.current,
+            language=self.config.kiosk.language, state_dir=self.config.state_dir,
+        )  # fmt: skip
 
     def _next_deadline(self) -> float:
-        candidates = [self.next_health, self.next_prune, self.kiosk.next_deadline(), self.buttons.next_deadline(),
-                      self.scanner.next_deadline(), self.reconnect_at,
-                      self.delivery.deadline(self.journal.last_seq)]  # fmt: skip
+        candidates = [self.next_health, self.next_prune, self.kiosk.next_deadline(),
+                      self.buttons.next_deadline(), self.scanner.next_deadline(),
+                      self.link.deadline()]  # fmt: skip
         if self.display is not None:
             candidates.append(self.display.next_deadline())
         return min(c for c in candidates if c is not None)
 
     def _redraw(self) -> None:
-        if self.display is not None:
-            self.display.show(self)
+        if self.display is not None and not self.display.show(self.status()):
+            self.display = None
 
     def _shutdown(self) -> None:
         notify.stopping()
         log.info("kiosk stopping: last seq %d, acked %d", self.journal.last_seq, self.journal.acked)
-        self.uplink.stop(farewell=True)
+        self.link.close()
         if self.panel is not None:
             self.panel.close()
         if self.display is not None:

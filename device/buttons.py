@@ -12,56 +12,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-BUTTONS = (1, 2, 3, 4)
+from hailong.device.events import (
+    BUTTONS,
+    ButtonEvent,
+    Edge,
+    Pressed,
+    ServiceChord,
+    StuckCleared,
+    StuckFault,
+    stuck_code,
+)
+
 SERVICE_BUTTONS = frozenset({1, 4})
-
-
-@dataclass(frozen=True)
-class Edge:
-    """A raw level change of one button, as the GPIO callback saw it."""
-
-    button: int
-    pressed: bool
-    at: float
-
-
-@dataclass(frozen=True)
-class Pressed:
-    """A clean single-button press, accepted on its release (`at` is the release)."""
-
-    button: int
-    at: float
-
-
-@dataclass(frozen=True)
-class ServiceChord:
-    """Buttons 1 and 4 held together long enough: the technician's way into service mode."""
-
-    at: float
-
-
-@dataclass(frozen=True)
-class StuckFault:
-    """A button held past the stuck threshold; its press is ignored until it comes up."""
-
-    button: int
-    at: float
-
-    @property
-    def code(self) -> str:
-        """Name the fault as the health report lists it."""
-        return f"button-{self.button}-stuck"
-
-
-@dataclass(frozen=True)
-class StuckCleared:
-    """A stuck button came up again."""
-
-    button: int
-    at: float
-
-
-ButtonEvent = Pressed | ServiceChord | StuckFault | StuckCleared
 
 
 @dataclass
@@ -102,7 +64,7 @@ class ButtonLogic:
     @property
     def faults(self) -> list[str]:
         """List the active faults by their health-report names."""
-        return [f"button-{b}-stuck" for b, c in self._contacts.items() if c.stuck]
+        return [stuck_code(b) for b, c in self._contacts.items() if c.stuck]
 
     def feed(self, edge: Edge) -> list[ButtonEvent]:
         """Take one raw edge; return what it (and the time passed until it) settled."""

@@ -10,8 +10,11 @@ import time
 
 import pygame
 
+from hailong.device.events import KeyChars
 from hailong.device.frame import Frame
+from hailong.device.inbox import Inbox
 from hailong.device.screen import DisplayError, Screen
+from hailong.device.status import KioskStatus
 
 log = logging.getLogger(__name__)
 # SDL's keys are read every KEY_POLL_S while nobody types, and for TYPING_S after a key every
@@ -19,36 +22,37 @@ log = logging.getLogger(__name__)
 KEY_POLL_S, KEY_POLL_TYPING_S, TYPING_S = 0.1, 0.02, 1.0
 
 
-def frame_for(app, key_hints: bool) -> Frame:
-    """Return the frame that shows the app's current state (pure over the app's fields)."""
-    p, view = app.profile.current, app.view
+def frame_for(status: KioskStatus, key_hints: bool) -> Frame:
+    """Return the frame that shows the kiosk's status (pure over the snapshot)."""
+    p, view = status.profile, status.view
     return Frame(
-        view=view.view, now=app.clock.now().replace(second=0, microsecond=0),
-        language=app.config.kiosk.language, rating=view.rating,
+        view=view.view, now=status.now.replace(second=0, microsecond=0),
+        language=status.language, rating=view.rating,
         question=p.question or "", labels=tuple(p.labels or ()),
         reasons=tuple(p.reasons) if p.reasons else None, counter=p.counter,
         official_name=p.official_name, field_name=p.field_name,
-        offline=not app.uplink.connected, clock_synced=app.clock.is_synced(),
-        service_lines=service_lines(app) if view.view == "service" else (),
+        offline=not status.connected, clock_synced=status.synced,
+        service_lines=service_lines(status) if view.view == "service" else (),
         lit_buttons=frozenset({view.button}) if view.button else frozenset(),
         dossier=view.dossier, key_hints=key_hints,
     )  # fmt: skip
 
 
-def service_lines(app) -> tuple[str, ...]:
+def service_lines(status: KioskStatus) -> tuple[str, ...]:
     """Return what a technician needs to see in service mode."""
-    j, c, m = app.journal, app.counters, app.config.mqtt
-    link = "đã kết nối" if app.uplink.connected else "mất kết nối"
-    synced = "đã đồng bộ" if app.clock.is_synced() else "chưa đồng bộ"
+    s = status
+    link = "đã kết nối" if s.connected else "mất kết nối"
+    synced = "đã đồng bộ" if s.synced else "chưa đồng bộ"
+    acked_at = f" lúc {s.last_ack_at:%H:%M:%S}" if s.last_ack_at is not None else ""
     return (
-        f"Thiết bị: {app.config.device}  ·  máy {socket.gethostname()}",
+        f"Thiết bị: {s.device}  ·  máy {socket.gethostname()}",
         f"Địa chỉ: {addresses()}",
-        f"Máy chủ MQTT: {m.host}:{m.port}  ·  {link}  ·  phiên {app.uplink.session}",
-        f"Lượt cuối: số {j.last_seq}  ·  xác nhận tới: {j.acked}{_ack_time(app)}"
-        f"  ·  chờ gửi: {j.backlog}",
-        f"Từ khi bật: ghi {c.recorded}  ·  bỏ qua {c.suppressed}  ·  từ chối {c.rejected}",
-        f"Giờ: {app.clock.now():%d/%m/%Y %H:%M:%S}  ·  {synced}",
-        f"Phiên bản: {app.version}  ·  lỗi: {', '.join(sorted(c.faults)) or 'không'}",
+        f"Máy chủ MQTT: {s.broker}  ·  {link}  ·  phiên {s.session}",
+        f"Lượt cuối: số {s.last_seq}  ·  xác nhận tới: {s.acked}{acked_at}"
+        f"  ·  chờ gửi: {s.backlog}",
+        f"Từ khi bật: ghi {s.recorded}  ·  bỏ qua {s.suppressed}  ·  từ chối {s.rejected}",
+        f"Giờ: {s.now:%d/%m/%Y %H:%M:%S}  ·  {synced}",
+        f"Phiên bản: {s.version}  ·  lỗi: {', '.join(s.faults) or 'không'}",
     )
 
 
@@ -89,10 +93,8 @@ class Display:
         self.last: Frame | None = None
         self._typed_at = float("-inf")
 
-    def wait(self, inbox, timeout: float) -> list[object]:
+    def wait(self, inbox: Inbox, timeout: float) -> list[object]:
         """Sleep until an inbox event, a key typed or the timeout; return the keys, then events."""
-        from hailong.device.app import KeyChars
-
         deadline = time.monotonic() + max(timeout, 0.0)
         while True:  # ends by the deadline at the latest
             now = time.monotonic()
@@ -112,23 +114,19 @@ class Display:
         period = 1 if self.last is not None and self.last.view == "service" else 60
         return time.monotonic() + period - (time.time() % period)
 
-    def show(self, app) -> None:
-        """Redraw only when the frame changed."""
-        frame = frame_for(app, self.key_hints)
+    def show(self, status: KioskStatus) -> bool:
+        """Redraw only when the frame changed; return False once the display has failed."""
+        frame = frame_for(status, self.key_hints)
         if frame == self.last:
-            return
+            return True
         try:
             self.screen.draw(frame)
-            self.last = frame
         except DisplayError as exc:  # the display may fail; the kiosk keeps recording
             log.error("display failed, continuing without it: %s", exc)
-            app.display = None
+            return False
+        self.last = frame
+        return True
 
     def close(self) -> None:
         """Close the screen."""
         self.screen.close()
-
-
-def _ack_time(app) -> str:
-    at = getattr(app, "last_ack_at", None)
-    return f" lúc {at:%H:%M:%S}" if at is not None else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from hailong.device.status import KioskStatus
 from hailong.protocol import Health
 
 THERMAL = Path("/sys/class/thermal/thermal_zone0/temp")
@@ -36,14 +37,12 @@ def disk_free_mb(folder: Path) -> float | None:
         return None
 
 
-def build_health(app, now: float) -> Health:
-    """Return the Health message describing the app right now."""
-    j = app.journal
-    faults = set(app.counters.faults)
+def build_health(status: KioskStatus) -> Health:
+    """Return the Health message describing the kiosk's status, with the sensors read now."""
+    s = status
     return Health(
-        session=app.uplink.session, version=app.version, uptime=round(now - app.started, 1),
-        backlog=j.backlog, last_seq=j.last_seq, synced=app.clock.is_synced(),
-        anchor=app.clock.anchor, disk_free_mb=disk_free_mb(app.config.state_dir),
-        cpu_temp_c=cpu_temp_c(), undervoltage=undervoltage(), suppressed=app.counters.suppressed,
-        faults=tuple(sorted(faults)),
+        session=s.session, version=s.version, uptime=round(s.uptime, 1), backlog=s.backlog,
+        last_seq=s.last_seq, synced=s.synced, anchor=s.anchor,
+        disk_free_mb=disk_free_mb(s.state_dir), cpu_temp_c=cpu_temp_c(),
+        undervoltage=undervoltage(), suppressed=s.suppressed, faults=s.faults,
     )  # fmt: skip

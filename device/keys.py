@@ -10,11 +10,11 @@ import threading
 import time
 import tty
 
+from hailong.device.events import KeyChars
+
 
 def read_keys(post, stop: threading.Event) -> None:
     """Post every character typed on stdin as KeyChars until stop is set."""
-    from hailong.device.app import KeyChars
-
     fd = sys.stdin.fileno()
     saved = termios.tcgetattr(fd)
     tty.setcbreak(fd)

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 
-from hailong.device.state import ButtonPressed, DossierScanned
+from hailong.device.events import ButtonPressed, DossierScanned, KeyboardEvent, ScanRejected
 
 ENTER = frozenset("\r\n")
 RATING_KEYS = {"1": 1, "2": 2, "3": 3, "4": 4}
@@ -21,18 +20,6 @@ MAX_CODE_CHARS = 64
 DOSSIER_CODE = re.compile(rf"[A-Za-z0-9._/-]{{1,{MAX_CODE_CHARS}}}")
 # A wedge with no Enter suffix would otherwise grow the run without bound.
 MAX_RUN_CHARS = 4 * MAX_CODE_CHARS
-
-
-@dataclass(frozen=True)
-class ScanRejected:
-    """Keyboard input that is neither a rating key nor a valid dossier code."""
-
-    reason: str  # "empty", "too-long", "bad-character" or "no-enter"
-    text: str
-    at: float
-
-
-KeyboardEvent = ButtonPressed | DossierScanned | ScanRejected
 
 
 def parse_code(text: str, at: float) -> DossierScanned | ScanRejected:

@@ -6,7 +6,7 @@ import random
 import threading
 import time
 
-from hailong.device.state import ButtonPressed
+from hailong.device.events import ButtonPressed
 
 # Shares seen in public satisfaction surveys: most people are satisfied, a few are not.
 BUTTON_WEIGHTS = {1: 0.55, 2: 0.30, 3: 0.10, 4: 0.05}

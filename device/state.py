@@ -11,7 +11,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from hailong.device.buttons import BUTTONS, Pressed, ServiceChord
+from hailong.device.events import (
+    BUTTONS,
+    ButtonPressed,
+    DossierScanned,
+    Pressed,
+    ServiceChord,
+    Tick,
+)
 
 View = Literal["idle", "thanks", "reason", "service", "scan_needed"]
 Mode = Literal["live", "test"]
@@ -51,34 +58,7 @@ class KioskSettings:
             raise ValueError("low_ratings: ratings are 1..4")
 
 
-# Inputs
-
-
-@dataclass(frozen=True)
-class ButtonPressed:
-    """A rating button (or keyboard key 1..4) was pressed."""
-
-    button: int
-    at: float
-
-    def __post_init__(self) -> None:
-        if self.button not in BUTTONS:
-            raise ValueError(f"button must be one of {BUTTONS}, not {self.button!r}")
-
-
-@dataclass(frozen=True)
-class DossierScanned:
-    """A valid dossier code was scanned (or typed) from the receipt."""
-
-    code: str
-    at: float
-
-
-@dataclass(frozen=True)
-class Tick:
-    """Time has reached `at`: let deadlines expire."""
-
-    at: float
+# Inputs: the timed ones are in device.events; this one the loop makes from a Config
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ import logging
 import ssl
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 
 import paho.mqtt.client as paho
@@ -15,47 +14,26 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from hailong.device.config import KioskConfig
+from hailong.device.events import Connected, Disconnected, Incoming, PublishFailed
 from hailong.protocol import SIG_PROPERTY, Health, Status, Topics, sign
 
 log = logging.getLogger(__name__)
 UNREACHABLE = "unreachable"
 
 
-@dataclass(frozen=True)
-class Connected:
-    """The broker accepted us."""
-
-    at: float
-    gen: int = 0  # which client (connection attempt) this came from
-
-
-@dataclass(frozen=True)
-class Disconnected:
-    """The connection ended or could not be made; reason says why."""
-
-    reason: str
-    at: float
-    gen: int = 0
-
-
-@dataclass(frozen=True)
-class Incoming:
-    """A retained ack or config arrived (payload parsed by the main loop, not here)."""
-
-    kind: str  # "ack" | "config" | "collector"
-    payload: bytes
-    at: float
-    gen: int = 0
-
-
-@dataclass(frozen=True)
-class PublishFailed:
-    """The broker refused a publish (e.g. reason 135, not authorised): it was not sent."""
-
-    mid: int
-    reason: str
-    at: float
-    gen: int = 0
+def make_client(config: KioskConfig, client_id: str) -> paho.Client:
+    """Return a paho MQTT 5 client logged in as the device, over TLS when configured."""
+    m = config.mqtt
+    # No reconnect of its own: the loop decides when to try again (and with which session).
+    client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=client_id,
+                         protocol=paho.MQTTv5, reconnect_on_failure=False)  # fmt: skip
+    client.username_pw_set(config.username, config.mqtt_password())
+    if m.ca_file:
+        client.tls_set(ca_certs=str(m.ca_file),
+                       certfile=str(m.cert_file) if m.cert_file else None,
+                       keyfile=str(m.key_file) if m.key_file else None,
+                       tls_version=ssl.PROTOCOL_TLS_CLIENT)  # fmt: skip
+    return client
 
 
 class Uplink:
@@ -128,14 +106,7 @@ class Uplink:
 
     def _make_client(self, session: int, gen: int) -> paho.Client:
         m, d = self.config.mqtt, self.config.device
-        client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=f"{d}-s{session}",
-                             protocol=paho.MQTTv5, reconnect_on_failure=False)  # fmt: skip
-        client.username_pw_set(self.config.username, self.config.mqtt_password())
-        if m.ca_file:
-            client.tls_set(ca_certs=str(m.ca_file),
-                           certfile=str(m.cert_file) if m.cert_file else None,
-                           keyfile=str(m.key_file) if m.key_file else None,
-                           tls_version=ssl.PROTOCOL_TLS_CLIENT)  # fmt: skip
+        client = make_client(self.config, f"{d}-s{session}")
         client.will_set(self.topics.status(d), self._status("offline"), 1, True)
         client.reconnect_delay_set(1, 30)
         client.max_inflight_messages_set(m.inflight)

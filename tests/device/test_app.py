@@ -5,6 +5,7 @@ screen behind device.display.Display, and an Uplink talking to a real mosquitto.
 a thread until its stop Event is set; every wait is bounded.
 """
 
+import json
 import queue
 import threading
 import time
@@ -20,17 +21,17 @@ import pytest
 from gpiozero.pins.mock import MockFactory
 
 from hailong.device.app import KioskApp
-from hailong.device.buttons import ButtonLogic, Edge
+from hailong.device.buttons import ButtonLogic
 from hailong.device.clock import Clock
 from hailong.device.config import KioskConfig, KioskSettingsFile, MqttSettings, ScreenSettings
 from hailong.device.display import Display
+from hailong.device.events import ButtonPressed, DossierScanned, Edge
 from hailong.device.frame import Frame
 from hailong.device.inbox import Inbox
 from hailong.device.journal import Journal
 from hailong.device.panel import DEFAULT_PINS, Panel
 from hailong.device.screen import DisplayError, Screen
 from hailong.device.segments import list_segments, read_segment
-from hailong.device.state import ButtonPressed
 from hailong.device.uplink import Uplink
 from hailong.protocol import Ack, Topics, parse_press
 from tests.support import journal_acked, wait_for
@@ -323,3 +324,54 @@ def test_sigterm_stops_a_kiosk_with_a_screen_at_once(tmp_path, broker, procs):
     # pygame.event.wait would hold the Python handler back until its timeout, up to 60 s.
     assert time.monotonic() - stopping < 3, procs.log("kiosk")
     assert "kiosk stopping" in procs.log("kiosk")
+
+
+def test_a_press_that_breaks_the_contract_is_never_journaled(make_kiosk):
+    app = make_kiosk(screen=False).app  # driven event by event, no loop
+    t = time.monotonic()
+    # The scanner refuses such a code; an event put on the inbox directly is not so careful.
+    app.handle(DossierScanned("H" * 70, t))
+    app.handle(ButtonPressed(1, t + 1))
+    assert app.journal.last_seq == 0 and app.counters.recorded == 0
+    assert "press-invalid" in app.status().faults
+    app.handle(ButtonPressed(2, t + 1 + app.kiosk.settings.cooldown_s + 1))
+    assert [r["rating"] for r in app.journal.since(1)] == [3]  # the next citizen is recorded
+
+
+def test_a_stored_press_an_older_version_got_wrong_is_sent_as_stored(make_kiosk, broker):
+    kiosk = make_kiosk(screen=False)
+    bad = {"v": 1, "device": "k1", "rating": 9, "ts": "yesterday", "mode": "live"}
+    kiosk.app.journal.add(bad)  # journaled before the checks: the loop must not die on it
+    listener = Subscriber(broker, TOPICS.press("k1"))
+    try:
+        kiosk.start()
+        first = listener.messages.get(timeout=10)
+        kiosk.app.inbox.put(ButtonPressed(1, time.monotonic()))
+        second = listener.messages.get(timeout=10)
+    finally:
+        listener.close()
+    assert json.loads(first.payload) == {**bad, "seq": 1}  # the collector quarantines it
+    assert parse_press(second.payload, "k1").seq == 2
+    kiosk.halt()
+
+
+def test_the_status_snapshot_follows_the_loop(make_kiosk):
+    app = make_kiosk(cooldown_s=5.0, screen=False).app
+    t = time.monotonic()
+    for at in (t, t + 1, t + 2):
+        app.handle(ButtonPressed(2, at))
+    snapshot = app.status()
+    assert (snapshot.recorded, snapshot.suppressed, snapshot.last_seq, snapshot.backlog) == (
+        1,
+        2,
+        1,
+        1,
+    )
+    assert (snapshot.view.view, snapshot.view.rating, snapshot.profile.counter) == (
+        "thanks",
+        3,
+        "Q1",
+    )
+    assert (snapshot.device, snapshot.version, snapshot.connected) == ("k1", "0.1.0-test", False)
+    app.handle(ButtonPressed(2, t + 10))
+    assert snapshot.recorded == 1 and app.status().recorded == 2  # a snapshot, not a view

@@ -2,14 +2,8 @@
 
 import pytest
 
-from hailong.device.buttons import (
-    ButtonLogic,
-    Edge,
-    Pressed,
-    ServiceChord,
-    StuckCleared,
-    StuckFault,
-)
+from hailong.device.buttons import ButtonLogic
+from hailong.device.events import Edge, Pressed, ServiceChord, StuckCleared, StuckFault
 
 
 def run(logic, *steps):

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from hailong.device.app import used_dossiers
+from hailong.device.events import ButtonPressed, DossierScanned
 from hailong.device.journal import Journal
 from hailong.device.state import (
-    ButtonPressed,
-    DossierScanned,
     Kiosk,
     KioskSettings,
     RecordPress,

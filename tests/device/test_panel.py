@@ -6,7 +6,7 @@ from queue import SimpleQueue
 import pytest
 from gpiozero.pins.mock import MockFactory
 
-from hailong.device.buttons import Edge
+from hailong.device.events import Edge
 from hailong.device.panel import DEFAULT_PINS, Panel, PanelError
 
 PINS = {"buttons": (5, 6, 13, 19), "leds": (12, 16, 20, 21), "buzzer": 26}

@@ -2,8 +2,8 @@
 
 import pytest
 
-from hailong.device.scanner import Scanner, ScanRejected, parse_code
-from hailong.device.state import ButtonPressed, DossierScanned
+from hailong.device.events import ButtonPressed, DossierScanned, ScanRejected
+from hailong.device.scanner import Scanner, parse_code
 
 
 def type_burst(scanner, text, start, step=0.005):

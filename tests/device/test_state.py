@@ -2,18 +2,15 @@
 
 import pytest
 
-from hailong.device.buttons import Pressed, ServiceChord
+from hailong.device.events import ButtonPressed, DossierScanned, Pressed, ServiceChord, Tick
 from hailong.device.state import (
-    ButtonPressed,
     ConfigChanged,
-    DossierScanned,
     Kiosk,
     KioskSettings,
     RecordPress,
     Rejected,
     ShowView,
     Suppressed,
-    Tick,
 )
 
 REASONS = ("Thời gian chờ lâu", "Thái độ cán bộ", "Thủ tục, hồ sơ phức tạp", "Lý do khác")
