@@ -3,3 +3,7 @@
 
 class DeviceError(Exception):
     """Base of every error the kiosk raises on purpose."""
+
+
+class JournalError(DeviceError):
+    """Raise when the journal cannot store or serve presses."""

@@ -9,40 +9,32 @@ from __future__ import annotations
 import json
 import logging
 import os
-from bisect import bisect_right
 from collections.abc import Iterator
 from contextlib import suppress
-from datetime import UTC, datetime, timedelta
-from itertools import islice, pairwise
+from datetime import datetime, timedelta
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from hailong.device.errors import DeviceError
+from hailong.device.archive import Archive
+from hailong.device.errors import JournalError
 from hailong.device.segments import (
     CorruptFile,
     Segment,
     as_utc,
     fsync_folder,
     is_count,
-    list_segments,
     load_counters,
     lock_folder,
-    move_aside,
-    newest_press_time,
-    read_segment,
     remove_temp_files,
     save_counters,
-    segment_path,
 )
+from hailong.protocol import Press
 
 log = logging.getLogger(__name__)
 
 META = "meta.json"
 ACK = "ack.json"
-
-
-class JournalError(DeviceError):
-    """Raise when the journal cannot store or serve presses."""
 
 
 class Journal:
@@ -53,9 +45,8 @@ class Journal:
         self._lock = lock
         self._segment_size = segment_size
         self._retention = timedelta(days=retention_days)
-        self._firsts = list_segments(folder)  # first seq of each segment, ascending
+        self._archive = Archive(folder)
         self._active: Segment | None = None  # the segment the next press joins, if not full
-        self._newest_ts: dict[int, datetime] = {}  # sealed segments never change: read each once
         self._closed = False
         meta = load_counters(folder / META, ("seq", "session"))
         self._session = meta["session"]
@@ -95,15 +86,11 @@ class Journal:
         """Check the segments holding undelivered presses and the newest; return top seq, newest."""
         top = 0
         records: list[dict] = []
-        for first in self._firsts[self._index_of(self._acked + 1) :]:
-            records = self._sealed_records(first)
+        for first in self._archive.firsts_from(self._acked + 1):
+            records = self._archive.read(first)
             # A segment file is created by its first press, so even a damaged one proves that seq.
             top = max(top, first, records[-1]["seq"] if records else 0)
         return top, records
-
-    def _index_of(self, seq: int) -> int:
-        """Return the index of the segment that would hold seq."""
-        return max(0, bisect_right(self._firsts, seq) - 1)
 
     @property
     def last_seq(self) -> int:
@@ -125,11 +112,26 @@ class Journal:
         """Return the current session counter (0 before the first connect)."""
         return self._session
 
+    def append(self, press: Press) -> Press:
+        """Store a press durably; it must carry the next seq (a Press is valid by construction)."""
+        self._require_open()
+        if not isinstance(press, Press):
+            raise JournalError(f"a press must be a Press, not {type(press).__name__}")
+        if press.seq != self._last_seq + 1:
+            raise JournalError(f"press seq {press.seq} is not the next one, {self._last_seq + 1}")
+        self._store(press.to_dict())
+        return press
+
     def add(self, fields: dict) -> dict:
-        """Store fields durably as the press with the next seq; return the stored record."""
+        """Store fields durably as the record with the next seq; return the stored record."""
         self._require_open()
         _check_press(fields)
         record = {**fields, "seq": self._last_seq + 1}
+        self._store(record)
+        return record
+
+    def _store(self, record: dict) -> None:
+        """Write a record with the next seq to its segment, then the seq counter."""
         segment = self._segment_for(record["seq"])
         try:
             segment.append(record)
@@ -143,7 +145,6 @@ class Journal:
             self._save_meta(sync_folder=False)
         except JournalError as error:
             log.error("%s; the segments still hold it", error)
-        return record
 
     def _segment_for(self, seq: int) -> Segment:
         """Return the segment the press seq joins, starting a new one when the current is full."""
@@ -160,8 +161,7 @@ class Journal:
 
     def _took(self, segment: Segment, seq: int) -> None:
         """Account for a press that reached segment's file."""
-        if not self._firsts or self._firsts[-1] != segment.first:
-            self._firsts.append(segment.first)
+        self._archive.note(segment.first)
         self._last_seq = seq
 
     def _resync(self, segment: Segment) -> None:
@@ -182,7 +182,7 @@ class Journal:
     def since(self, seq: int) -> Iterator[dict]:
         """Yield archived and pending presses with seq >= the given one, ascending."""
         self._require_open()
-        for first in self._firsts[self._index_of(seq) :]:  # a copy: the index may change meanwhile
+        for first in self._archive.firsts_from(seq):  # a copy: the shelf may change meanwhile
             for record in self._records(first):
                 if record["seq"] >= seq:
                     yield record
@@ -191,22 +191,7 @@ class Journal:
         """Return a segment's presses, from memory for the active one."""
         if self._active is not None and first == self._active.first:
             return self._active.records()
-        return self._sealed_records(first)
-
-    def _sealed_records(self, first: int) -> list[dict]:
-        """Read a segment from disk; move it aside and forget it if damaged."""
-        path = segment_path(self._folder, first)
-        try:
-            return read_segment(self._folder, first)
-        except CorruptFile as error:
-            move_aside(path, str(error))
-        except FileNotFoundError:
-            log.error("journal segment %s vanished", path.name)
-        except OSError as error:
-            raise JournalError(f"cannot read journal segment {path.name}: {error}") from error
-        if first in self._firsts:
-            self._firsts.remove(first)
-        return []
+        return self._archive.read(first)
 
     def mark_delivered(self, upto: int) -> bool:
         """Advance the delivery watermark to upto (never backwards); return True if it moved."""
@@ -243,27 +228,12 @@ class Journal:
     def prune(self, now: datetime) -> int:
         """Remove delivered sealed segments whose newest press is older than the retention."""
         self._require_open()
-        cutoff = as_utc(now) - self._retention
-        # The newest segment always stays: it is the best witness of the last seq.
-        delivered = [first for first, after in pairwise(self._firsts) if after - 1 <= self._acked]
-        expired = [first for first in delivered if self._newest(first) < cutoff]
+        expired = self._archive.expired(self._acked, as_utc(now) - self._retention)
         for first in expired:
-            segment_path(self._folder, first).unlink(missing_ok=True)
-            self._firsts.remove(first)
-            del self._newest_ts[first]
-            log.info("pruned journal segment %s", segment_path(self._folder, first).name)
+            self._archive.remove(first)
         if expired:
             fsync_folder(self._folder)
         return len(expired)
-
-    def _newest(self, first: int) -> datetime:
-        """Return the newest press time of a sealed segment (the far future if it is damaged)."""
-        if first not in self._newest_ts:
-            records = self._sealed_records(first)
-            if not records:  # damaged, and now moved aside: nothing left to prune
-                return datetime.max.replace(tzinfo=UTC)
-            self._newest_ts[first] = newest_press_time(records, segment_path(self._folder, first))
-        return self._newest_ts[first]
 
     def close(self) -> None:
         """Release the files and the folder lock; further use raises JournalError."""

@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+import hailong.device.archive as archive_module
 import hailong.device.journal as journal_module
 import hailong.device.segments as segments
 import hailong.protocol.files as files
 from hailong.device.journal import Journal, JournalError
+from hailong.protocol import Press
 
 NOW = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
 
@@ -423,9 +425,9 @@ def test_pending_reads_no_delivered_segment_in_a_large_history(tmp_path, monkeyp
     segments.save_counters(tmp_path / "ack.json", {"upto": 19_900})
     segments.save_counters(tmp_path / "meta.json", {"seq": 20_000, "session": 4})
     reads = []
-    real_read = journal_module.read_segment
+    real_read = archive_module.read_segment
     monkeypatch.setattr(
-        journal_module,
+        archive_module,
         "read_segment",
         lambda folder, first: reads.append(first) or real_read(folder, first),
     )
@@ -509,3 +511,33 @@ def fail_once(real, error: Exception):
         return real(*args, **kwargs)
 
     return wrapper
+
+
+def typed(seq: int, **changes) -> Press:
+    """Return the Press the kiosk loop would record as seq."""
+    return Press.from_dict({**press(seq), "seq": seq, **changes})
+
+
+def test_append_stores_a_typed_press_with_the_next_seq(tmp_path):
+    with Journal.open(tmp_path) as journal:
+        first = typed(1)
+        assert journal.append(first) is first
+        journal.append(typed(2, dossier=None))
+    with Journal.open(tmp_path) as journal:
+        stored = list(journal.since(1))
+    assert [Press.from_dict(r) for r in stored] == [first, typed(2, dossier=None)]
+
+
+@pytest.mark.parametrize("seq", [1, 3, 99])
+def test_append_refuses_a_press_that_is_not_the_next_one(tmp_path, seq):
+    with Journal.open(tmp_path) as journal:
+        journal.append(typed(1))
+        with pytest.raises(JournalError, match=f"press seq {seq} is not the next one, 2"):
+            journal.append(typed(seq))
+        assert journal.last_seq == 1
+    assert len(segments.read_segment(tmp_path, 1)) == 1
+
+
+def test_append_refuses_what_is_not_a_press(tmp_path):
+    with Journal.open(tmp_path) as journal, pytest.raises(JournalError, match="must be a Press"):
+        journal.append({**press(1), "seq": 1})
