@@ -8,13 +8,21 @@ import logging
 import signal
 import sys
 import threading
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from hailong.device.app import KioskApp
+from hailong.device.checklist import exit_status, report
 from hailong.device.clock import Clock
 from hailong.device.config import KioskConfig, load_config
 from hailong.device.inbox import Inbox
 from hailong.device.journal import Journal, JournalError
+from hailong.device.keys import read_keys
+from hailong.device.provision import ProvisionError
+from hailong.device.provision import provision as install_bundle
+from hailong.device.simulate import Citizens
+from hailong.device.uplink import Uplink
 from hailong.protocol import ConfigFileError, ProtocolError, parse_key
 
 log = logging.getLogger("hailong.kiosk")
@@ -104,9 +112,6 @@ def status(config: KioskConfig, args: argparse.Namespace) -> int:
 
 def provision(args: argparse.Namespace) -> int:
     """Install the provisioning bundle; exit 2 on a broken bundle, with nothing written."""
-    from hailong.device.provision import ProvisionError
-    from hailong.device.provision import provision as install_bundle
-
     try:
         result = install_bundle(args.boot, args.root)
     except ConfigFileError as exc:
@@ -131,17 +136,12 @@ def _config(args: argparse.Namespace) -> KioskConfig:
         overrides["state_dir"] = args.state_dir
     config = load_config(args.config, **overrides)
     if getattr(args, "mqtt_port", None):
-        from dataclasses import replace
-
         config = replace(config, mqtt=replace(config.mqtt, port=args.mqtt_port))
     return config
 
 
 def run(config: KioskConfig, args: argparse.Namespace, key: bytes | None) -> int:
     """Run the kiosk until SIGTERM or Ctrl-C."""
-    from hailong.device.app import KioskApp
-    from hailong.device.uplink import Uplink
-
     try:
         journal = Journal.open(config.state_dir / "journal", segment_size=config.journal.segment_size,
                                retention_days=config.journal.retention_days)  # fmt: skip
@@ -149,11 +149,16 @@ def run(config: KioskConfig, args: argparse.Namespace, key: bytes | None) -> int
         print(f"hailong-kiosk: cannot open the journal: {exc}", file=sys.stderr)
         return 1
     inbox, stop = Inbox(), threading.Event()
-    display = None if args.headless else open_display(config)
+    display = panel = sound = None
+    if not args.headless:
+        # pygame and gpiozero load only where they are used: pygame's import writes to stdout and
+        # stderr, which `status --json` and a one-line configuration error must not carry.
+        from hailong.device import hardware
+
+        display, panel = hardware.open_display(config), hardware.open_panel(config, inbox)
+        sound = hardware.open_sound(config) if display else None
     app = KioskApp(config, journal, Clock(config.tz), inbox, Uplink(config, inbox.put, key),
-                   display=display, panel=None if args.headless else open_panel(config, inbox),
-                   sound=open_sound(config) if display else None,
-                   version=package_version())  # fmt: skip
+                   display=display, panel=panel, sound=sound, version=package_version())  # fmt: skip
     _on_signals(stop, inbox)
     citizens = _start_inputs(args, inbox, stop)
     app.run(stop)
@@ -164,51 +169,14 @@ def run(config: KioskConfig, args: argparse.Namespace, key: bytes | None) -> int
 
 def selftest(config: KioskConfig, args: argparse.Namespace) -> int:
     """Print the checklist; exit 1 when anything failed."""
-    from hailong.device import selftest as checks
+    from hailong.device import selftest as checks  # it drives pygame and gpiozero: see run
 
     adapters = checks.Adapters(show_s=0.0 if args.quick else 0.4,
                                broker_timeout_s=args.broker_timeout)  # fmt: skip
     print(f"hailong-kiosk selftest: {config.device} {package_version()} ({config.source})")
     results = checks.run_checks(config, adapters)
-    print(checks.report(results), flush=True)
-    return checks.exit_status(results)
-
-
-def open_display(config: KioskConfig):
-    """Open the screen, or return None (logged) so that presses are still recorded."""
-    if not config.screen.enabled:
-        return None
-    from hailong.device.display import Display
-    from hailong.device.screen import DisplayError, Screen
-
-    s = config.screen
-    try:
-        screen = Screen.open((s.width, s.height), s.fullscreen, s.font)
-    except DisplayError as exc:
-        log.error("no screen, recording presses without one: %s", exc)
-        return None
-    return Display(screen, key_hints=not s.fullscreen)
-
-
-def open_panel(config: KioskConfig, inbox: Inbox):
-    """Open the buttons and lamps, or return None (logged) on a machine without them."""
-    from hailong.device.panel import Panel, PanelError
-    from hailong.device.pinmap import load_pin_map
-
-    try:
-        return Panel(inbox, pins=load_pin_map(config.pin_map))
-    except (PanelError, OSError, ValueError) as exc:
-        log.error("no buttons: %s", exc)
-        return None
-
-
-def open_sound(config: KioskConfig):
-    """Return the confirmation sound, or None when sound is off."""
-    if not config.screen.sound:
-        return None
-    from hailong.device.sound import Sound
-
-    return Sound(config.screen.sound_file)
+    print(report(results), flush=True)
+    return exit_status(results)
 
 
 def _on_signals(stop: threading.Event, inbox: Inbox) -> None:
@@ -223,13 +191,9 @@ def _on_signals(stop: threading.Event, inbox: Inbox) -> None:
 def _start_inputs(args, inbox: Inbox, stop: threading.Event):
     citizens = None
     if args.simulate:
-        from hailong.device.simulate import Citizens
-
         citizens = Citizens(inbox.put, args.simulate, args.count)
         citizens.start()
     if args.headless and sys.stdin.isatty():
-        from hailong.device.keys import read_keys
-
         threading.Thread(target=read_keys, args=(inbox.put, stop), daemon=True).start()
     return citizens
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 import functools
 import logging
 import math
-import os
 from pathlib import Path
 
-os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 import pygame
 
 from hailong.device.drawing import Barcode, Face, Op, Panel, Text

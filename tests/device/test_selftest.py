@@ -1,4 +1,5 @@
-"""Tests for device.selftest: every check passing and failing, and the CLI against a real broker."""
+"""Tests for device.selftest and its parts (checklist, hardware_checks): every check passing and
+failing, and the CLI against a real broker."""
 
 import os
 import subprocess
@@ -12,13 +13,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from gpiozero.pins.mock import MockFactory, MockPin
 
-from hailong.device import fonts, selftest
+from hailong.device import checklist, fonts, hardware_checks, selftest
+from hailong.device.checklist import Check
 from hailong.device.clock import Clock
 from hailong.device.config import KioskConfig, MqttSettings, ScreenSettings
 from hailong.device.journal import Journal
 from hailong.device.panel import Panel
 from hailong.device.screen import DisplayError, Screen
-from hailong.device.selftest import Adapters, Check
+from hailong.device.selftest import Adapters
 from hailong.server.broker.private import free_port
 from tests.support import kiosk_toml
 
@@ -64,8 +66,8 @@ def pin_map(tmp_path, text):
 
 
 def test_panel_opens_buttons_lamps_and_buzzer(factory):
-    buttons, leds = selftest.check_panel(None, factory)
-    assert buttons == Check(selftest.BUTTONS, True, buttons.detail)
+    buttons, leds = hardware_checks.check_panel(None, factory)
+    assert buttons == Check(checklist.BUTTONS, True, buttons.detail)
     assert "4 nút, 4 đèn, còi" in buttons.detail and "5,6,13,19" in buttons.detail
     assert leds.ok and not leds.warn
     assert factory.pin(12).state is False  # every lamp left dark, the pins released
@@ -73,32 +75,32 @@ def test_panel_opens_buttons_lamps_and_buzzer(factory):
 
 def test_panel_without_buzzer(tmp_path, factory):
     path = pin_map(tmp_path, "buttons = [5, 6, 13, 19]\nleds = [12, 16, 20, 21]\n")
-    buttons, _ = selftest.check_panel(path, factory)
+    buttons, _ = hardware_checks.check_panel(path, factory)
     assert buttons.ok and "không còi / no buzzer" in buttons.detail
 
 
 def test_pins_in_use_fail_both_lines(factory):
     with Panel(SimpleQueue(), pin_factory=factory):  # the running kiosk holds the pins
-        buttons, leds = selftest.check_panel(None, factory)
+        buttons, leds = hardware_checks.check_panel(None, factory)
     assert not buttons.ok and "cannot open the button panel" in buttons.detail
     assert not leds.ok and "not tried" in leds.detail
 
 
 def test_bad_pin_map_fails_naming_the_file(tmp_path, factory):
     path = pin_map(tmp_path, "buttons = [5, 6]\nleds = [12, 16, 20, 21]\n")
-    buttons, _ = selftest.check_panel(path, factory)
+    buttons, _ = hardware_checks.check_panel(path, factory)
     assert not buttons.ok and "pinmap.toml" in buttons.detail and "buttons" in buttons.detail
 
 
 def test_lamp_that_does_not_switch_fails(factory):
     factory.pin(16, pin_class=DeadPin)  # the lamp of button 2
-    buttons, leds = selftest.check_panel(None, factory)
+    buttons, leds = hardware_checks.check_panel(None, factory)
     assert buttons.ok
     assert not leds.ok and "đèn 2 " in leds.detail
 
 
 def test_screen_draws_with_the_dummy_driver():
-    check = selftest.check_screen(SCREEN, selftest.open_screen)
+    check = hardware_checks.check_screen(SCREEN, hardware_checks.open_screen)
     assert check.ok and check.detail.startswith("480x320 (dummy)")
 
 
@@ -106,43 +108,45 @@ def test_screen_that_cannot_open_or_draw_fails():
     def no_display(_settings):
         raise DisplayError("cannot open the display: kmsdrm not available")
 
-    check = selftest.check_screen(SCREEN, no_display)
+    check = hardware_checks.check_screen(SCREEN, no_display)
     assert not check.ok and "kmsdrm not available" in check.detail
 
     broken = Screen.offscreen((480, 320))
     broken.draw = lambda frame: (_ for _ in ()).throw(DisplayError("cannot draw: lost"))
-    assert selftest.check_screen(SCREEN, lambda _s: broken) == Check(
-        selftest.SCREEN, False, "cannot draw: lost"
+    assert hardware_checks.check_screen(SCREEN, lambda _s: broken) == Check(
+        checklist.SCREEN, False, "cannot draw: lost"
     )
 
 
 def test_screen_disabled_is_a_warning():
-    check = selftest.check_screen(replace(SCREEN, enabled=False), selftest.open_screen)
+    check = hardware_checks.check_screen(
+        replace(SCREEN, enabled=False), hardware_checks.open_screen
+    )
     assert check.ok and check.warn
 
 
 def test_font_covers_every_vietnamese_letter_and_ui_string():
-    check = selftest.check_font(None, ["Nguyễn Văn An", "Hộ tịch"])
+    check = hardware_checks.check_font(None, ["Nguyễn Văn An", "Hộ tịch"])
     assert check.ok and "đủ" in check.detail
 
 
 def test_font_missing_a_character_fails_naming_it():
-    check = selftest.check_font(None, ["Phòng 中"])
+    check = hardware_checks.check_font(None, ["Phòng 中"])
     assert not check.ok and "U+4E2D(中)" in check.detail
 
 
 def test_no_font_file_fails(tmp_path, monkeypatch):
     monkeypatch.setattr(fonts, "REGULAR", (str(tmp_path / "none.ttf"),))
-    check = selftest.check_font(tmp_path / "configured.ttf")
+    check = hardware_checks.check_font(tmp_path / "configured.ttf")
     assert not check.ok and "fonts-dejavu-core" in check.detail
 
 
 def test_font_coverage_without_fonttools_agrees(monkeypatch):
     path = fonts.find_fonts().regular
-    with_fonttools = selftest.font_characters(path)
+    with_fonttools = hardware_checks.font_characters(path)
     monkeypatch.setitem(sys.modules, "fontTools.ttLib", None)  # import now raises ImportError
     probe = set(range(0x20, 0x2200))
-    assert selftest.font_characters(path) == with_fonttools & probe
+    assert hardware_checks.font_characters(path) == with_fonttools & probe
 
 
 def test_journal_writable_reports_its_counts(tmp_path):
@@ -209,11 +213,13 @@ def test_clock_synced_unsynced_and_impossible():
 
 def test_sound_played_missing_or_off():
     sound = FakeSound()
-    assert selftest.check_sound(SCREEN, lambda _s: sound).detail.startswith("đã phát")
+    assert hardware_checks.check_sound(SCREEN, lambda _s: sound).detail.startswith("đã phát")
     assert sound.played == 1 and sound.closed
-    silent = selftest.check_sound(SCREEN, lambda _s: FakeSound(available=False))
+    silent = hardware_checks.check_sound(SCREEN, lambda _s: FakeSound(available=False))
     assert silent.ok and silent.warn
-    off = selftest.check_sound(replace(SCREEN, sound=False), lambda _s: pytest.fail("opened"))
+    off = hardware_checks.check_sound(
+        replace(SCREEN, sound=False), lambda _s: pytest.fail("opened")
+    )
     assert off.ok and not off.warn
 
 
@@ -223,12 +229,12 @@ def test_run_checks_in_order_with_injected_adapters(tmp_path, factory):
                         connect=lambda _c, _t: "refused: Not authorized", clock=clock_at(2026),
                         open_sound=lambda _s: FakeSound(), show_s=0.0)  # fmt: skip
     checks = selftest.run_checks(config, adapters)
-    assert [c.name for c in checks] == [selftest.BUTTONS, selftest.LEDS, selftest.SCREEN,
-                                        selftest.FONT, selftest.JOURNAL, selftest.BROKER,
-                                        selftest.CLOCK, selftest.SOUND]  # fmt: skip
-    assert [c.name for c in checks if not c.ok] == [selftest.BROKER]
-    assert selftest.exit_status(checks) == 1
-    assert selftest.exit_status([c for c in checks if c.ok]) == 0
+    assert [c.name for c in checks] == [checklist.BUTTONS, checklist.LEDS, checklist.SCREEN,
+                                        checklist.FONT, checklist.JOURNAL, checklist.BROKER,
+                                        checklist.CLOCK, checklist.SOUND]  # fmt: skip
+    assert [c.name for c in checks if not c.ok] == [checklist.BROKER]
+    assert checklist.exit_status(checks) == 1
+    assert checklist.exit_status([c for c in checks if c.ok]) == 0
 
 
 def test_a_running_kiosk_is_named_beside_the_pins_it_holds(tmp_path, factory):
@@ -237,21 +243,21 @@ def test_a_running_kiosk_is_named_beside_the_pins_it_holds(tmp_path, factory):
                         connect=lambda _c, _t: None, clock=clock_at(2026), show_s=0.0)  # fmt: skip
     with Journal.open(tmp_path / "journal"), Panel(SimpleQueue(), pin_factory=factory):
         checks = {c.name: c for c in selftest.run_checks(config, adapters)}
-    assert checks[selftest.BUTTONS].detail.endswith(selftest.RUNNING)
-    assert checks[selftest.JOURNAL].ok and checks[selftest.BROKER].ok
+    assert checks[checklist.BUTTONS].detail.endswith(selftest.RUNNING)
+    assert checks[checklist.JOURNAL].ok and checks[checklist.BROKER].ok
 
 
 def test_report_lines_and_verdict():
-    checks = [Check(selftest.BUTTONS, True, "4 nút, 4 đèn, còi"),
-              Check(selftest.CLOCK, True, "chưa đồng bộ", warn=True),
-              Check(selftest.BROKER, False, "refused: Not authorized")]  # fmt: skip
-    assert selftest.report(checks).splitlines() == [
+    checks = [Check(checklist.BUTTONS, True, "4 nút, 4 đèn, còi"),
+              Check(checklist.CLOCK, True, "chưa đồng bộ", warn=True),
+              Check(checklist.BROKER, False, "refused: Not authorized")]  # fmt: skip
+    assert checklist.report(checks).splitlines() == [
         "[ OK ]  Nút bấm / buttons: 4 nút, 4 đèn, còi",
         "[CHÚ Ý] Đồng hồ / clock: chưa đồng bộ",
         "[LỖI]   Máy chủ MQTT / broker: refused: Not authorized",
         "Kết quả / result: 1 LỖI / FAILED (2/3)",
     ]
-    assert selftest.report(checks[:2]).endswith("ĐẠT / PASSED (2/2)")
+    assert checklist.report(checks[:2]).endswith("ĐẠT / PASSED (2/2)")
 
 
 def run_cli(config: Path, *args: str) -> subprocess.CompletedProcess:
@@ -281,7 +287,7 @@ def test_cli_fails_with_the_wrong_password_and_says_why(tmp_path, secure_broker)
     (tmp_path / "k2.password").write_text("not-the-password")
     done = run_cli(config, "--quick", "--broker-timeout", "5")
     assert done.returncode == 1, done.stdout + done.stderr
-    broker_line = next(line for line in done.stdout.splitlines() if selftest.BROKER in line)
+    broker_line = next(line for line in done.stdout.splitlines() if checklist.BROKER in line)
     assert broker_line.startswith("[LỖI]") and broker_line.endswith("refused: Not authorized")
 
 
