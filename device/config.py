@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from hailong.protocol import DEFAULT_PREFIX, ProtocolError, check_device_id
+from hailong.protocol import DEFAULT_PREFIX, Config, ProtocolError, Topics, check_device_id
 from hailong.protocol.tomlconf import invalid, load, read_secret
 
 
@@ -33,6 +33,19 @@ class MqttSettings:
             raise invalid("port", f"must be 1..65535, got {self.port}")
         if not 1 <= self.inflight <= 10_000:
             raise invalid("inflight", f"must be 1..10000, got {self.inflight}")
+        if not 0 <= self.keepalive <= 65535:  # 0: no keepalive, as MQTT defines it
+            raise invalid("keepalive", f"must be 0..65535 seconds, got {self.keepalive}")
+        for name in ("retransmit_after_s", "health_interval_s", "reconnect_max_s"):
+            if not 1 <= getattr(self, name) <= 86_400:
+                raise invalid(name, f"must be 1..86400 seconds, got {getattr(self, name)}")
+        try:
+            Topics(self.prefix)
+        except ProtocolError as exc:
+            raise invalid("prefix", exc.problem) from None
+
+
+TEXT_KEYS = ("counter", "official", "official_name", "field", "field_name", "question")
+WIRE_KEYS = (*TEXT_KEYS, "cooldown_s", "require_dossier")
 
 
 @dataclass(frozen=True)
@@ -60,6 +73,17 @@ class KioskSettingsFile:
             raise invalid("service_timeout_s", f"must be 10..3600 s, got {self.service_timeout_s}")
         if not 0 <= self.cooldown_s <= 3600:
             raise invalid("cooldown_s", f"must be 0..3600 seconds, got {self.cooldown_s}")
+        self._check_as_the_wire_does()
+
+    def _check_as_the_wire_does(self) -> None:
+        """Hold the settings a press or the screen carries to the contract's limits, as NFC text."""
+        # The collector's Config may set the same keys: one set of rules, the contract's, for both.
+        try:
+            wire = Config(**{name: getattr(self, name) for name in WIRE_KEYS})
+        except ProtocolError as exc:
+            raise invalid(exc.field.removeprefix("config."), exc.problem) from None
+        for name in TEXT_KEYS:
+            object.__setattr__(self, name, getattr(wire, name))
 
 
 @dataclass(frozen=True)
@@ -74,6 +98,11 @@ class ScreenSettings:
     sound: bool = True
     sound_file: Path | None = None
 
+    def __post_init__(self):
+        for name in ("width", "height"):
+            if not 100 <= getattr(self, name) <= 10_000:
+                raise invalid(name, f"must be 100..10000 pixels, got {getattr(self, name)}")
+
 
 @dataclass(frozen=True)
 class JournalSettings:
@@ -81,6 +110,12 @@ class JournalSettings:
 
     segment_size: int = 256
     retention_days: int = 400
+
+    def __post_init__(self):
+        if not 1 <= self.segment_size <= 100_000:
+            raise invalid("segment_size", f"must be 1..100000 presses, got {self.segment_size}")
+        if not 0 <= self.retention_days <= 36_500:
+            raise invalid("retention_days", f"must be 0..36500 days, got {self.retention_days}")
 
 
 @dataclass(frozen=True)

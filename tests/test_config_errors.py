@@ -23,6 +23,10 @@ KIOSK_CASES = [
     ('device = "k1"\n[kiosk]\nlanguage = "fr"\n', "kiosk.language: must be 'vi' or 'en'"),
     ('device = "k1"\ntime_zone = "Mars/Olympus"\n', "time_zone: unknown time zone"),
     ('device = "k1"\n[mqtt\n', "(syntax)"),
+    (f'device = "k1"\n[kiosk]\nofficial_name = "{"A" * 129}"\n', "kiosk.official_name: length"),
+    ('device = "k1"\n[kiosk]\nfield = "ho\\u0000tich"\n', "kiosk.field: must not contain"),
+    ('device = "k1"\n[mqtt]\nhealth_interval_s = 0\n', "mqtt.health_interval_s: must be"),
+    ('device = "k1"\n[journal]\nsegment_size = 0\n', "journal.segment_size: must be"),
 ]
 
 
@@ -35,6 +39,21 @@ def test_kiosk_config_errors_name_file_and_key(tmp_path, text, message):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert str(path) in lines[0] and message in lines[0]
+
+
+def test_a_70_character_counter_exits_2_with_one_line_before_any_press(tmp_path):
+    # It used to pass the loader, and the kiosk died with a traceback at its first press: a crash
+    # loop under Restart=always.
+    path = tmp_path / "kiosk.toml"
+    path.write_text(f'device = "k1"\nstate_dir = "{tmp_path / "k1"}"\n[kiosk]\n'
+                    f'counter = "{"Q" * 70}"\n')  # fmt: skip
+    result = run("hailong.device.cli", "--config", path, "run", "--headless", "--simulate", "50")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"hailong-kiosk: configuration error: {path}: kiosk.counter: length must be 1..64, got 70"
+    ]
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not (tmp_path / "k1").exists()  # refused before the journal was opened
 
 
 def test_kiosk_missing_config_file(tmp_path):
