@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python bench/bench_kiosk.py [--quick] [--presses N] [--dir FOLDER]
 
-(a) Press -> thanks frame drawn: the app's own wiring (cli.open_display/open_panel/open_sound, SDL
+(a) Press -> thanks frame drawn: the app's own wiring (hardware.open_display/open_panel/open_sound, SDL
     dummy driver, gpiozero mock pins, a private mosquitto with a collector that acks) runs its loop
     on the main thread; a feeder thread puts ButtonPressed events stamped with time.monotonic() in
     the inbox and the time is taken when Screen.draw has finished the thanks frame. Baseline: the
@@ -33,14 +33,14 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import paho.mqtt.client as paho  # noqa: E402
 
-from hailong.device import cli
+from hailong.device import hardware  # noqa: E402
 from hailong.device.app import KioskApp  # noqa: E402
 from hailong.device.clock import Clock  # noqa: E402
 from hailong.device.config import KioskConfig, KioskSettingsFile, MqttSettings, ScreenSettings  # noqa: E402
+from hailong.device.events import ButtonPressed  # noqa: E402
 from hailong.device.frame import Frame  # noqa: E402
 from hailong.device.inbox import Inbox  # noqa: E402
 from hailong.device.journal import Journal  # noqa: E402
-from hailong.device.state import ButtonPressed  # noqa: E402
 from hailong.device.uplink import Uplink  # noqa: E402
 from hailong.protocol import Ack, Topics, parse_press  # noqa: E402
 from hailong.server.broker.private import Mosquitto  # noqa: E402
@@ -132,12 +132,12 @@ def measure_latency(folder: Path, broker: Mosquitto, presses: int) -> tuple[Feed
     """Run the app on this thread while the feeder presses; return it and the draw baseline."""
     config = kiosk_config(folder, broker)
     inbox, stop = Inbox(), threading.Event()
-    display = cli.open_display(config)
+    display = hardware.open_display(config)
     baseline = draw_baseline(display.screen, presses)
     journal = Journal.open(folder / "journal")
     app = KioskApp(config, journal, Clock(config.tz), inbox, Uplink(config, inbox.put, None),
-                   display=display, panel=cli.open_panel(config, inbox),
-                   sound=cli.open_sound(config), version="bench")  # fmt: skip
+                   display=display, panel=hardware.open_panel(config, inbox),
+                   sound=hardware.open_sound(config), version="bench")  # fmt: skip
     feeder = Feeder(app, presses, stop)
     draw = display.screen.draw
 
