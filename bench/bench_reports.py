@@ -235,7 +235,7 @@ def main() -> int:
         f"database: {args.presses:,} presses from {args.devices:,} kiosks, {size:.1f} GiB",
         flush=True,
     )
-    return report(engine, ReportSettings(), args.repeat)
+    return report(engine, ReportSettings(time_zone="Asia/Ho_Chi_Minh"), args.repeat)
 
 
 def report(engine, settings: ReportSettings, repeat: int) -> int:

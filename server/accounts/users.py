@@ -16,9 +16,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Connection
 
-from hailong.server.storage.schema import api_tokens, login_attempts, users
+from hailong.server.epoch import now_ms
 from hailong.server.errors import InputError
-from hailong.server.reference.audit import check_actor, now_ms, record
+from hailong.server.reference.audit import check_actor, record
+from hailong.server.storage.schema import api_tokens, login_attempts, users
 
 ROLES = ("admin", "leader", "staff")
 MIN_PASSWORD = 10

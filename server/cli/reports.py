@@ -5,13 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
-from hailong.protocol.tomlconf import load
 from hailong.server.config import CollectorConfig
-from hailong.server.reporting.data import ReportSettings
 from hailong.server.reporting.formats import FORMATS
 from hailong.server.reporting.metrics import LEVEL_NAMES
 from hailong.server.reporting.periods import (
@@ -22,6 +19,7 @@ from hailong.server.reporting.periods import (
     parse_period,
     parse_user_date,
 )
+from hailong.server.reporting.settings import ReportSettings, report_settings
 
 DEFAULT_FOLDER = Path("var/hailong/published")
 
@@ -114,8 +112,7 @@ def chosen_period(args: argparse.Namespace) -> Period:
 
 def settings_for(config: CollectorConfig, path: Path | None) -> ReportSettings:
     """Load report settings (defaults without a file) in the collector's time zone."""
-    settings = load(ReportSettings, path) if path else ReportSettings()
-    return replace(settings, time_zone=config.time_zone)
+    return report_settings(path, config.time_zone)
 
 
 def _day(text: str | None, config: CollectorConfig) -> date:

@@ -19,7 +19,6 @@ from hailong.server.errors import InputError
 from hailong.server.reference import duty
 from hailong.server.reference.audit import check_actor, record
 from hailong.server.reference.duty import Assignment, assignments, official_at, open_assignments  # noqa: F401 (API)
-from hailong.server.reporting.periods import DEFAULT_TZ
 from hailong.server.storage.db import counters, device_counters, devices, fields, officials
 
 CODE_MAX, NAME_MAX = 64, 128  # the Config message's limits for codes and shown names
@@ -104,7 +103,7 @@ def listing(conn: Connection, entity: str) -> list[dict]:
     return [dict(r._mapping) for r in conn.execute(select(table).order_by(table.c.code))]
 
 
-def assign(conn, counter, official, start, actor, *, now=None, tz=DEFAULT_TZ) -> Assignment:
+def assign(conn, counter, official, start, actor, *, tz, now=None) -> Assignment:
     """Put an official on duty at a counter from `start`, closing the counter's open duty there."""
     check_actor(actor)
     _require(conn, "counter", counter)
@@ -116,7 +115,7 @@ def assign(conn, counter, official, start, actor, *, now=None, tz=DEFAULT_TZ) ->
     return new
 
 
-def release(conn, counter, end, actor, *, now=None, tz=DEFAULT_TZ) -> Assignment:
+def release(conn, counter, end, actor, *, tz, now=None) -> Assignment:
     """End the counter's open duty at `end`: nobody serves there afterwards."""
     check_actor(actor)
     now = now_ms() if now is None else now

@@ -15,7 +15,6 @@ from sqlalchemy.engine import Connection
 from hailong.server.epoch import local_text, to_ms
 from hailong.server.errors import InputError
 from hailong.server.reference.audit import record
-from hailong.server.reporting.periods import DEFAULT_TZ
 from hailong.server.storage.db import duty
 
 
@@ -69,7 +68,7 @@ def open_assignments(conn: Connection, official: str) -> list[Assignment]:
     return [Assignment(*r) for r in conn.execute(query)]
 
 
-def begin(conn, counter, official, start_ms, actor, *, now_ms, tz=DEFAULT_TZ) -> Assignment:
+def begin(conn, counter, official, start_ms, actor, *, now_ms, tz) -> Assignment:
     """Open a duty from start_ms, closing the counter's open one there; refuse overlaps."""
     if start_ms > now_ms:
         raise InputError("a duty cannot start in the future: the kiosk shows who is on duty now")
@@ -84,7 +83,7 @@ def begin(conn, counter, official, start_ms, actor, *, now_ms, tz=DEFAULT_TZ) ->
     return Assignment(new_id, counter, official, start_ms, None)
 
 
-def end(conn, counter, end_ms, actor, *, now_ms, tz=DEFAULT_TZ) -> Assignment:
+def end(conn, counter, end_ms, actor, *, now_ms, tz) -> Assignment:
     """Close the counter's open duty at end_ms."""
     last = last_assignment(conn, counter)
     if last is None or last.end_ms is not None:

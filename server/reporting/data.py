@@ -25,6 +25,7 @@ from hailong.server.reporting.metrics import (
     accepted_and_filtered,
     compare,
     coverage_by_field,
+    filtered_reasons,
     stats_from_counts,
 )
 from hailong.server.reporting.periods import Period
@@ -117,7 +118,7 @@ def build_report(
     return ReportData(
         period=period,
         previous=before.period,
-        issued=issued or datetime.now(ZoneInfo(settings.time_zone)).date(),
+        issued=issued or datetime.now(ZoneInfo(settings.zone)).date(),
         settings=settings,
         totals=totals,
         trend=compare(totals, _level_stats(before.by_field)),
@@ -160,7 +161,7 @@ class _Counted:
 
 def _count_period(conn, period: Period, settings: ReportSettings, mode: str, flags: bool):
     """Count a period from rollups and presses, and take the excluded presses out."""
-    bounds = period.bounds_ms(settings.time_zone)
+    bounds = period.bounds_ms(settings.zone)
     gathered = gather(
         conn, period.start, period.end, settings.flag_rules, flags=flags, rollups=mode
     )
@@ -239,7 +240,7 @@ def _screening(conn, counted: _Counted, settings: ReportSettings | None = None) 
     tests = sum(n for (mode, _f, _r), n in gathered.by_field.items() if mode == "test")
     filtered = {"test": tests} if tests else {}
     # metrics names the reasons ("excluded: <why>"); the excluded presses are few.
-    filtered.update(accepted_and_filtered(excluded, office_hours={}).filtered)
+    filtered.update(filtered_reasons(excluded))
     accepted = raw - sum(filtered.values())
     odd = bursts = 0
     complete = settings is not None
@@ -258,7 +259,7 @@ def _flags(candidates: dict, excluded, settings: ReportSettings) -> tuple[int, i
         pool,
         office_hours=settings.hours,
         holidays=settings.holiday_dates,
-        tz=settings.time_zone,
+        tz=settings.zone,
         burst_window_s=settings.burst_window_s,
         burst_max=settings.burst_max,
     )

@@ -85,7 +85,7 @@ class FigureCache:
         """Return the figures of a period, from the cache while they still hold."""
         key = (period, settings, today)
         with engine.connect() as conn:
-            token = _token(conn, period, settings.time_zone)
+            token = _token(conn, period, settings.zone)
             with self.lock:
                 kept = self.pages.get(key)
             if kept is not None and kept[0] == token:
@@ -105,7 +105,7 @@ class FigureCache:
         prints = dict(token[0])
         data = build_report(conn, period, settings, issued=today,
                             previous=self._previous(conn, period, settings, token))  # fmt: skip
-        tz = settings.time_zone
+        tz = settings.zone
         start_ms, end_ms = period.bounds_ms(tz)
         part = _Part(Counter(), Counter())
         for first, last, whole in halves(period.start, period.end):

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 from hailong.protocol import LEVELS as PROTOCOL_LEVELS
 from hailong.server.reporting.hours import OfficeHours
-from hailong.server.reporting.periods import DEFAULT_TZ
 
 # The level names, best first, are the wire contract's; every table, page and command reads them here.
 LEVEL_NAMES = PROTOCOL_LEVELS
@@ -142,8 +141,8 @@ def accepted_and_filtered(
     ratings: Iterable[Rating],
     *,
     office_hours: Mapping[int, Sequence[tuple[str, str]]],
+    tz: str,
     holidays: Iterable[date] = (),
-    tz: str = DEFAULT_TZ,
     burst_window_s: float = 10.0,
     burst_max: int = 3,
 ) -> Filtering:
@@ -154,19 +153,23 @@ def accepted_and_filtered(
     `burst_window_s` seconds (inclusive); every press in it is flagged.
     """
     everything = list(ratings)
-    filtered: dict[str, int] = {}
-    accepted = []
-    for rating in everything:
-        reason = _filter_reason(rating)
-        if reason is None:
-            accepted.append(rating)
-        else:
-            filtered[reason] = filtered.get(reason, 0) + 1
+    accepted = [rating for rating in everything if _filter_reason(rating) is None]
+    filtered = filtered_reasons(everything)
     office = OfficeHours(office_hours, frozenset(holidays), tz)
     odd = tuple(r for r in accepted if not office.is_open(r.at))
     burst_keys = _burst_keys(accepted, burst_window_s, burst_max)
     bursts = tuple(r for r in accepted if (r.device, r.seq) in burst_keys)
     return Filtering(len(everything), len(accepted), filtered, tuple(accepted), odd, bursts)
+
+
+def filtered_reasons(ratings: Iterable[Rating]) -> dict[str, int]:
+    """Count the presses not counted, per reason: "test", "excluded: <why>"."""
+    filtered: dict[str, int] = {}
+    for rating in ratings:
+        reason = _filter_reason(rating)
+        if reason is not None:
+            filtered[reason] = filtered.get(reason, 0) + 1
+    return filtered
 
 
 def coverage_by_field(
@@ -197,7 +200,7 @@ def by_key(ratings: Iterable[Rating], key: str) -> dict[str | None, LevelStats]:
     return {value: level_counts(groups[value]) for value in order}
 
 
-def hour_weekday(ratings: Iterable[Rating], tz: str = DEFAULT_TZ) -> list[list[int]]:
+def hour_weekday(ratings: Iterable[Rating], tz: str) -> list[list[int]]:
     """Count ratings by local weekday (rows, Monday first) and hour (columns 0..23)."""
     zone = ZoneInfo(tz)
     matrix = [[0] * 24 for _ in range(7)]

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from hailong.server.epoch import to_ms
 from hailong.server.errors import InputError
 
-DEFAULT_TZ = "Asia/Ho_Chi_Minh"
 CONVENTIONS = ("calendar", "cutoff")
 KINDS = ("month", "quarter", "half", "nine_months", "year", "custom")
 PUBLICATION_DAY = 28
@@ -71,14 +70,14 @@ class Period:
             return named(self.kind, year - 1, _SPAN[self.kind][1], self.convention)
         return named(self.kind, year, index - 1, self.convention)
 
-    def bounds(self, tz: str = DEFAULT_TZ) -> tuple[datetime, datetime]:
+    def bounds(self, tz: str) -> tuple[datetime, datetime]:
         """Return (start, end exclusive) as aware UTC datetimes for local midnights in `tz`."""
         zone = ZoneInfo(tz)
         start = datetime.combine(self.start, time(0), tzinfo=zone)
         end = datetime.combine(self.end + timedelta(days=1), time(0), tzinfo=zone)
         return start.astimezone(UTC), end.astimezone(UTC)
 
-    def bounds_ms(self, tz: str = DEFAULT_TZ) -> tuple[int, int]:
+    def bounds_ms(self, tz: str) -> tuple[int, int]:
         """Return (start, end exclusive) as UTC epoch milliseconds, as the database keeps times."""
         start, end = self.bounds(tz)
         return to_ms(start), to_ms(end)

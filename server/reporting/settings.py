@@ -7,13 +7,13 @@ optional. The time zone is the collector's own (its configuration's `time_zone`)
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from hailong.protocol.tomlconf import invalid
+from hailong.protocol.tomlconf import invalid, load
 from hailong.server.reporting.hours import OfficeHours, interval, weekday_hours
-from hailong.server.reporting.periods import DEFAULT_TZ
 from hailong.server.reporting.queries import FlagRules
 
 
@@ -34,8 +34,9 @@ class ReportSettings:
     holidays: tuple[str, ...] = ()  # ISO dates, e.g. the Tết days
     coverage_target: float = 0.80
     min_sample: int = 30
-    # Set by the program from the collector's configuration, never from the report settings file.
-    time_zone: str = field(default=DEFAULT_TZ, metadata={"internal": True})
+    # The collector's configured zone, set by report_settings, never from the report settings
+    # file; None until then, so that no report silently assumes a zone.
+    time_zone: str | None = field(default=None, metadata={"internal": True})
     burst_window_s: float = 10.0
     burst_max: int = 3
     flag_limit: int = 100_000  # most presses examined one by one per flag; beyond: "at least"
@@ -51,10 +52,21 @@ class ReportSettings:
         for key, ok, problem in checks:
             if not ok:
                 raise invalid(key, f"{problem}, got {getattr(self, key)!r}")
-        _check("time_zone", lambda: ZoneInfo(self.time_zone))
+        if self.time_zone is not None:
+            _check("time_zone", lambda: ZoneInfo(self.time_zone))
         _check("office_hours", lambda: _check_hours(self.office_hours))
         _check("saturday_hours", lambda: _check_hours(self.saturday_hours))
         _check("holidays", lambda: self.holiday_dates)
+
+    @property
+    def zone(self) -> str:
+        """Return the collector's time zone; refuse settings that were never given one."""
+        if self.time_zone is None:
+            raise ValueError(
+                "report settings without a time zone: build them with "
+                "report_settings(path, config.time_zone)"
+            )
+        return self.time_zone
 
     @property
     def hours(self) -> dict[int, list[tuple[str, str]]]:
@@ -69,13 +81,18 @@ class ReportSettings:
     @property
     def office(self) -> OfficeHours:
         """Return when the office is open, in the collector's time zone."""
-        return OfficeHours(self.hours, frozenset(self.holiday_dates), self.time_zone)
+        return OfficeHours(self.hours, frozenset(self.holiday_dates), self.zone)
 
     @property
     def flag_rules(self) -> FlagRules:
         """Return what the flag queries need to know."""
-        return FlagRules(self.hours, self.holiday_dates, self.time_zone,
+        return FlagRules(self.hours, self.holiday_dates, self.zone,
                            self.burst_window_s, self.burst_max)  # fmt: skip
+
+
+def report_settings(path: Path | None, time_zone: str) -> ReportSettings:
+    """Load report settings (defaults without a file) in the collector's configured zone."""
+    return replace(load(ReportSettings, path) if path else ReportSettings(), time_zone=time_zone)
 
 
 def _check(key: str, parse: Callable[[], object]) -> None:

@@ -17,7 +17,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import DBAPIError
 
 from hailong.server.config import CollectorConfig, load_config
-from hailong.server.reference.audit import now_ms
+from hailong.server.epoch import now_ms
 from hailong.server.errors import SchemaError
 from hailong.server.reporting.figures import FigureCache
 from hailong.server.reporting.settings import ReportSettings

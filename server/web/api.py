@@ -87,7 +87,7 @@ def devices():
         return jsonify(error=str(exc)), 400
     with s.engine.connect() as conn:
         kiosks = fleet_health(conn, s.settings, now_ms())
-        rated = _by_device(conn, period, s.settings.time_zone)
+        rated = _by_device(conn, period, s.settings.zone)
     empty = stats_from_counts({})
     return jsonify(period=_period(period), devices=[
         {"device": k.device, "counter": k.counter, "state": k.state,

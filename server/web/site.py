@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -12,10 +12,10 @@ from flask import current_app
 from sqlalchemy.engine import Engine
 
 from hailong.protocol import ConfigFileError
-from hailong.protocol.tomlconf import load
 from hailong.server.config import CollectorConfig
 from hailong.server.reporting.figures import FigureCache
 from hailong.server.reporting.settings import ReportSettings
+from hailong.server.reporting.settings import report_settings as load_report_settings
 
 
 @dataclass
@@ -39,9 +39,7 @@ def site() -> Site:
 
 def report_settings(config: CollectorConfig) -> ReportSettings:
     """Load the report settings named in [web] (defaults without), in the collector's zone."""
-    path = config.web.report_settings
-    settings = load(ReportSettings, path) if path else ReportSettings()
-    return replace(settings, time_zone=config.time_zone)
+    return load_report_settings(config.web.report_settings, config.time_zone)
 
 
 def secret_key(path: Path) -> bytes:

@@ -47,7 +47,7 @@ def test_the_report_filters_the_repeat_with_its_reason(engine):
     store(engine, [press("k1", 1, dossier="HS-1", rating=4)])
     store(engine, [press("k2", 1, dossier="HS-1", rating=1)])
     with engine.connect() as conn:
-        data = build_report(conn, custom(date(2024, 3, 1), date(2024, 3, 31)), ReportSettings(),
+        data = build_report(conn, custom(date(2024, 3, 1), date(2024, 3, 31)), ReportSettings(time_zone="Asia/Ho_Chi_Minh"),
                             issued=date(2024, 3, 31), rollups="off")  # fmt: skip
     assert data.totals.total == 1 and data.totals.counts[4] == 1
     assert data.screening.filtered == {f"excluded: {REASON}": 1}

@@ -28,7 +28,9 @@ def hostile(tmp_path_factory):
     folder = tmp_path_factory.mktemp("hostile")
     engine = db.open_database(fresh_database(None, "sqlite", folder))
     build_world(engine)
-    settings = ReportSettings(unit_name=HOSTILE[0], place="@x", signer_name=HOSTILE[1])
+    settings = ReportSettings(
+        time_zone="Asia/Ho_Chi_Minh", unit_name=HOSTILE[0], place="@x", signer_name=HOSTILE[1]
+    )
     with engine.connect() as conn:
         data = build_report(conn, parse_period("2024-03"), settings, date(2024, 3, 5))
     engine.dispose()

@@ -33,7 +33,13 @@ def presses(levels, **kw) -> list[Rating]:
 
 
 def screen(ratings, **kw):
-    options = {"office_hours": OFFICE, "burst_window_s": 10, "burst_max": 3} | kw
+    options = {
+        "office_hours": OFFICE,
+        "tz": "Asia/Ho_Chi_Minh",
+        "burst_window_s": 10,
+        "burst_max": 3,
+    }
+    options |= kw
     return accepted_and_filtered(ratings, **options)
 
 

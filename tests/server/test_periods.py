@@ -164,7 +164,7 @@ def test_previous_custom_is_the_same_length_just_before():
 
 
 def test_bounds_in_ho_chi_minh_are_utc_plus_7():
-    start, end = parse_period("2024-03").bounds()
+    start, end = parse_period("2024-03").bounds("Asia/Ho_Chi_Minh")
     # Local midnight at UTC+7 is 17:00 UTC the day before; the end is the next period's start.
     assert start == datetime(2024, 2, 29, 17, 0, tzinfo=UTC)
     assert end == datetime(2024, 3, 31, 17, 0, tzinfo=UTC)

@@ -15,7 +15,12 @@ from hailong.server.reporting.publish import BOARD, publish
 from hailong.server.storage import db
 from tests.server.report_world import build_world
 
-SETTINGS = ReportSettings(unit_name="Ủy ban nhân dân xã An Bình", place="An Bình", min_sample=10)
+SETTINGS = ReportSettings(
+    time_zone="Asia/Ho_Chi_Minh",
+    unit_name="Ủy ban nhân dân xã An Bình",
+    place="An Bình",
+    min_sample=10,
+)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ T1 = int(datetime(2024, 3, 1, 7, 30, tzinfo=HCM).timestamp() * 1000)
 T2 = int(datetime(2024, 3, 15, 7, 30, tzinfo=HCM).timestamp() * 1000)
 T3 = int(datetime(2024, 4, 1, 7, 30, tzinfo=HCM).timestamp() * 1000)
 NOW = int(datetime(2024, 6, 1, 12, 0, tzinfo=HCM).timestamp() * 1000)
+ZONE = "Asia/Ho_Chi_Minh"
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def audit_rows(conn, entity=None):
 
 
 def assign(conn, counter, official, start, actor="lan"):
-    return reference.assign(conn, counter, official, start, actor, now=NOW)
+    return reference.assign(conn, counter, official, start, actor, now=NOW, tz=ZONE)
 
 
 def test_adding_a_field_is_audited_with_its_row(engine):
@@ -155,7 +156,7 @@ def test_backdated_or_future_duty_is_refused_and_changes_nothing(engine, start, 
 def test_a_duty_overlapping_an_ended_one_is_refused(engine):
     with engine.begin() as conn:
         assign(conn, "Q1", "cb-01", T1)
-        reference.release(conn, "Q1", T3, "lan", now=NOW)
+        reference.release(conn, "Q1", T3, "lan", now=NOW, tz=ZONE)
         assert reference.official_at(conn, "Q1", T3) is None
         with pytest.raises(
             InputError, match="on duty until 01/04/2024 07:30; a new duty cannot overlap"
@@ -206,7 +207,7 @@ def test_duty_and_name_changes_rebuild_the_stored_config(engine):
         assert stored(conn)["official_name"] == "Trần Thị Bích"
         reference.set_field(conn, "ho-tich", "lan", name="Hộ tịch - Chứng thực")
         assert stored(conn)["field_name"] == "Hộ tịch - Chứng thực"
-        reference.release(conn, "Q1", T2, "lan", now=NOW)
+        reference.release(conn, "Q1", T2, "lan", now=NOW, tz=ZONE)
         assert (stored(conn)["official"], stored(conn)["official_name"]) == (None, None)
 
 

@@ -11,10 +11,16 @@ from sqlalchemy import insert, select, update
 from hailong.server.reporting.data import ReportSettings, build_report, dossier_months, vi_sort_key
 from hailong.server.reporting.periods import custom, parse_period
 from hailong.server.reporting.rollup import halves, report_halves
+from hailong.server.reporting.settings import report_settings
 from hailong.server.storage import db
 from tests.server.report_world import REMARKS, at, build_world, ms, press_row
 
-SETTINGS = ReportSettings(unit_name="Ủy ban nhân dân xã An Bình", place="An Bình", min_sample=10)
+SETTINGS = ReportSettings(
+    time_zone="Asia/Ho_Chi_Minh",
+    unit_name="Ủy ban nhân dân xã An Bình",
+    place="An Bình",
+    min_sample=10,
+)
 ISSUED = date(2024, 4, 5)
 
 
@@ -198,3 +204,17 @@ def test_settings_refuse_bad_values():
         ReportSettings(office_hours=(("11:30", "07:30"),))
     with pytest.raises(Exception, match="coverage_target"):
         ReportSettings(coverage_target=80)
+
+
+def test_a_report_takes_the_zone_from_the_configuration_never_a_default(engine, tmp_path):
+    with engine.connect() as conn, pytest.raises(ValueError, match="time zone"):
+        build_report(conn, parse_period("2024-03"), ReportSettings(), ISSUED)
+    path = tmp_path / "report.toml"
+    path.write_text('place = "An Bình"\n')
+    loaded = report_settings(path, "Asia/Bangkok")
+    assert (loaded.place, loaded.zone, loaded.office.tz) == (
+        "An Bình",
+        "Asia/Bangkok",
+        "Asia/Bangkok",
+    )
+    assert report_settings(None, "UTC").flag_rules.tz == "UTC"

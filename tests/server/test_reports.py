@@ -25,6 +25,7 @@ from tests.support import BACKENDS, fresh_database
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 SETTINGS = ReportSettings(
+    time_zone="Asia/Ho_Chi_Minh",
     unit_name="Ủy ban nhân dân xã An Bình",
     parent_name="Ủy ban nhân dân huyện Tân Phú",
     place="An Bình",

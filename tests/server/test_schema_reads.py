@@ -14,7 +14,9 @@ from hailong.server.storage.schema import metadata, report_halves
 from hailong.server.web import create_app
 from tests.server.report_world import build_world
 
-SETTINGS = ReportSettings(unit_name="Ủy ban nhân dân xã An Bình", min_sample=10)
+SETTINGS = ReportSettings(
+    time_zone="Asia/Ho_Chi_Minh", unit_name="Ủy ban nhân dân xã An Bình", min_sample=10
+)
 
 
 def schema_of(engine) -> list:

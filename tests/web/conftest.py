@@ -31,7 +31,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 PASSWORD = "mật-khẩu-đủ-dài-2024"
 PASSWORD_HASH = PasswordHasher().hash(PASSWORD)
 USERS = {"admin": "admin", "leader": "leader", "thongke": "staff"}
-SETTINGS = ReportSettings(unit_name="Ủy ban nhân dân xã An Bình", place="An Bình", min_sample=10)
+SETTINGS = ReportSettings(
+    time_zone="Asia/Ho_Chi_Minh",
+    unit_name="Ủy ban nhân dân xã An Bình",
+    place="An Bình",
+    min_sample=10,
+)
 DESKTOP, PHONE = {"width": 1366, "height": 768}, {"width": 390, "height": 844}
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -55,6 +56,6 @@ def test_nobody_is_silent_while_the_office_is_closed(engine, moment):
 
 
 def test_holidays_close_the_office():
-    tet = SETTINGS.__class__(holidays=("2024-02-12",))
+    tet = replace(SETTINGS, holidays=("2024-02-12",))
     assert SETTINGS.office.is_open_ms(ms("2024-02-12T09:00"))
     assert not tet.office.is_open_ms(ms("2024-02-12T09:00"))

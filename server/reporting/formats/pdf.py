@@ -71,7 +71,7 @@ def new_document(data: ReportData, frame: Frame) -> ReportPDF:
     for style, path in find_fonts().items():
         pdf.add_font(FAMILY, style, str(path))
     # The issue date, not the clock: the same report is the same file.
-    pdf.set_creation_date(datetime.combine(data.issued, time(8), ZoneInfo(data.settings.time_zone)))
+    pdf.set_creation_date(datetime.combine(data.issued, time(8), ZoneInfo(data.settings.zone)))
     pdf.set_title(" ".join(frame.title))
     pdf.set_creator("hailong")
     pdf.add_page()
