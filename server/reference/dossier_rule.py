@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 
 from hailong.server.epoch import now_ms
 from hailong.server.reference.audit import record
+from hailong.server.reporting.queries import live
 from hailong.server.storage.db import corrections, presses
 
 REASON = "hồ sơ đã được đánh giá trước đó"  # the dossier was rated before
@@ -24,7 +25,7 @@ def exclude_repeats(conn: Connection, fresh_keys: set[tuple[str, int]], codes: s
         return 0
     rows = conn.execute(
         select(presses.c.dossier, presses.c.device, presses.c.seq)
-        .where(presses.c.dossier.in_(sorted(codes)), presses.c.mode == "live")
+        .where(presses.c.dossier.in_(sorted(codes)), live())
         .order_by(presses.c.id)  # the first stored is the rating that counts
     ).all()
     first: dict[str, tuple[str, int]] = {}

@@ -66,9 +66,14 @@ def in_range(start_ms: int, end_ms: int):
     return and_(presses.c.at_ms >= start_ms, presses.c.at_ms < end_ms)
 
 
+def live():
+    """Return the condition "a live press": test presses never count as ratings."""
+    return presses.c.mode == "live"
+
+
 def counted(start_ms: int, end_ms: int):
     """Return the condition "a live press in [start_ms, end_ms)"; exclusions come on top."""
-    return and_(in_range(start_ms, end_ms), presses.c.mode == "live")
+    return and_(in_range(start_ms, end_ms), live())
 
 
 def live_counts(conn: Connection, start_ms: int, end_ms: int, *groups) -> Counter:
