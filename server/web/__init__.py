@@ -176,8 +176,8 @@ def _error_pages(app: Flask) -> None:
                 check_current(conn)
             except SchemaError as error:
                 app.logger.error("%s", error)
-                return page(503, i18n.gettext("Cơ sở dữ liệu chưa có bảng của phiên bản này: "
-                                              "hãy chạy `hailong-collector db upgrade`."))  # fmt: skip
+                return page(503, i18n.gettext(
+                    "Cơ sở dữ liệu chưa được nâng cấp: hãy chạy hailong-collector db upgrade."))  # fmt: skip
         raise exc
 
     app.register_error_handler(DBAPIError, database_error)

@@ -63,6 +63,7 @@ ENGLISH = {
     "Không có trang này.": "There is no such page.",
     "Không hỗ trợ thao tác này.": "This action is not supported.",
     "Tệp quá lớn (tối đa 5 MB).": "The file is too large (5 MB at most).",
+    "Cơ sở dữ liệu chưa được nâng cấp: hãy chạy hailong-collector db upgrade.": "The database has not been upgraded: run hailong-collector db upgrade.",
     "Không lưu được: {problem}": "Not saved: {problem}",
     "Không rõ cách tính kỳ: {value}": "Unknown period convention: {value}",
     "Không đọc được kỳ báo cáo: {value}": "Cannot read the period: {value}",
