@@ -9,23 +9,19 @@ and the API all count through them.
 Every query over presses is a range on `at_ms` that the covering index `ix_presses_report`
 answers without reading the wide rows, so a year of a national fleet is a few index scans.
 Presses are fetched individually only where a rule needs them: exclusions (the corrections
-table, small) and the candidates for the out-of-hours and burst flags (a bounded query).
+table, small) and the candidates for the out-of-hours and burst flags (flags.py).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, false, func, or_, select, tuple_
+from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Connection
 
 from hailong.server.epoch import from_ms
 from hailong.server.reference.duty import on_duty
-from hailong.server.reporting.hours import OfficeHours
 from hailong.server.reporting.metrics import Rating
 from hailong.server.storage.db import (
     corrections,
@@ -36,29 +32,6 @@ from hailong.server.storage.db import (
     quarantine,
     remarks,
 )
-
-DAY_MS = 86_400_000
-# 1970-01-01 was a Thursday: (days since the epoch + 3) % 7 is the weekday, Monday = 0.
-EPOCH_WEEKDAY = 3
-# How many (device, window) pairs one IN (...) names; keeps statements well under every
-# dialect's limits on bound parameters.
-WINDOWS_PER_QUERY = 2_000
-
-
-@dataclass(frozen=True)
-class FlagRules:
-    """What makes a press odd: office hours per weekday, holidays, zone and burst limits."""
-
-    hours: Mapping[int, Sequence[tuple[str, str]]]
-    holidays: tuple[date, ...]
-    tz: str
-    burst_window_s: float
-    burst_max: int
-
-    @property
-    def office(self) -> OfficeHours:
-        """Return the office hours these rules flag presses outside of."""
-        return OfficeHours(self.hours, self.holidays, self.tz)
 
 
 def in_range(start_ms: int, end_ms: int):
@@ -184,57 +157,6 @@ def excluded_ratings(conn: Connection, start_ms: int, end_ms: int) -> list[Ratin
     return [to_rating(row, excluded=row.why) for row in conn.execute(query)]
 
 
-def flag_candidates(
-    conn: Connection, start_ms: int, end_ms: int, rules: FlagRules, pad_ms: int = 0
-) -> dict[tuple[str, int], tuple]:
-    """Fetch the live presses in a range that may be flagged: a superset, metrics decides.
-
-    Bursts are looked for among the presses up to `pad_ms` beyond each end, so that a burst
-    across the boundary of two adjacent ranges is found from either side.
-    """
-    found = {(r.device, r.seq): tuple(r) for r in _outside_hours(conn, start_ms, end_ms, rules)}
-    for row in _burst_members(conn, start_ms - pad_ms, end_ms + pad_ms, rules):
-        if start_ms <= row.at_ms < end_ms:
-            found[(row.device, row.seq)] = tuple(row)
-    return found
-
-
-def _outside_hours(conn: Connection, start_ms: int, end_ms: int, rules: FlagRules):
-    """Return live presses that may fall outside office hours.
-
-    Local time is UTC plus the zone's offset; where the zone changes offset inside the range,
-    a press is a candidate if it is outside under any of the offsets.
-    """
-    offsets = _offsets_ms(start_ms, end_ms, rules.tz)
-    outside = or_(*(_outside(offset, rules.office) for offset in offsets))
-    query = press_columns().where(counted(start_ms, end_ms), outside)
-    return conn.execute(query).all()
-
-
-def _burst_members(conn: Connection, start_ms: int, end_ms: int, rules: FlagRules) -> list:
-    """Return live presses near a window holding at least half a burst on one device.
-
-    A burst (more than `burst_max` presses within the window) spans at most two consecutive
-    windows of one device, so one of them holds at least half of it.
-    """
-    width = max(1, int(rules.burst_window_s * 1000))
-    bucket = (presses.c.at_ms // width).label("bucket")
-    busy = conn.execute(
-        select(presses.c.device, bucket)
-        .where(counted(start_ms, end_ms))
-        .group_by(presses.c.device, bucket)
-        .having(func.count() >= (rules.burst_max + 2) // 2)
-    ).all()
-    near = sorted({(device, b + step) for device, b in busy for step in (-1, 0, 1)})
-    members = []
-    for first in range(0, len(near), WINDOWS_PER_QUERY):
-        chunk = near[first : first + WINDOWS_PER_QUERY]
-        window = tuple_(presses.c.device, presses.c.at_ms // width).in_(chunk)
-        query = press_columns().where(counted(start_ms, end_ms), window)
-        members += conn.execute(query).all()
-    return members
-
-
 def dossiers(conn: Connection, months: Sequence[str]) -> dict[str, int]:
     """Sum resolved dossiers per field over the given YYYY-MM months."""
     rows = conn.execute(
@@ -292,31 +214,3 @@ def to_rating(row: Sequence, excluded: str | None = None) -> Rating:
     return Rating(
         device, seq, rating, None, from_ms(at_ms), official, counter, field, mode, excluded
     )
-
-
-def _offsets_ms(start_ms: int, end_ms: int, tz: str) -> list[int]:
-    """Return every UTC offset (ms) the zone uses in the range, checked at each day's start."""
-    zone, seen = ZoneInfo(tz), set()
-    for moment in range(start_ms, end_ms + DAY_MS, DAY_MS):
-        at = from_ms(min(moment, end_ms), zone)
-        seen.add(int(at.utcoffset().total_seconds() * 1000))
-    return sorted(seen)
-
-
-def _outside(offset: int, office: OfficeHours):
-    """Return the condition "outside office hours" for local time = UTC + offset.
-
-    The SQL form of OfficeHours.is_open, over the same spans; it only narrows the candidates
-    (metrics judges each one with is_open), so the two cannot disagree on a flag.
-    """
-    holidays = office.holiday_numbers()
-    local = presses.c.at_ms + offset
-    day, moment = local // DAY_MS, local % DAY_MS
-    weekday = (day + EPOCH_WEEKDAY) % 7
-    open_spans = [
-        and_(weekday == wd, moment >= start, moment < end)
-        for wd, spans in office.spans_ms().items()
-        for start, end in spans
-    ]
-    inside = or_(*open_spans) if open_spans else false()
-    return or_(~inside, day.in_(holidays)) if holidays else ~inside

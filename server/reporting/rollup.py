@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hailong.server.epoch import midnight_ms, now_ms
 from hailong.server.reporting import queries as q
+from hailong.server.reporting.flags import FlagRules, flag_candidates
 from hailong.server.storage.schema import report_half_counts, report_half_flags, report_halves
 
 HALVES = (report_halves, report_half_counts, report_half_flags)
@@ -52,7 +53,7 @@ def gather(
     conn: Connection,
     first: date,
     last: date,
-    rules: q.FlagRules,
+    rules: FlagRules,
     *,
     flags: bool = True,
     rollups: str = "store",
@@ -95,7 +96,7 @@ def halves(first: date, last: date) -> Iterator[tuple[date, date, bool]]:
         day = end + timedelta(days=1)
 
 
-def rules_digest(rules: q.FlagRules) -> str:
+def rules_digest(rules: FlagRules) -> str:
     """Return a short digest of the flag rules, stored with the candidates they chose."""
     text = repr(
         (sorted(rules.hours.items()), rules.holidays, rules.burst_window_s, rules.burst_max)
@@ -191,5 +192,5 @@ def _count(conn, start_ms: int, end_ms: int, rules, flags: bool) -> Gathered:
     return Gathered(
         Counter(q.counts_by_field(conn, start_ms, end_ms)),
         Counter(q.counts_by_sent_official(conn, start_ms, end_ms)),
-        q.flag_candidates(conn, start_ms, end_ms, rules, pad) if flags else {},
+        flag_candidates(conn, start_ms, end_ms, rules, pad) if flags else {},
     )

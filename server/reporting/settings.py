@@ -13,8 +13,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hailong.protocol.tomlconf import invalid, load
+from hailong.server.reporting.flags import FlagRules
 from hailong.server.reporting.hours import OfficeHours, interval, weekday_hours
-from hailong.server.reporting.queries import FlagRules
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import insert
 
-from hailong.server.reporting import queries as q
+from hailong.server.reporting.flags import flag_candidates
 from hailong.server.reporting.hours import OfficeHours, weekday_hours
 from hailong.server.reporting.settings import ReportSettings
 from hailong.server.storage.db import presses
@@ -45,7 +45,7 @@ def test_the_flag_query_picks_exactly_the_presses_is_open_refuses(engine):
         conn.execute(insert(presses), rows)
     start, end = ms(datetime(2024, 2, 1, tzinfo=HCM)), ms(datetime(2024, 4, 1, tzinfo=HCM))
     with engine.connect() as conn:
-        found = q.flag_candidates(conn, start, end, SETTINGS.flag_rules)
+        found = flag_candidates(conn, start, end, SETTINGS.flag_rules)
     closed = {
         seq for seq, moment in enumerate(MOMENTS, start=1) if not SETTINGS.office.is_open(moment)
     }
