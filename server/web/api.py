@@ -14,7 +14,6 @@ from hailong.server.epoch import from_ms, now_ms
 from hailong.server.reporting import queries as q
 from hailong.server.reporting.metrics import BEST_FIRST, LevelStats, fmt_pct, stats_from_counts
 from hailong.server.reporting.periods import Period
-from hailong.server.web.choice import chosen_period
 from hailong.server.web.devices import fleet_health
 from hailong.server.web.site import site
 
@@ -82,7 +81,7 @@ def devices():
     """Return each kiosk's health and its accepted ratings in the period."""
     s = site()
     try:
-        period = chosen_period(request.args, s.today(), s.config.web.convention)
+        period = s.requested_period()
     except ValueError as exc:
         return jsonify(error=str(exc)), 400
     with s.engine.connect() as conn:
@@ -104,10 +103,10 @@ def _with_period(build):
     """Answer with the chosen period's figures, or 400 when the period cannot be read."""
     s = site()
     try:
-        period = chosen_period(request.args, s.today(), s.config.web.convention)
+        period = s.requested_period()
     except ValueError as exc:
         return jsonify(error=str(exc)), 400
-    data = s.figures.figures(s.engine, period, s.settings, s.today()).data
+    data = s.figures_of(period).data
     return jsonify({"period": _period(period), **build(period, data)})
 
 

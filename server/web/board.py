@@ -6,11 +6,10 @@ true, and then only for officials with enough ratings (as in the report).
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 
 from hailong.server.epoch import now_ms
 from hailong.server.web import svg
-from hailong.server.web.choice import chosen_period
 from hailong.server.web.i18n import gettext
 from hailong.server.web.site import site
 
@@ -33,10 +32,10 @@ def _page(template: str):
     """Render the board or the poster for the chosen period (this month by default)."""
     s = site()
     try:
-        period = chosen_period(request.args, s.today(), s.config.web.convention)
+        period = s.requested_period()
     except ValueError as exc:
         return render_template("error.html", message=str(exc)), 400
-    data = s.figures.figures(s.engine, period, s.settings, s.today()).data
+    data = s.figures_of(period).data
     shown = [row for row in data.officials if not row.result.held_back]
     big = template == "board.html"
     levels = svg.level_bars(data.totals, gettext("Số lượt theo mức độ hài lòng"),

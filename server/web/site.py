@@ -8,14 +8,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, request
 from sqlalchemy.engine import Engine
 
 from hailong.protocol import ConfigFileError
 from hailong.server.config import CollectorConfig
-from hailong.server.reporting.figures import FigureCache
+from hailong.server.reporting.figures import FigureCache, Figures
+from hailong.server.reporting.periods import Period
 from hailong.server.reporting.settings import ReportSettings
 from hailong.server.reporting.settings import report_settings as load_report_settings
+from hailong.server.web.choice import chosen_period
 
 
 @dataclass
@@ -30,6 +32,14 @@ class Site:
     def today(self) -> date:
         """Return today's date in the office's time zone."""
         return datetime.now(self.config.tz).date()
+
+    def requested_period(self) -> Period:
+        """Return the period the request asks for; ValueError with a message for the visitor."""
+        return chosen_period(request.args, self.today(), self.config.web.convention)
+
+    def figures_of(self, period: Period) -> Figures:
+        """Return a period's figures: what every page, download and API answer shows."""
+        return self.figures.figures(self.engine, period, self.settings, self.today())
 
 
 def site() -> Site:

@@ -10,7 +10,7 @@ from hailong.server.reporting.formats import FORMATS, render
 from hailong.server.reporting.metrics import BEST_FIRST
 from hailong.server.web import svg
 from hailong.server.web.auth import require_login
-from hailong.server.web.choice import chosen_period, period_options
+from hailong.server.web.choice import period_options
 from hailong.server.web.i18n import gettext, level_name, short_title
 from hailong.server.web.site import site
 
@@ -29,10 +29,10 @@ def summary():
     """Show one period: totals, levels, trend, coverage, officials, counters, hours, flags."""
     s = site()
     try:
-        period = chosen_period(request.args, s.today(), s.config.web.convention)
+        period = s.requested_period()
     except ValueError as exc:
         return render_template("error.html", message=str(exc)), 400
-    figures = s.figures.figures(s.engine, period, s.settings, s.today())
+    figures = s.figures_of(period)
     show_all = request.args.get("all") == "1"
     return render_template(
         "summary.html",
@@ -57,10 +57,10 @@ def download(fmt: str):
         abort(404)
     s = site()
     try:
-        period = chosen_period(request.args, s.today(), s.config.web.convention)
+        period = s.requested_period()
     except ValueError as exc:
         return render_template("error.html", message=str(exc)), 400
-    data = s.figures.figures(s.engine, period, s.settings, s.today()).data
+    data = s.figures_of(period).data
     name = f"bao-cao-hai-long-{_safe(period.label)}.{fmt}"
     # content_type, not mimetype: Flask appends "; charset=utf-8" to a text/* mimetype again.
     return Response(render(data, fmt), content_type=MIME[fmt],
