@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from hailong.protocol import DEFAULT_PREFIX, Config, ProtocolError, Topics, check_device_id
-from hailong.protocol.tomlconf import invalid, load, read_secret
+from hailong.protocol.tomlconf import invalid, load, read_secret, zone_named
 
 
 @dataclass(frozen=True)
@@ -138,15 +138,12 @@ class KioskConfig:
             check_device_id(self.device)
         except ProtocolError as exc:
             raise invalid("device", exc.problem) from None
-        try:
-            ZoneInfo(self.time_zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise invalid("time_zone", f"unknown time zone {self.time_zone!r}") from None
+        zone_named(self.time_zone)
 
     @property
     def tz(self) -> ZoneInfo:
         """Return the office's time zone."""
-        return ZoneInfo(self.time_zone)
+        return zone_named(self.time_zone)
 
     @property
     def username(self) -> str:

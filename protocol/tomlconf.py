@@ -14,6 +14,7 @@ import types
 import typing
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hailong.protocol.errors import ConfigFileError
 
@@ -66,6 +67,14 @@ def build(cls: type[T], table: dict[str, Any], where: str, section: str) -> T:
 def invalid(key: str, problem: str) -> ConfigFileError:
     """Return the error a settings dataclass raises from __post_init__ for a bad value."""
     return ConfigFileError("", key, problem)
+
+
+def zone_named(name: str, key: str = "time_zone") -> ZoneInfo:
+    """Return the zone an IANA name (Asia/Ho_Chi_Minh) names, or raise naming the key."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise invalid(key, f"unknown time zone {name!r}") from None
 
 
 def read_secret(path: str, where: str, key: str) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from hailong.protocol import DEFAULT_PREFIX
-from hailong.protocol.tomlconf import invalid, load, read_secret
+from hailong.protocol.tomlconf import invalid, load, read_secret, zone_named
 
 
 @dataclass(frozen=True)
@@ -119,10 +119,7 @@ class CollectorConfig:
     source: str = field(default="<defaults>", metadata={"internal": True})
 
     def __post_init__(self):
-        try:
-            ZoneInfo(self.time_zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise invalid("time_zone", f"unknown time zone {self.time_zone!r}") from None
+        zone_named(self.time_zone)
         if "://" not in self.database:
             raise invalid(
                 "database", f"must be a URL like sqlite:///path.db, got {self.database!r}"
@@ -131,7 +128,7 @@ class CollectorConfig:
     @property
     def tz(self) -> ZoneInfo:
         """Return the office's time zone."""
-        return ZoneInfo(self.time_zone)
+        return zone_named(self.time_zone)
 
     @property
     def session_expiry_s(self) -> int:

@@ -87,6 +87,7 @@ COLLECTOR_CASES = [
     ('[ingest]\nshare_group = "a/b"\n', "ingest.share_group: must be letters"),
     ("[mqtt]\nhots = 1\n", "mqtt.hots: unknown key"),
     ("[web]\nport = true\n", "web.port: must be an integer"),
+    ('time_zone = "Mars/Olympus"\n', "time_zone: unknown time zone"),
     ("mqtt = 3\n", "mqtt: must be a table"),
 ]
 
