@@ -6,10 +6,12 @@ import json
 import unicodedata
 from pathlib import Path
 
+from hailong.server import epoch
 from hailong.server.cli.transaction import group, staff_command
 from hailong.server.errors import InputError
 from hailong.server.reference import audit, corrections, dossiers, remarks
 from hailong.server.reference.duty import local_text
+from hailong.server.reporting.periods import parse_local_time
 
 
 def register(sub) -> None:
@@ -36,7 +38,11 @@ def register(sub) -> None:
     command(notes, "show", remarks_show, "print a period's remarks").add_argument("period")
     mark = command(sub, "mark-test", mark_test, "exclude a device's test presses from reports")
     mark.add_argument("device")
-    mark.add_argument("seq", help="a seq, or a range like 40-45")
+    mark.add_argument("seq", nargs="?", help="a seq, or a range like 40-45 (or use --from/--to)")
+    mark.add_argument("--from", dest="start", help='first moment, "dd/mm/yyyy HH:MM"')
+    mark.add_argument(
+        "--to", dest="end", help='end of the range (not included), "dd/mm/yyyy HH:MM"'
+    )
     mark.add_argument("--reason", required=True, help="why, e.g. 'technician test'")
 
 
@@ -78,12 +84,24 @@ def audit_list(conn, args, tz):
     ] or ["the audit log is empty"]
 
 
-def mark_test(conn, args, _tz):
-    """Exclude test presses."""
-    count = corrections.exclude(
-        conn, args.device, corrections.parse_seqs(args.seq), args.reason, args.actor
-    )
-    return [f"{count} press(es) of {args.device} excluded: {args.reason}"]
+def mark_test(conn, args, tz):
+    """Exclude test presses, by seq or by a time range."""
+    if args.seq is not None:
+        if args.start or args.end:
+            raise InputError("give either seqs or --from/--to, not both")
+        seqs = corrections.parse_seqs(args.seq)
+        count = corrections.exclude(conn, args.device, seqs, args.reason, args.actor)
+        return [f"{count} press(es) of {args.device} excluded: {args.reason}"]
+    if not (args.start and args.end):
+        raise InputError("say which presses: a seq range, or both --from and --to")
+    start, end = (epoch.to_ms(parse_local_time(t, tz)) for t in (args.start, args.end))
+    found = corrections.covered(conn, args.device, start, end)
+    count, before = corrections.exclude_between(conn, args.device, start, end, args.reason,
+                                                args.actor)  # fmt: skip
+    lines = [f"seq {c.seq:<8} {epoch.local_text(c.at_ms, tz)}  rating {c.rating}  {c.mode}"
+             + (f"  (already excluded by {c.excluded})" if c.excluded else "") for c in found]  # fmt: skip
+    return [*lines, f"{count} press(es) of {args.device} excluded: {args.reason}"
+            + (f"; {before} were excluded already" if before else "")]  # fmt: skip
 
 
 def _compact(row: dict | None) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
@@ -10,25 +12,83 @@ from hailong.server.errors import InputError
 from hailong.server.reference.audit import check_actor, record
 from hailong.server.storage.db import corrections, presses
 
+MAX_MARK = 10_000  # as parse_seqs: one marking is a technician's session, not a month
+
+
+@dataclass(frozen=True)
+class Covered:
+    """One press a time range covers, as staff see it before they confirm a marking."""
+
+    seq: int
+    at_ms: int
+    rating: int
+    mode: str
+    excluded: str | None  # the earlier exclusion's "actor: reason", if there is one
+
 
 def exclude(conn: Connection, device: str, seqs: range, reason: str, actor: str) -> int:
     """Mark the device's presses seqs (e.g. a technician's test presses) excluded; return count."""
-    actor, reason = check_actor(actor), " ".join(str(reason).split())
-    if not reason:
-        raise InputError("say why the presses are excluded (--reason TEXT)")
+    actor, reason = check_actor(actor), _reason(reason)
     stored = _stored(conn, device, seqs)
     missing = [seq for seq in seqs if seq not in stored]
     if missing:
         raise InputError(f"device {device} has no stored press with seq {_ranges(missing)}")
     done = _excluded(conn, device, seqs)
     if done:
-        raise InputError(f"device {device}: seq {_ranges(sorted(done))} already excluded")
+        first = min(done)
+        raise InputError(
+            f"device {device}: seq {_ranges(sorted(done))} already excluded "
+            f"(seq {first} by {done[first]}); nothing was marked: choose the others"
+        )
+    _write(conn, device, list(seqs), reason, actor)
+    return len(seqs)
+
+
+def covered(conn: Connection, device: str, start_ms: int, end_ms: int) -> list[Covered]:
+    """Return the device's presses stored with an effective time in [start_ms, end_ms)."""
+    if end_ms <= start_ms:
+        raise InputError("the end of the time range must be after its start")
+    rows = conn.execute(
+        select(presses.c.seq, presses.c.at_ms, presses.c.rating, presses.c.mode)
+        .where(presses.c.device == device, presses.c.at_ms >= start_ms, presses.c.at_ms < end_ms)
+        .order_by(presses.c.seq)
+        .limit(MAX_MARK + 1)
+    ).all()
+    if len(rows) > MAX_MARK:
+        raise InputError(f"the range covers more than {MAX_MARK} presses: choose a shorter one")
+    done = _excluded(conn, device, range(rows[0].seq, rows[-1].seq + 1)) if rows else {}
+    return [Covered(r.seq, r.at_ms, r.rating, r.mode, done.get(r.seq)) for r in rows]
+
+
+def exclude_between(conn: Connection, device: str, start_ms: int, end_ms: int, reason: str,
+                    actor: str) -> tuple[int, int]:  # fmt: skip
+    """Exclude the presses a time range covers; return (newly excluded, already excluded)."""
+    actor, reason = check_actor(actor), _reason(reason)
+    found = covered(conn, device, start_ms, end_ms)
+    if not found:
+        raise InputError(f"device {device} has no stored press in that time range")
+    fresh = [c.seq for c in found if c.excluded is None]
+    if not fresh:
+        raise InputError(
+            f"device {device}: the {len(found)} press(es) in that range are all excluded already"
+        )
+    _write(conn, device, fresh, reason, actor)
+    return len(fresh), len(found) - len(fresh)
+
+
+def _reason(text: str) -> str:
+    reason = " ".join(str(text).split())
+    if not reason:
+        raise InputError("say why the presses are excluded (--reason TEXT)")
+    return reason
+
+
+def _write(conn: Connection, device: str, seqs: list[int], reason: str, actor: str) -> None:
     at = now_ms()
     for seq in seqs:
         row = {"device": device, "seq": seq, "action": "exclude", "reason": reason}
         conn.execute(corrections.insert().values(**row, actor=actor, at_ms=at))
         record(conn, actor, "mark-test", "press", f"{device}/{seq}", None, row, at)
-    return len(seqs)
 
 
 def parse_seqs(text: str) -> range:
@@ -50,13 +110,14 @@ def _stored(conn: Connection, device: str, seqs: range) -> set[int]:
     return set(conn.execute(query).scalars())
 
 
-def _excluded(conn: Connection, device: str, seqs: range) -> set[int]:
-    query = select(corrections.c.seq).where(
+def _excluded(conn: Connection, device: str, seqs: range) -> dict[int, str]:
+    """Return seq -> "actor: reason" of the device's presses in seqs already excluded."""
+    query = select(corrections.c.seq, corrections.c.actor, corrections.c.reason).where(
         corrections.c.device == device,
         corrections.c.seq.between(seqs.start, seqs.stop - 1),
         corrections.c.action == "exclude",
     )
-    return set(conn.execute(query).scalars())
+    return {row.seq: f"{row.actor}: {row.reason}" for row in conn.execute(query)}
 
 
 def _ranges(seqs: list[int]) -> str:

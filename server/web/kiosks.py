@@ -10,9 +10,11 @@ from sqlalchemy import select
 
 from hailong.protocol.bundle import BUNDLE_NAME
 from hailong.server.broker.provision import add_device, revoke_device
-from hailong.server.errors import CollectorError
+from hailong.server.epoch import to_ms
+from hailong.server.errors import CollectorError, InputError
 from hailong.server.reference import catalogue as reference
 from hailong.server.reference import corrections
+from hailong.server.reporting.periods import parse_local_time
 from hailong.server.storage.db import corrections as corrections_table
 from hailong.server.web.auth import require_login, role
 from hailong.server.web.changes import actor, apply, push_kiosks
@@ -28,13 +30,19 @@ RECENT = 50
 @role("staff")
 def kiosks():
     """List the kiosks with their counters, the recent test markings, and the forms."""
+    return _page()
+
+
+def _page(**extra):
+    """Render the kiosks page (with a marking's preview, when there is one)."""
     with site().engine.connect() as conn:
         rows = reference.list_devices(conn)
         counters = reference.listing(conn, "counter")
         marked = conn.execute(
             select(corrections_table).order_by(corrections_table.c.id.desc()).limit(RECENT)
         ).all()
-    return render_template("admin/kiosks.html", rows=rows, counters=counters, marked=marked)
+    return render_template("admin/kiosks.html", rows=rows, counters=counters, marked=marked,
+                           **extra)  # fmt: skip
 
 
 @bp.post("/kiosks/place")
@@ -65,6 +73,49 @@ def mark_test():
         flash(gettext("Đã đánh dấu {n} lượt của {device} là thử nghiệm.", n=count, device=device),
               "info")  # fmt: skip
     return redirect(url_for("kiosks.kiosks"))
+
+
+@bp.get("/kiosks/test/preview")
+@role("staff")
+def preview_range():
+    """Show the presses a kiosk's time range covers, with their seq, before staff confirm."""
+    marking = _range_marking(request.args)
+    try:
+        with site().engine.connect() as conn:
+            found = corrections.covered(conn, marking["device"], marking["start_ms"],
+                                        marking["end_ms"])  # fmt: skip
+    except InputError as exc:
+        flash(gettext("Không xem được: {problem}", problem=str(exc)), "error")
+        return redirect(url_for("kiosks.kiosks"))
+    return _page(preview={**marking, "presses": found})
+
+
+@bp.post("/kiosks/test/range")
+@role("staff")
+def mark_range():
+    """Mark every press a time range covers as test, skipping those already excluded."""
+    marking = _range_marking(request.form)
+    result = apply(lambda conn: corrections.exclude_between(
+        conn, marking["device"], marking["start_ms"], marking["end_ms"], marking["reason"], actor()
+    ))  # fmt: skip
+    if result:
+        done, before = result
+        flash(gettext("Đã đánh dấu {n} lượt của {device} là thử nghiệm ({before} lượt đã được đánh dấu từ trước).", n=done, device=marking["device"], before=before), "info")  # fmt: skip
+    return redirect(url_for("kiosks.kiosks"))
+
+
+def _range_marking(values) -> dict:
+    """Read device, from, to and reason; a time that cannot be read gives an empty range."""
+    tz = site().config.time_zone
+    marking = {k: " ".join(values.get(k, "").split()) for k in ("device", "start", "end", "reason")}
+    try:
+        marking["start_ms"], marking["end_ms"] = (
+            to_ms(parse_local_time(marking[k] or None, tz)) for k in ("start", "end")
+        )
+    except InputError as exc:
+        flash(gettext("Không đọc được thời gian: {problem}", problem=str(exc)), "error")
+        marking["start_ms"] = marking["end_ms"] = 0
+    return marking
 
 
 @bp.post("/kiosks/register")

@@ -159,7 +159,10 @@ def test_mark_test_writes_a_correction_and_an_audit_row(cli, db):
     assert cli("mark-test", "k1", "2-4", "--reason", "x")[2] == (
         "hailong-collector: device k1 has no stored press with seq 4\n"
     )
-    assert cli("mark-test", "k1", "2", "--reason", "x")[2].endswith("seq 2 already excluded\n")
+    assert cli("mark-test", "k1", "2", "--reason", "x")[2].endswith(
+        "seq 2 already excluded (seq 2 by tuan: kỹ thuật viên bấm thử); "
+        "nothing was marked: choose the others\n"
+    )
     assert cli("mark-test", "k1", "3", "--reason", " ")[0] == 2
     assert cli("mark-test", "k1", "three", "--reason", "x")[0] == 2
     assert count(db, audit) == before and count(db, corrections) == 2
@@ -169,3 +172,48 @@ def test_argument_errors_exit_2(cli):
     with pytest.raises(SystemExit) as stop:
         cli("duty", "assign", "Q1")
     assert stop.value.code == 2
+
+
+def _press(device: str, seq: int, at_ms: int, mode: str = "live") -> dict:
+    return {"device": device, "seq": seq, "rating": 4, "ts": "t", "at_ms": at_ms, "synced": True,
+            "redated": False, "boot": "b", "mono": 1.0, "mode": mode, "received_ms": 1,
+            "payload": b"{}"}  # fmt: skip
+
+
+# 05/03/2024 08:00 in Asia/Ho_Chi_Minh (UTC+7) is 01:00 UTC.
+MORNING = 1_709_600_400_000
+
+
+def test_mark_test_by_time_range_lists_the_presses_and_explains_overlaps(cli, db):
+    minute = 60_000
+    with db.begin() as conn:
+        conn.execute(
+            presses.insert(), [_press("k1", seq, MORNING + seq * minute) for seq in range(1, 7)]
+        )
+        conn.execute(presses.insert(), [_press("k2", 1, MORNING + 2 * minute)])  # another kiosk
+    assert cli("mark-test", "k1", "2", "--reason", "thử trước", "--actor", "tuan")[0] == 0
+    status, out, err = cli("mark-test", "k1", "--from", "05/03/2024 08:01", "--to",
+                           "05/03/2024 08:04", "--reason", "kỹ thuật viên", "--actor", "lan")  # fmt: skip
+    assert (status, err) == (0, "")
+    lines = out.splitlines()
+    assert [line.split()[1] for line in lines[:3]] == [
+        "1",
+        "2",
+        "3",
+    ]  # 08:04 itself is not included
+    assert "05/03/2024 08:01" in lines[0]
+    assert "(already excluded by tuan: thử trước)" in lines[1]
+    assert lines[-1] == "2 press(es) of k1 excluded: kỹ thuật viên; 1 were excluded already"
+    with db.connect() as conn:
+        marked = conn.execute(select(corrections.c.device, corrections.c.seq, corrections.c.actor)
+                              .order_by(corrections.c.seq)).all()  # fmt: skip
+    assert marked == [("k1", 1, "lan"), ("k1", 2, "tuan"), ("k1", 3, "lan")]
+    again = cli("mark-test", "k1", "--from", "05/03/2024 08:01", "--to", "05/03/2024 08:04",
+                "--reason", "x")  # fmt: skip
+    assert again[0] == 2 and "all excluded already" in again[2]
+    assert cli("mark-test", "k1", "--from", "05/03/2024 09:00", "--to", "05/03/2024 08:00",
+               "--reason", "x")[0] == 2  # fmt: skip
+    assert cli("mark-test", "k1", "--from", "05/03/2024 08:00", "--reason", "x")[0] == 2
+    assert cli("mark-test", "k1", "1", "--from", "05/03/2024 08:00", "--to", "05/03/2024 09:00",
+               "--reason", "x")[0] == 2  # fmt: skip
+    assert count(db, corrections) == 3
