@@ -113,6 +113,8 @@ class KioskApp:
         if isinstance(event, Edge):
             for e in self.buttons.feed(event):
                 self._button_event(e)
+        elif isinstance(event, Pressed):  # a tap on a button drawn on the touch screen
+            self._button_event(event)
         elif isinstance(event, KeyChars):
             for e in self.scanner.feed(event.chars, event.at):
                 self._keyboard_event(e)

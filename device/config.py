@@ -94,6 +94,7 @@ class ScreenSettings:
     width: int = 800
     height: int = 480
     fullscreen: bool = True
+    touch: bool = True  # the recommended display, the official 7" one, is a touch screen
     font: Path | None = None
     sound: bool = True
     sound_file: Path | None = None

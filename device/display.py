@@ -10,9 +10,10 @@ import time
 
 import pygame
 
-from hailong.device.events import KeyChars
+from hailong.device.events import KeyChars, Pressed
 from hailong.device.frame import Frame
 from hailong.device.inbox import Inbox
+from hailong.device.layout import layout
 from hailong.device.screen import DisplayError, Screen
 from hailong.device.status import KioskStatus
 
@@ -20,9 +21,19 @@ log = logging.getLogger(__name__)
 # SDL's keys are read every KEY_POLL_S while nobody types, and for TYPING_S after a key every
 # KEY_POLL_TYPING_S: well inside the scanner's 50 ms gap, so a scanned code stays one run.
 KEY_POLL_S, KEY_POLL_TYPING_S, TYPING_S = 0.1, 0.02, 1.0
+HINTED = ("idle", "reason")  # the views that draw key hints, which lift the buttons (views.compose)
 
 
-def frame_for(status: KioskStatus, key_hints: bool) -> Frame:
+def button_at(point: tuple[int, int], size: tuple[int, int], key_hints: bool) -> int | None:
+    """Return the button (1..4 from the left) drawn under a point of the screen, or None."""
+    x, y = point
+    for number, box in enumerate(layout(size, key_hints=key_hints).buttons, start=1):
+        if box.x <= x < box.right and box.y <= y < box.bottom:
+            return number
+    return None
+
+
+def frame_for(status: KioskStatus, key_hints: bool, touch: bool = True) -> Frame:
     """Return the frame that shows the kiosk's status (pure over the snapshot)."""
     p, view = status.profile, status.view
     return Frame(
@@ -34,7 +45,7 @@ def frame_for(status: KioskStatus, key_hints: bool) -> Frame:
         offline=not status.connected, clock_synced=status.synced,
         service_lines=service_lines(status) if view.view == "service" else (),
         lit_buttons=frozenset({view.button}) if view.button else frozenset(),
-        dossier=view.dossier, key_hints=key_hints,
+        dossier=view.dossier, key_hints=key_hints, touch=touch,
     )  # fmt: skip
 
 
@@ -87,9 +98,10 @@ class Display:
     the loop), so the loop sleeps there and fetches typed keys (a scanner is a keyboard) in between.
     """
 
-    def __init__(self, screen: Screen, key_hints: bool = False):
+    def __init__(self, screen: Screen, key_hints: bool = False, touch: bool = True):
         self.screen = screen
         self.key_hints = key_hints
+        self.touch = touch
         self.last: Frame | None = None
         self._typed_at = float("-inf")
 
@@ -100,13 +112,31 @@ class Display:
             now = time.monotonic()
             nap = KEY_POLL_TYPING_S if now - self._typed_at < TYPING_S else KEY_POLL_S
             events = inbox.wait(min(deadline - now, nap))
-            typed = "".join(e.unicode for e in pygame.event.get() if e.type == pygame.KEYDOWN)
-            if events or typed or time.monotonic() >= deadline:
+            sdl = pygame.event.get()
+            typed = "".join(e.unicode for e in sdl if e.type == pygame.KEYDOWN)
+            taps = self.taps(sdl, time.monotonic())
+            if events or typed or taps or time.monotonic() >= deadline:
                 break
         if not typed:
-            return events
+            return [*taps, *events]
         self._typed_at = time.monotonic()
-        return [KeyChars(typed, self._typed_at), *events]
+        return [KeyChars(typed, self._typed_at), *taps, *events]
+
+    def taps(self, sdl_events, at: float) -> list[Pressed]:
+        """Return a Pressed for each touch (or click) that lands on a drawn button."""
+        if not self.touch:
+            return []
+        width, height = self.screen.size
+        points = []
+        for e in sdl_events:
+            if e.type == pygame.FINGERDOWN:  # x and y are fractions of the screen
+                points.append((round(e.x * width), round(e.y * height)))
+            elif e.type == pygame.MOUSEBUTTONDOWN and e.button == 1 and not getattr(e, "touch", 0):
+                # SDL also sends a mouse click for each touch: only a real mouse's counts.
+                points.append(e.pos)
+        hinted = self.last is not None and self.last.key_hints and self.last.view in HINTED
+        buttons = (button_at(point, self.screen.size, hinted) for point in points)
+        return [Pressed(n, at) for n in buttons if n is not None]
 
     def next_deadline(self) -> float:
         """Return when the screen next changes by itself: the next minute, or second in service."""
@@ -116,7 +146,7 @@ class Display:
 
     def show(self, status: KioskStatus) -> bool:
         """Redraw only when the frame changed; return False once the display has failed."""
-        frame = frame_for(status, self.key_hints)
+        frame = frame_for(status, self.key_hints, self.touch)
         if frame == self.last:
             return True
         try:

@@ -42,6 +42,7 @@ class Frame:
     lit_buttons: frozenset[int] = field(default_factory=frozenset)
     dossier: str | None = None
     key_hints: bool = False
+    touch: bool = True  # False: the idle view asks for the buttons below, as a tap does nothing
 
     def __post_init__(self):
         self._check()

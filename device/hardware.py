@@ -30,7 +30,7 @@ def open_display(config: KioskConfig):
     except DisplayError as exc:
         log.error("no screen, recording presses without one: %s", exc)
         return None
-    return Display(screen, key_hints=not s.fullscreen)
+    return Display(screen, key_hints=not s.fullscreen, touch=s.touch)
 
 
 def open_panel(config: KioskConfig, inbox: Inbox):

@@ -151,9 +151,14 @@ def _prompt(
 
 
 def _idle(frame: Frame, grid: Layout, metrics: Metrics) -> list[Op]:
-    return _prompt(frame.question_text, grid.body, grid, metrics) + _buttons(
-        grid, frame.label_texts, metrics, faces=True
-    )
+    body, hint = grid.body, []
+    if not frame.touch:  # a tap does nothing on this screen: point to the physical buttons
+        body, hint_box = body.split_top(round(body.h * 0.7))
+        px_range = (_px(grid, 0.035), _px(grid, 0.06))
+        found = fit([keep_together(frame.text("press_hint"))], hint_box, px_range, metrics, True)
+        hint = text_block(found.lines[0], found.px, True, MUTED, hint_box, metrics)
+    question = _prompt(frame.question_text, body, grid, metrics)
+    return question + hint + _buttons(grid, frame.label_texts, metrics, faces=True)
 
 
 def _reason(frame: Frame, grid: Layout, metrics: Metrics) -> list[Op]:

@@ -6,182 +6,23 @@ a thread until its stop Event is set; every wait is bounded.
 """
 
 import json
-import queue
-import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import datetime
-from pathlib import Path
-from zoneinfo import ZoneInfo
+from dataclasses import replace
 
 import paho.mqtt.client as paho
 import pygame
-import pytest
-from gpiozero.pins.mock import MockFactory
 
-from hailong.device.app import KioskApp
 from hailong.device.buttons import ButtonLogic
-from hailong.device.clock import Clock
-from hailong.device.config import KioskConfig, KioskSettingsFile, MqttSettings, ScreenSettings
-from hailong.device.display import Display
 from hailong.device.events import ButtonPressed, DossierScanned, Edge
-from hailong.device.frame import Frame
-from hailong.device.inbox import Inbox
-from hailong.device.journal import Journal
-from hailong.device.panel import DEFAULT_PINS, Panel
-from hailong.device.screen import DisplayError, Screen
-from hailong.device.segments import list_segments, read_segment
-from hailong.device.uplink import Uplink
-from hailong.protocol import Ack, Topics, parse_press
+from hailong.device.panel import DEFAULT_PINS
+from hailong.protocol import Ack, parse_press
+from tests.device.kiosk import (
+    TOPICS,
+    Subscriber,
+    journal_records,
+    screenshot,
+)
 from tests.support import journal_acked, wait_for
-
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-WALL = datetime(2026, 3, 5, 14, 30, tzinfo=TZ).timestamp()  # a fixed clock: stable screenshots
-SCREENSHOTS = Path(__file__).parent / "screenshots"
-HOLD_S = 0.06  # a citizen's press; the button logic wants a level steady for 30 ms
-TOPICS = Topics()
-
-
-@dataclass
-class Drawn:
-    """One frame the screen drew, what it looked like, and how many presses were on disk then."""
-
-    frame: Frame
-    image: pygame.Surface
-    on_disk: int
-
-
-@dataclass
-class Kiosk:
-    """A running KioskApp and the handles a test drives it with."""
-
-    app: KioskApp
-    pins: MockFactory
-    screen: Screen | None
-    draws: list[Drawn] = field(default_factory=list)
-    stop: threading.Event = field(default_factory=threading.Event)
-    errors: list[BaseException] = field(default_factory=list)
-    thread: threading.Thread | None = None
-
-    def start(self) -> "Kiosk":
-        """Run the loop in a thread, keeping any exception for the teardown."""
-
-        def run():
-            try:
-                self.app.run(self.stop)
-            except BaseException as exc:
-                self.errors.append(exc)
-
-        self.thread = threading.Thread(target=run, name="kiosk-loop", daemon=True)
-        self.thread.start()
-        return self
-
-    def halt(self) -> None:
-        """Stop the loop as SIGTERM would, and wait for its shutdown."""
-        self.stop.set()
-        self.app.inbox.put(None)
-        if self.thread is not None:
-            self.thread.join(15)
-            assert not self.thread.is_alive(), "the loop did not stop"
-        assert not self.errors, self.errors
-
-    def press(self, button: int) -> None:
-        """Press and release one button on its GPIO pin (low is pressed: pull-up)."""
-        pin = self.pins.pin(DEFAULT_PINS["buttons"][button - 1])
-        pin.drive_low()
-        time.sleep(HOLD_S)  # how long a finger stays down, not a wait for the loop
-        pin.drive_high()
-
-    def drawn(self, view: str, **fields) -> Drawn | None:
-        """Return the first drawn frame of the view whose fields match, if any yet."""
-        for d in list(self.draws):
-            if d.frame.view == view and all(getattr(d.frame, k) == v for k, v in fields.items()):
-                return d
-        return None
-
-
-def presses_on_disk(folder: Path) -> int:
-    """Count the presses in the journal's segment files (what survives a power cut)."""
-    return sum(len(read_segment(folder, first)) for first in list_segments(folder))
-
-
-def record_draws(kiosk: Kiosk, screen: Screen, fail_when: Callable[[Frame], bool]) -> None:
-    """Keep a copy of every frame drawn; fail to draw the frames fail_when picks."""
-    draw, folder = screen.draw, kiosk.app.config.state_dir / "journal"
-
-    def recorded(frame: Frame) -> None:
-        if fail_when(frame):
-            raise DisplayError("cannot draw: the panel's cable came loose")
-        draw(frame)
-        kiosk.draws.append(Drawn(frame, screen.surface.copy(), presses_on_disk(folder)))
-
-    screen.draw = recorded
-
-
-@pytest.fixture
-def make_kiosk(tmp_path, broker):
-    """Build a kiosk on mock pins, the dummy screen and the test broker; stop it afterwards."""
-    built: list[Kiosk] = []
-
-    def make(cooldown_s: float = 5.0, fail_when=lambda _frame: False, screen: bool = True):
-        config = KioskConfig(
-            device="k1", state_dir=tmp_path / "k1", mqtt=MqttSettings(port=broker.port),
-            kiosk=KioskSettingsFile(cooldown_s=cooldown_s, counter="Q1", official_name="Nguyễn Văn An",
-                                    field_name="Hộ tịch"),
-            screen=ScreenSettings(fullscreen=False),
-        )  # fmt: skip
-        inbox, pins = Inbox(), MockFactory()
-        clock = Clock(TZ, wall=lambda: WALL, synced=lambda: True, boot="test-boot")
-        display = Display(Screen.open((800, 480))) if screen else None
-        app = KioskApp(config, Journal.open(config.state_dir / "journal"), clock, inbox,
-                       Uplink(config, inbox.put, None), display=display,
-                       panel=Panel(inbox, pin_factory=pins), version="0.1.0-test")  # fmt: skip
-        kiosk = Kiosk(app, pins, display.screen if display else None)
-        if display is not None:
-            record_draws(kiosk, display.screen, fail_when)
-        built.append(kiosk)
-        return kiosk
-
-    yield make
-    for kiosk in built:
-        if kiosk.thread is not None and kiosk.thread.is_alive():
-            kiosk.halt()
-        for part in (kiosk.app.panel, kiosk.app.journal, kiosk.screen):
-            if part is not None:
-                part.close()  # each close is idempotent; a loop that ran closed most already
-        kiosk.pins.close()
-
-
-def screenshot(drawn: Drawn, name: str) -> None:
-    """Save a frame the app drew (tests/device/screenshots is git-ignored)."""
-    SCREENSHOTS.mkdir(exist_ok=True)
-    pygame.image.save(drawn.image, str(SCREENSHOTS / name))
-
-
-def journal_records(state_dir: Path) -> list[dict]:
-    """Read every press back, after the loop closed the journal."""
-    with Journal.open(state_dir / "journal") as journal:
-        return list(journal.since(1))
-
-
-class Subscriber:
-    """A paho client on the test broker that collects what arrives on one topic."""
-
-    def __init__(self, broker, topic: str):
-        self.messages: queue.SimpleQueue = queue.SimpleQueue()
-        self.subscribed = threading.Event()
-        self.client = paho.Client(paho.CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
-        self.client.on_connect = lambda c, *_: c.subscribe(topic, 1)
-        self.client.on_subscribe = lambda *_: self.subscribed.set()
-        self.client.on_message = lambda _c, _u, msg: self.messages.put(msg)
-        self.client.connect("127.0.0.1", broker.port)
-        self.client.loop_start()
-        assert self.subscribed.wait(10), "subscription not confirmed"
-
-    def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
 
 
 def test_press_is_journaled_before_the_thanks_view_shows(make_kiosk):

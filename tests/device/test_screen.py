@@ -20,6 +20,7 @@ from hailong.device.drawing import Face, Text
 from hailong.device.frame import VIEWS, Frame
 from hailong.device.layout import BACKGROUND, BUTTON_COLOURS, ELLIPSIS, Box, layout
 from hailong.device.screen import DisplayError, FontMetrics, Screen, face_image
+from hailong.device.texts import NO_BREAK_SPACE
 from hailong.device.views import compose, header_text
 
 SIZES = [(480, 320), (800, 480), (1024, 600)]
@@ -255,3 +256,24 @@ def test_open_raises_display_error_when_no_display():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("DisplayError: cannot open the display")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("touch", [True, False], ids=["touch", "no-touch"])
+def test_idle_without_touch_points_to_the_buttons_below(touch, size, language, screens, metrics):
+    frame = sample("idle", language, touch=touch, key_hints=False, dossier=None)
+    texts = [op for op in compose(frame, size, metrics) if isinstance(op, Text)]
+    words = {id(op): op.text.replace(NO_BREAK_SPACE, " ") for op in texts}
+    hint = [op for op in texts if words[id(op)] == frame.text("press_hint")]
+    assert len(hint) == (0 if touch else 1), "one hint, and only on a screen without touch"
+    question_bottom = max(op.rect.bottom for op in texts if words[id(op)] in frame.question_text)
+    for op in hint:
+        assert question_bottom <= op.rect.y, "the hint sits below the question"
+        assert op.rect.bottom <= layout(size).buttons[0].y, "and above the buttons"
+    for a, b in combinations(texts, 2):
+        assert not _overlap(a.rect, b.rect), f"{a.text!r} overlaps {b.text!r}"
+    screens[size].draw(frame)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    kind = "touch" if touch else "buttons-only"
+    screens[size].save(SCREENSHOTS / f"idle_{kind}_{language}_{size[0]}x{size[1]}.png")
