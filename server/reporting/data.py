@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Connection
 
 from hailong.server.reporting import queries as q
+from hailong.server.reporting.coverage import CoverageTotal, coverage_total, missing_months
 from hailong.server.reporting.fairness import OfficialStats, rank_officials
 from hailong.server.reporting.metrics import (
     Coverage,
@@ -81,7 +82,7 @@ class ReportData:
     screening: Screening
     previous_screening: Screening
     fields: tuple[FieldRow, ...]
-    field_total: Coverage
+    field_total: CoverageTotal  # the fields with dossier counts, as coverage.coverage_total says
     officials: tuple[OfficialRow, ...]
     unattributed: LevelStats  # accepted ratings that no official could be attributed to
     dossier_months: tuple[str, ...] = field(default=())
@@ -267,10 +268,13 @@ def _flags(candidates: dict, excluded, settings: ReportSettings) -> tuple[int, i
     return len(judged.outside_hours), len(judged.bursts), complete
 
 
-def _field_rows(conn, by_field, months, target: float) -> tuple[tuple[FieldRow, ...], Coverage]:
+def _field_rows(
+    conn, by_field, months, target: float
+) -> tuple[tuple[FieldRow, ...], CoverageTotal]:
     """Build table A: every active field, and any field with ratings or dossiers."""
     known = q.field_list(conn)
-    resolved = q.dossiers(conn, months)
+    entries = q.dossier_entries(conn, months)
+    resolved = {code: sum(found.values()) for code, found in entries.items()}
     rated = _by_first(by_field)
     codes = {c for c, (_n, active) in known.items() if active} | set(rated) | set(resolved)
     names = {c: known.get(c, (c, True))[0] for c in codes} | {NO_FIELD: NO_FIELD_NAME}
@@ -278,13 +282,11 @@ def _field_rows(conn, by_field, months, target: float) -> tuple[tuple[FieldRow, 
     stats = {c: rated.get(c) or stats_from_counts({}) for c in order}
     ratings = {c: stats[c].total for c in order}
     coverage = {cov.field: cov for cov in coverage_by_field(ratings, resolved, target)}
-    total = coverage_by_field(
-        {"*": sum(ratings.values())}, {"*": sum(resolved.values())} if resolved else {}, target
-    )[0]
     rows = tuple(FieldRow(c, names[c], stats[c], coverage[c]) for c in order)
     return rows, total
 
 
+    total = coverage_total((row.coverage for row in rows), missing_months(months, entries))
 def _official_rows(conn, by_official, min_sample: int) -> tuple[OfficialRow, ...]:
     """Build table B: attributed officials ranked by fairness.rank_officials."""
     stats = _by_first({k: n for k, n in by_official.items() if k[0] is not None})

@@ -167,6 +167,19 @@ def dossiers(conn: Connection, months: Sequence[str]) -> dict[str, int]:
     return {field: int(total) for field, total in rows}
 
 
+def dossier_entries(conn: Connection, months: Sequence[str]) -> dict[str, dict[str, int]]:
+    """Return field -> {YYYY-MM: resolved} for the counts entered in the given months."""
+    rows = conn.execute(
+        select(dossier_counts.c.field, dossier_counts.c.month, dossier_counts.c.resolved).where(
+            dossier_counts.c.month.in_(list(months))
+        )
+    )
+    entries: dict[str, dict[str, int]] = {}
+    for field, month, resolved in rows:
+        entries.setdefault(field, {})[month] = int(resolved)
+    return entries
+
+
 def field_list(conn: Connection) -> dict[str, tuple[str, bool]]:
     """Return code -> (name, active) for every field."""
     rows = conn.execute(select(fields.c.code, fields.c.name, fields.c.active))

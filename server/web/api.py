@@ -48,7 +48,7 @@ def summary():
                   "total_change_pct": _pct(data.trend.total_change_pct),
                   "previous_rate_pct": _pct(data.trend.previous.rate)},
         "screening": vars(data.screening),
-        "coverage": _coverage(data.field_total) | {"target_pct": _pct(data.settings.coverage_target * 100)},
+        "coverage": _coverage_total(data.field_total) | {"target_pct": _pct(data.settings.coverage_target * 100)},
     })  # fmt: skip
 
 
@@ -137,6 +137,13 @@ def _counts(stats: LevelStats) -> dict:
 def _coverage(cov) -> dict:
     return {"dossiers": cov.dossiers, "coverage_pct": _pct(cov.percent),
             "meets_target": cov.meets_target, "needed": cov.needed}  # fmt: skip
+
+
+def _coverage_total(total) -> dict:
+    """Describe the coverage total: measured fields only, the ratings left out on their own."""
+    return {"fields": total.fields, "fields_met": total.met, "ratings": total.ratings,
+            **_coverage(total), "outside_ratings": total.outside,
+            "missing_months": list(total.missing_months)}  # fmt: skip
 
 
 def _pct(value: float | None) -> float | None:

@@ -99,9 +99,14 @@ def test_xlsx_table_a_cell_by_cell(data, tmp_path):
     assert a["E15"].fill.fgColor.rgb.endswith("FFC7CE")  # below target
     assert a["E13"].fill.fgColor.rgb in (None, "00000000")  # Chứng thực, 90%: not marked
     assert [a.cell(16, c).value for c in (2, 3, 5)] == ["Khác", "—", "—"]  # no dossier count
-    total = [a.cell(18, c).value for c in range(2, 16)]
-    assert total[:3] == ["Tổng cộng", 38, 32] and total[3] == pytest.approx(32 / 38)
-    assert total[-1] == pytest.approx(0.84375) and a["B18"].font.b
+    measured = [a.cell(18, c).value for c in range(2, 7)]
+    assert measured[:3] == ["Các lĩnh vực có số hồ sơ (1/3 lĩnh vực đạt)", 38, 31]
+    assert measured[3:] == [pytest.approx(31 / 38), 2]
+    assert a["E18"].fill.fgColor.rgb.endswith("FFC7CE")  # the total is below target too
+    assert [a.cell(19, c).value for c in (3, 4, 5)] == ["—", 1, "—"]  # no field: outside the ratio
+    total = [a.cell(20, c).value for c in range(2, 16)]
+    assert total[:4] == ["Tổng cộng", "—", 32, "—"]
+    assert total[-1] == pytest.approx(0.84375) and a["B20"].font.b
 
 
 def test_xlsx_tables_b_c_d(data, tmp_path):

@@ -164,7 +164,11 @@ def summary_text(data: ReportData) -> str:
     cov = data.field_total
     if cov.ratio is not None:
         target = fmt_pct(data.settings.coverage_target * 100, digits=0)
-        text += f". Tỷ lệ lượt đánh giá trên hồ sơ đã giải quyết: {fmt_pct(cov.percent)} (chỉ tiêu: trên {target})"
+        text += (
+            f". Tỷ lệ lượt đánh giá trên hồ sơ đã giải quyết của các lĩnh vực có số hồ sơ: "
+            f"{fmt_pct(cov.percent)} (chỉ tiêu: trên {target} ở từng lĩnh vực; {cov.met_text}"
+            f"{'' if cov.meets_target else f', còn thiếu {cell_text(cov.needed)} lượt'})"
+        )
     return text + "."
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from hailong.server.reporting.coverage import CoverageTotal, month_text
 from hailong.server.reporting.data import FieldRow, OfficialRow, ReportData, Screening
 from hailong.server.reporting.formats.frame import (
     months_note,
@@ -101,23 +102,47 @@ def fields_table(data: ReportData) -> Table:
         Column("rate_pct", "Tỷ lệ hài lòng", width=10),
     )
     rows = [_field_cells(i, row) for i, row in enumerate(data.fields, start=1)]
-    total = data.field_total
-    rows.append(("", "Tổng cộng", total.dossiers, data.totals.total, total.percent, total.needed,
-                 *level_cells(data.totals), data.totals.rate))  # fmt: skip
+    rows += _coverage_total_rows(data)
     marked = {
         (i, "coverage_pct") for i, r in enumerate(data.fields) if r.coverage.meets_target is False
     }
-    if total.meets_target is False:
-        marked.add((len(rows) - 1, "coverage_pct"))
+    if data.field_total.meets_target is False:
+        marked.add((len(data.fields), "coverage_pct"))
     notes = (
-        f"Tỷ lệ đánh giá / hồ sơ = lượt đánh giá ÷ hồ sơ đã giải quyết; chỉ tiêu: trên {_num(target)}%. "
-        "Ô tô màu: chưa đạt chỉ tiêu; lượt còn thiếu: số lượt cần thêm để vượt chỉ tiêu.",
-        "—: chưa nhập số hồ sơ đã giải quyết của lĩnh vực.",
+        f"Tỷ lệ đánh giá / hồ sơ = lượt đánh giá ÷ hồ sơ đã giải quyết; chỉ tiêu: trên {_num(target)}% "
+        "ở từng lĩnh vực. Ô tô màu: chưa đạt chỉ tiêu; lượt còn thiếu: số lượt cần thêm để vượt chỉ tiêu.",
+        "Dòng các lĩnh vực có số hồ sơ chỉ tính các lĩnh vực đã nhập số hồ sơ; chỉ đạt khi mọi lĩnh "
+        "vực đều đạt, lượt còn thiếu là tổng lượt còn thiếu của các lĩnh vực.",
+        "—: chưa nhập số hồ sơ đã giải quyết của lĩnh vực; lượt đánh giá của lĩnh vực đó và lượt "
+        "không ghi lĩnh vực không tính vào tỷ lệ.",
+        *missing_note(data.field_total),
         months_note(data),
     )
-    keys = tuple(r.code or "none" for r in data.fields) + ("total",)
+    keys = tuple(r.code or "none" for r in data.fields) + ("coverage", "outside coverage", "total")
+    totals = frozenset(range(len(data.fields), len(rows)))
     return Table("A", "Bảng A. Kết quả theo lĩnh vực", "A. Theo lĩnh vực", columns, tuple(rows),
-                 keys, frozenset(marked), frozenset({len(rows) - 1}), notes)  # fmt: skip
+                 keys, frozenset(marked), totals, notes)  # fmt: skip
+
+
+def missing_note(total: CoverageTotal) -> tuple[str, ...]:
+    """Name the months whose dossier counts were not entered (never read as zero)."""
+    if not total.missing_months:
+        return ()
+    names = ", ".join(month_text(m) for m in total.missing_months)
+    return (f"Chưa nhập số hồ sơ: {names} (không tính là 0).",)
+
+
+def _coverage_total_rows(data: ReportData) -> list[tuple]:
+    """Return the measured fields' total, the ratings outside the ratio, and the grand total."""
+    cov, blank = data.field_total, [None] * (2 * len(BEST_FIRST))
+    measured = f"Các lĩnh vực có số hồ sơ ({cov.met_text})"
+    outside = "Lượt không tính vào tỷ lệ (không ghi lĩnh vực, lĩnh vực chưa nhập số hồ sơ)"
+    return [
+        ("", measured, cov.dossiers, cov.ratings, cov.percent, cov.needed, *blank, None),
+        ("", outside, None, cov.outside, None, None, *blank, None),
+        ("", "Tổng cộng", None, data.totals.total, None, None, *level_cells(data.totals),
+         data.totals.rate),
+    ]  # fmt: skip
 
 
 def officials_table(data: ReportData) -> Table:
