@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 
-from hailong.device import notify
+from hailong.device import notify, texts
 from hailong.device.buttons import ButtonLogic
 from hailong.device.clock import Clock, Stamp
 from hailong.device.config import KioskConfig
@@ -66,9 +66,11 @@ class KioskApp:
     """Turn events into journaled presses, screen frames and MQTT traffic."""
 
     def __init__(self, config: KioskConfig, journal: Journal, clock: Clock, inbox: Inbox,
-                 uplink: Uplink, *, display=None, panel=None, sound=None, version: str = ""):  # fmt: skip
+                 uplink: Uplink, *, display=None, panel=None, sound=None, console=None,
+                 version: str = ""):  # fmt: skip
         self.config, self.journal, self.clock, self.inbox = config, journal, clock, inbox
         self.uplink, self.display, self.panel, self.sound = uplink, display, panel, sound
+        self.console = console  # a technician's terminal (run --headless or --simulate)
         self.version = version
         self.profile = Profile(config, config.state_dir / "collector-config.json")
         self.kiosk = Kiosk(to_settings(self.profile.current, config))
@@ -91,6 +93,8 @@ class KioskApp:
             self.panel.ready()
         ping_s = notify.watchdog_interval() or 60.0  # wake in time to feed systemd's watchdog
         notify.ready(f"recording as {self.config.device}")
+        if self.console is not None:
+            self.console.ready(self._labels())
         try:
             while not stop.is_set():
                 notify.watchdog()
@@ -105,6 +109,8 @@ class KioskApp:
                 self._on_time(time.monotonic())
                 self.link.send_pending()
                 self._redraw()
+                if self.console is not None:
+                    self.console.acknowledged(self.journal.acked)
         finally:
             self._shutdown()
 
@@ -150,9 +156,14 @@ class KioskApp:
                 self.view = effect
             elif isinstance(effect, Suppressed):
                 self.counters.suppressed += 1
+                if self.console is not None:
+                    left = (self.kiosk.next_deadline() or effect.at) - effect.at
+                    self.console.held_back(effect.button, left)
             elif isinstance(effect, Rejected):
                 self.counters.rejected += 1
                 log.info("press rejected: %s", effect.reason_code)
+                if self.console is not None:
+                    self.console.rejected(effect.reason_code, effect.button)
 
     def _record(self, effect: RecordPress) -> None:
         """Journal first; only then light, sound and send."""
@@ -174,6 +185,13 @@ class KioskApp:
         if self.sound is not None:
             self.sound.play()
         log.debug("journaled seq %d rating %d", press.seq, effect.rating)
+        if self.console is not None:
+            reasons = self.profile.current.reasons or texts.reasons(self.config.kiosk.language)
+            self.console.recorded(press, self._labels(), tuple(reasons))
+
+    def _labels(self) -> tuple[str, ...]:
+        """Return the four level names the screen shows, best first."""
+        return tuple(self.profile.current.labels or texts.labels(self.config.kiosk.language))
 
     def _apply_config(self, payload: bytes) -> None:
         incoming = self.profile.apply(payload)
@@ -228,6 +246,8 @@ class KioskApp:
 
     def _shutdown(self) -> None:
         notify.stopping()
+        if self.console is not None:
+            self.console.stopping()
         log.info("kiosk stopping: last seq %d, acked %d", self.journal.last_seq, self.journal.acked)
         self.link.close()
         if self.panel is not None:

@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 from dataclasses import replace
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from hailong.device.app import KioskApp
 from hailong.device.checklist import exit_status, report
 from hailong.device.clock import Clock
 from hailong.device.config import KioskConfig, load_config
+from hailong.device.console import Console
 from hailong.device.inbox import Inbox
 from hailong.device.journal import Journal, JournalError
 from hailong.device.keys import read_keys
@@ -157,8 +159,10 @@ def run(config: KioskConfig, args: argparse.Namespace, key: bytes | None) -> int
 
         display, panel = hardware.open_display(config), hardware.open_panel(config, inbox)
         sound = hardware.open_sound(config) if display else None
-    app = KioskApp(config, journal, Clock(config.tz), inbox, Uplink(config, inbox.put, key),
-                   display=display, panel=panel, sound=sound, version=package_version())  # fmt: skip
+    clock = Clock(config.tz)
+    console = Console(config.kiosk.language, clock.now) if args.headless or args.simulate else None
+    app = KioskApp(config, journal, clock, inbox, Uplink(config, inbox.put, key), display=display,
+                   panel=panel, sound=sound, console=console, version=package_version())  # fmt: skip
     _on_signals(stop, inbox)
     citizens = _start_inputs(args, inbox, stop)
     app.run(stop)
@@ -181,11 +185,15 @@ def selftest(config: KioskConfig, args: argparse.Namespace) -> int:
 
 def _on_signals(stop: threading.Event, inbox: Inbox) -> None:
     def handler(signum, _frame):
-        stop.set()
-        inbox.put(None)  # wake the loop
+        _stop(stop, inbox)
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
+
+
+def _stop(stop: threading.Event, inbox: Inbox) -> None:
+    stop.set()
+    inbox.put(None)  # wake the loop
 
 
 def _start_inputs(args, inbox: Inbox, stop: threading.Event):
@@ -194,7 +202,8 @@ def _start_inputs(args, inbox: Inbox, stop: threading.Event):
         citizens = Citizens(inbox.put, args.simulate, args.count)
         citizens.start()
     if args.headless and sys.stdin.isatty():
-        threading.Thread(target=read_keys, args=(inbox.put, stop), daemon=True).start()
+        quit_now = partial(_stop, stop, inbox)
+        threading.Thread(target=read_keys, args=(inbox.put, stop, quit_now), daemon=True).start()
     return citizens
 
 

@@ -12,9 +12,11 @@ import tty
 
 from hailong.device.events import KeyChars
 
+QUIT_KEYS = frozenset("qQ")
 
-def read_keys(post, stop: threading.Event) -> None:
-    """Post every character typed on stdin as KeyChars until stop is set."""
+
+def read_keys(post, stop: threading.Event, quit=None) -> None:
+    """Post every character typed on stdin as KeyChars until stop is set; q calls quit."""
     fd = sys.stdin.fileno()
     saved = termios.tcgetattr(fd)
     tty.setcbreak(fd)
@@ -23,6 +25,9 @@ def read_keys(post, stop: threading.Event) -> None:
             ready, _, _ = select.select([fd], [], [], 0.5)
             if ready:
                 chars = os.read(fd, 64).decode("utf-8", "replace")
+                if quit is not None and chars in QUIT_KEYS:  # alone: a scanned code may hold a q
+                    quit()
+                    return
                 post(KeyChars(chars, time.monotonic()))
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)

@@ -100,6 +100,7 @@ class Suppressed:
     """A press during the cooldown: counted, never a rating."""
 
     at: float
+    button: int | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ class Rejected:
 
     reason_code: str
     at: float
+    button: int | None = None
 
 
 Effect = RecordPress | ShowView | Suppressed | Rejected
@@ -190,7 +192,7 @@ class Kiosk:
         rating = rating_of(button)
         if self.view == "thanks":
             self.suppressed += 1
-            return [Suppressed(at)]
+            return [Suppressed(at, button)]
         if self.view == "reason":
             return self._record(self._held, button, at)
         if self.view == "service":
@@ -204,7 +206,7 @@ class Kiosk:
         settings = self.settings
         if settings.require_dossier and self._dossier is None:
             self.view, self._until = "scan_needed", at + settings.scan_prompt_s
-            return [Rejected("dossier-required", at), ShowView("scan_needed")]
+            return [Rejected("dossier-required", at, 5 - rating), ShowView("scan_needed")]
         held = _Held(rating, self._dossier.code if self._dossier else None, at)
         if held.dossier is not None:
             # Used from this moment: the pending reason always ends in a record.

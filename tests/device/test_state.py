@@ -43,8 +43,8 @@ def test_a_debounced_press_from_the_buttons_is_taken_too():
 def test_presses_during_cooldown_are_suppressed_and_counted():
     kiosk = Kiosk()
     kiosk.handle(ButtonPressed(2, 0.0))
-    assert kiosk.handle(ButtonPressed(1, 1.0)) == [Suppressed(1.0)]
-    assert kiosk.handle(ButtonPressed(4, 4.99)) == [Suppressed(4.99)]
+    assert kiosk.handle(ButtonPressed(1, 1.0)) == [Suppressed(1.0, button=1)]
+    assert kiosk.handle(ButtonPressed(4, 4.99)) == [Suppressed(4.99, button=4)]
     assert kiosk.suppressed == 2
     assert kiosk.handle(Tick(5.0)) == [ShowView("idle")]
     assert kiosk.view == "idle" and kiosk.next_deadline() is None
@@ -97,7 +97,7 @@ def test_good_ratings_and_unconfigured_reasons_ask_nothing():
 def test_require_dossier_refuses_a_press_without_a_scan():
     kiosk = Kiosk(KioskSettings(require_dossier=True))
     effects = kiosk.handle(ButtonPressed(1, 0.0))
-    assert effects == [Rejected("dossier-required", 0.0), ShowView("scan_needed")]
+    assert effects == [Rejected("dossier-required", 0.0, button=1), ShowView("scan_needed")]
     assert kiosk.view == "scan_needed"
     assert kiosk.handle(Tick(4.0)) == [ShowView("idle")]
 
@@ -110,7 +110,7 @@ def test_require_dossier_scan_then_press_records_the_dossier():
         RecordPress(4, None, "H12-0001", "live", 2.0)
     ]
     # The dossier went with that rating: the next citizen must scan again.
-    assert kiosk.handle(ButtonPressed(1, 9.0))[1] == Rejected("dossier-required", 9.0)
+    assert kiosk.handle(ButtonPressed(1, 9.0))[1] == Rejected("dossier-required", 9.0, button=1)
 
 
 def test_a_dossier_is_rated_at_most_once():
