@@ -10,15 +10,28 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from hailong.server.broker.private import COLLECTOR_USER, Mosquitto, free_port
+from hailong.server.demo_office import COUNTERS, seed_office
 from hailong.server.storage.db import open_database, presses
 
-KIOSKS = ("quay-1", "quay-2", "quay-3")
-OFFICIALS = {"quay-1": "cb-01", "quay-2": "cb-02", "quay-3": "cb-03"}
+KIOSKS = tuple(c.kiosk for c in COUNTERS)
+TIME_ZONE = "Asia/Ho_Chi_Minh"
+REPORT_SETTINGS = """# The demo office's report settings (see config/report.toml for every key).
+unit_name = "Ủy ban nhân dân xã An Bình"
+parent_name = "Ủy ban nhân dân tỉnh Đồng Nai"
+place = "An Bình"
+number = "Số:      /BC-UBND"
+recipients = ["Văn phòng UBND tỉnh", "Thường trực Đảng ủy xã", "Lưu: VT, VP-TK"]
+signer_authority = "TM. ỦY BAN NHÂN DÂN"
+signer_title = "CHỦ TỊCH"
+signer_name = "Nguyễn Văn Minh"
+"""
 
 
 def write_configs(folder: Path, broker_port: int, web_port: int, passwords: dict) -> Path:
@@ -34,13 +47,15 @@ def write_configs(folder: Path, broker_port: int, web_port: int, passwords: dict
         f'client_id = "demo-collector"\n'
         f"[web]\nport = {web_port}\n"
         f'secret_key_file = "{folder / "web-secret.key"}"\n'
+        f'report_settings = "{folder / "report.toml"}"\n'
     )
+    (folder / "report.toml").write_text(REPORT_SETTINGS, encoding="utf-8")
     for device in KIOSKS:
         (folder / f"{device}.toml").write_text(
             f'device = "{device}"\nstate_dir = "{folder / device}"\n'
             f'[mqtt]\nport = {broker_port}\npassword_file = "{folder / f"{device}.password"}"\n'
             f"retransmit_after_s = 5\nhealth_interval_s = 10\n"
-            f'[kiosk]\ncounter = "Q{device[-1]}"\nofficial = "{OFFICIALS[device]}"\n'
+            f'[kiosk]\ncounter = "Q{device[-1]}"\n'  # the official comes with the Config
             f"cooldown_s = 0.5\n"
         )
     return collector
@@ -59,6 +74,15 @@ def demo_account(folder: Path) -> str:
             accounts.set_user(conn, "demo", "demo", password=password)
     engine.dispose()
     return password
+
+
+def _seed(folder: Path) -> bool:
+    """Seed the office on the demo's first run; later runs keep what is there."""
+    engine = open_database(f"sqlite:///{folder / 'collector.db'}")
+    try:
+        return seed_office(engine, TIME_ZONE, datetime.now(ZoneInfo(TIME_ZONE)).date())
+    finally:
+        engine.dispose()
 
 
 @dataclass
@@ -87,6 +111,7 @@ def run_demo(folder: Path, web_port: int = 8080, rate: float = 0.5) -> int:
     web_port = web_port if _port_free(web_port) else free_port()
     collector = write_configs(folder, broker.port, web_port, passwords)
     web_password = demo_account(folder)
+    seeded = _seed(folder)
     kiosks = [Child(d, ("hailong.device.cli", "--config", folder / f"{d}.toml", "run", "--headless",
                         "--simulate", rate)) for d in KIOSKS]  # fmt: skip
     services = [
@@ -99,8 +124,12 @@ def run_demo(folder: Path, web_port: int = 8080, rate: float = 0.5) -> int:
         for child in services + kiosks:
             child.start(folder)
         print(f"hailong demo: broker {broker.url}, files and logs in {folder}")
-        print(f"Summary page: http://127.0.0.1:{web_port}/   (Ctrl-C stops everything)")
-        print(f"  sign in as demo / {web_password}; the public board needs no login")
+        if seeded:
+            print("hailong demo: the office An Bình is seeded with three months of ratings")
+        print(f"Summary page: http://127.0.0.1:{web_port}/login?next=/summary"
+              "   (Ctrl-C stops everything)")  # fmt: skip
+        print(f"  sign in as demo / {web_password}; the public board needs no login:"
+              f" http://127.0.0.1:{web_port}/board")  # fmt: skip
         _supervise(folder, services + kiosks, stopping)
     except KeyboardInterrupt:
         pass
@@ -127,8 +156,10 @@ def _supervise(folder: Path, children: list[Child], stopping: list[bool]) -> Non
                 )
                 child.start(folder)
         with engine.connect() as conn:
-            stored = conn.execute(select(func.count()).select_from(presses)).scalar_one()
-        print(f"\rpresses stored: {stored}", end="", flush=True)
+            stored = conn.execute(
+                select(func.count()).select_from(presses).where(presses.c.device.in_(KIOSKS))
+            ).scalar_one()
+        print(f"\rlive presses stored: {stored}", end="", flush=True)
         time.sleep(1)
 
 
