@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from hailong.protocol import ConfigFileError
-from hailong.server.cli import accounts, database, processes, records, reports, staff
+from hailong.server.cli import accounts, database, processes, records, reports, staff, verify
 from hailong.server.config import load_config
 from hailong.server.errors import CollectorError
 
@@ -26,6 +26,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     for module in (processes, reports, staff, records, accounts):
         module.register(sub)
     database.register(sub)
+    verify.register(sub)
     return parser.parse_args(argv)
 
 

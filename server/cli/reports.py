@@ -22,6 +22,7 @@ from hailong.server.reporting.periods import (
 from hailong.server.reporting.settings import ReportSettings, report_settings
 
 DEFAULT_FOLDER = Path("var/hailong/published")
+DEFAULT_CONVENTION = "cutoff"  # publish.DEFAULT_CONVENTION, spelled here to keep startup light
 
 
 def register(sub) -> None:
@@ -30,9 +31,9 @@ def register(sub) -> None:
     common.add_argument(
         "--settings", type=Path, help="report settings (TOML): unit, signer, hours…"
     )
-    common.add_argument("--convention", choices=CONVENTIONS, default="calendar",
-                        help="period boundaries: calendar months or the cut-off on the 14th")  # fmt: skip
     report = sub.add_parser("report", parents=[common], help="write one period's report")
+    report.add_argument("--convention", choices=CONVENTIONS, default="calendar",
+                        help="period boundaries: calendar months (default) or the cut-off on the 14th")  # fmt: skip
     report.add_argument("--period", help="2024-03, 2024-Q1, 2024-H1, 2024-9M or 2024")
     report.add_argument("--from", dest="first", help="first day of a custom range, dd/mm/yyyy")
     report.add_argument("--to", dest="last", help="last day of a custom range, dd/mm/yyyy")
@@ -41,6 +42,9 @@ def register(sub) -> None:
     report.add_argument("--date", help="date printed on the report (default: today)")
     publish = sub.add_parser("publish", parents=[common], help="write the reports due on a date")
     publish.add_argument("--date", help="publication date, dd/mm/yyyy (default: today)")
+    # The plan's dates (28/3, 28/6, 28/9, 28/12) presume periods that close on the 14th.
+    publish.add_argument("--convention", choices=CONVENTIONS, default=DEFAULT_CONVENTION,
+                         help="period boundaries: the cut-off on the 14th (default) or calendar months")  # fmt: skip
     publish.add_argument("--folder", type=Path, default=DEFAULT_FOLDER,
                          help=f"publication folder (default: {DEFAULT_FOLDER})")  # fmt: skip
     report.set_defaults(run=report_command)
@@ -85,15 +89,17 @@ def publish_command(config: CollectorConfig, args: argparse.Namespace) -> int:
         return _usage(exc)
     engine = open_database(config.database)
     try:
-        paths = publish_reports(engine, day, args.folder, settings_for(config, args.settings),
-                                args.convention)  # fmt: skip
+        done = publish_reports(engine, day, args.folder, settings_for(config, args.settings),
+                               args.convention)  # fmt: skip
     finally:
         engine.dispose()
-    if not paths:
+    if not (done.written or done.refused):
         print(f"no report is due on {format_dmy(day)}")
-    for path in paths:
+    for path in done.written:
         print(path)
-    return 0
+    for message in done.refused:
+        print(f"hailong-collector: refused: {message}", file=sys.stderr)
+    return 1 if done.refused else 0
 
 
 def chosen_period(args: argparse.Namespace) -> Period:

@@ -1,18 +1,28 @@
-"""The audit log: who changed what, when, and the row before and after."""
+"""The audit log: who changed what, when, and the row before and after, as a hash chain.
+
+Each row stores prev_hash (the hash of the row before it, GENESIS for the first) and hash, over
+its content and prev_hash; so an edited, removed or reordered row breaks the chain at that row,
+and `hailong-collector verify` names it.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 
 from hailong.server.epoch import now_ms
 from hailong.server.errors import InputError
 from hailong.server.storage.db import audit
+
+GENESIS = "0" * 64
+# Any fixed number: PostgreSQL's transaction-scoped advisory lock that orders the chain's writers.
+_CHAIN_LOCK = 0x4841494C  # "HAIL"
 
 
 @dataclass(frozen=True)
@@ -47,18 +57,59 @@ def record(
     after: Mapping[str, Any] | None,
     at_ms: int | None = None,
 ) -> None:
-    """Append one audit row; call inside the transaction that makes the change."""
+    """Append one audit row, chained to the one before; call inside the change's transaction."""
+    row = {
+        "at_ms": now_ms() if at_ms is None else at_ms,
+        "actor": check_actor(actor),
+        "action": action,
+        "entity": entity,
+        "key": key,
+        "before": _json(before),
+        "after": _json(after),
+    }
+    if conn.dialect.name == "postgresql":
+        # Writers queue here until the transaction ends, so ids come in chain order and the
+        # row before ours is committed (and visible) when we read it.
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+    # On SQLite the insert itself takes the database's one write lock (held to commit), so
+    # every row with a smaller id is committed and no other writer can slip in between.
+    new_id = conn.execute(audit.insert().values(row)).inserted_primary_key[0]
+    previous = conn.execute(
+        select(audit.c.hash).where(audit.c.id < new_id).order_by(audit.c.id.desc()).limit(1)
+    ).scalar()
+    prev_hash = previous or GENESIS
     conn.execute(
-        audit.insert().values(
-            at_ms=now_ms() if at_ms is None else at_ms,
-            actor=check_actor(actor),
-            action=action,
-            entity=entity,
-            key=key,
-            before=_json(before),
-            after=_json(after),
-        )
+        audit.update()
+        .where(audit.c.id == new_id)
+        .values(prev_hash=prev_hash, hash=row_hash(prev_hash, row))
     )
+
+
+def row_hash(prev_hash: str, row: Mapping[str, Any]) -> str:
+    """Return the chain hash of one row's content after prev_hash."""
+    content = [prev_hash, row["at_ms"], row["actor"], row["action"], row["entity"], row["key"],
+               row["before"], row["after"]]  # fmt: skip
+    encoded = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def chain_breaks(conn: Connection) -> tuple[int, list[str]]:
+    """Recheck the whole chain in id order; return (rows checked, a problem per broken row)."""
+    rows = conn.execution_options(yield_per=1000).execute(select(audit).order_by(audit.c.id))
+    return _walk(row._mapping for row in rows)
+
+
+def _walk(rows: Iterable[Mapping[str, Any]]) -> tuple[int, list[str]]:
+    """Follow the chain; a broken link is named once, then the walk goes on from the stored hash."""
+    expected, checked, problems = GENESIS, 0, []
+    for row in rows:
+        checked += 1
+        if row["prev_hash"] != expected:
+            problems.append(f"audit row {row['id']}: does not follow the row before it")
+        elif row["hash"] != row_hash(expected, row):
+            problems.append(f"audit row {row['id']}: content does not match its hash")
+        expected = row["hash"] or GENESIS
+    return checked, problems
 
 
 def recent(conn: Connection, limit: int = 50, entity: str | None = None) -> list[Entry]:

@@ -20,6 +20,7 @@ from hailong.server.reporting import queries as q
 from hailong.server.reporting.coverage import CoverageTotal, coverage_total, missing_months
 from hailong.server.reporting.fairness import OfficialStats, rank_officials
 from hailong.server.reporting.metrics import (
+from hailong.server.reporting.late import LateRow, late_arrivals
     Coverage,
     LevelStats,
     Trend,
@@ -49,6 +50,8 @@ class Screening:
     bursts: int  # accepted presses in bursts (flagged, still counted)
     complete: bool  # False when flag_limit cut the examination short: the flags are minimums
 
+    official_mismatch: int = 0  # accepted presses naming another official than the roster's
+    dossier_collisions: int = 0  # a dossier's later rating on another counter within a minute
 
 @dataclass(frozen=True)
 class FieldRow:
@@ -88,6 +91,7 @@ class ReportData:
     dossier_months: tuple[str, ...] = field(default=())
     remarks: str = ""
 
+    late: tuple[LateRow, ...] = ()  # bổ sung: presses received after their period was published
 
 def build_report(
     conn: Connection,
@@ -131,6 +135,7 @@ def build_report(
         unattributed=_level_stats({k: n for k, n in by_official.items() if k[0] is None}),
         dossier_months=months,
         remarks=q.remarks_text(conn, period.label),
+        late=late_arrivals(conn, period, settings.zone),
     )
 
 

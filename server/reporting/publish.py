@@ -1,50 +1,122 @@
-"""Publish on the 28th: write every report due into the publication folder, update the board.
+"""Publish on the 28th: write every report due into the publication folder, record it, update the board.
 
-Layout: <folder>/<period label>/bao-cao-hai-long-<label>.{xlsx,pdf,csv} and <folder>/board.json.
-Running again is safe: a file whose content would not change is left untouched (same bytes,
-same modification time); one that would is replaced atomically (temp file, then rename).
+Layout: <folder>/<label>/bao-cao-hai-long-<label>.{xlsx,pdf,csv} and <folder>/board.json; the
+calendar convention's reports go to <label>-duong-lich/ so the two never share a file. The
+cut-off convention is the default: its periods close on the 14th, so the 28th publishes them
+(28/12 the year, 28/03 Quarter I, 28/06 the half, 28/09 Quarter III and 9 months).
+
+A published report is a record: each file's SHA-256, size and the figures shown are stored in
+the `published` table and the audit log (published.py). Publishing a period again is
+idempotent while its report comes out byte for byte the same; when it would differ (presses
+arrived late, a correction, a dossier count) it is refused and the published files and
+records stay as they are: the late presses are reported in the next report (reporting/late.py).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
 from hailong.protocol.files import write_atomic
+from hailong.server.epoch import now_ms
+from hailong.server.reporting import published as records
 from hailong.server.reporting.data import ReportData, ReportSettings, build_report
 from hailong.server.reporting.formats import FORMATS, REPORT_MODE, render
 from hailong.server.reporting.metrics import BEST_FIRST, fmt_pct
-from hailong.server.reporting.periods import Period, due_on
+from hailong.server.reporting.periods import Period, due_on, format_dmy
 
 BOARD = "board.json"
 STEM = "bao-cao-hai-long"
+DEFAULT_CONVENTION = "cutoff"
+ACTOR = "publish"
+
+
+@dataclass
+class Publication:
+    """What one run did: the files that now hold the reports, and the periods it refused."""
+
+    written: list[Path] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # labels already published, unchanged
+    refused: list[str] = field(default_factory=list)  # one message per refused period
 
 
 def publish(
-    engine: Engine, day: date, folder: Path, settings: ReportSettings, convention: str = "calendar"
-) -> list[Path]:
-    """Write the reports due on `day` and the board; return every file that now holds them."""
-    written: list[Path] = []
+    engine: Engine,
+    day: date,
+    folder: Path,
+    settings: ReportSettings,
+    convention: str = DEFAULT_CONVENTION,
+    actor: str = ACTOR,
+    clock: Callable[[], int] = now_ms,
+) -> Publication:
+    """Write and record the reports due on `day` and the board; refuse changing a published one.
+
+    `clock` tells the publication's moment in UTC ms (tests replay a past 28th).
+    """
+    done = Publication()
     entries = []
     for period in due_on(day, convention):
         with engine.connect() as conn:
             data = build_report(conn, period, settings, issued=day)
-        paths = [
-            write_if_changed(report_path(folder, period, fmt), render(data, fmt)) for fmt in FORMATS
-        ]
-        written += paths
-        entries.append(board_entry(data, [p.relative_to(folder) for p in paths]))
+        contents = {fmt: render(data, fmt) for fmt in FORMATS}
+        with engine.connect() as conn:
+            shown = records.of_period(conn, period.label, convention)
+        if shown:
+            entries.append(_again(folder, period, contents, shown, done))
+            continue
+        paths = [write_if_changed(report_path(folder, period, f), contents[f]) for f in FORMATS]
+        entry = board_entry(data, [p.relative_to(folder) for p in paths])
+        # Taken after the report was read: a press received from now on is a late arrival.
+        _record(engine, actor, (day, clock()), period, entry, paths, folder)
+        done.written += paths
+        entries.append(entry)
     if entries:
-        written.append(update_board(folder / BOARD, day, settings, entries))
-    return written
+        done.written.append(update_board(folder / BOARD, day, settings, entries))
+    return done
+
+
+def _again(folder: Path, period: Period, contents: dict, shown: dict, done: Publication) -> dict:
+    """Handle a period already published: keep it when unchanged, refuse it otherwise."""
+    first = next(iter(shown.values()))
+    same = set(shown) == set(contents) and all(
+        shown[fmt].sha256 == records.digest(content) for fmt, content in contents.items()
+    )
+    if not same:
+        done.refused.append(
+            f"{period.label} was published on {format_dmy(date.fromisoformat(first.published_on))}"
+            f" ({first.figures['ratings']} ratings) and its report would now differ: the published"
+            " report stays as it is; presses that arrived since are reported as late arrivals"
+            " (bổ sung) in the next report"
+        )
+        return first.figures
+    # The same bytes: restore a file that went missing, exactly as recorded.
+    done.written += [write_if_changed(report_path(folder, period, f), contents[f]) for f in FORMATS]
+    done.kept.append(period.label)
+    return first.figures
+
+
+def _record(engine, actor, when: tuple[date, int], period, entry, paths, folder) -> None:
+    """Store each file's hash, size and the figures, with an audit row each, in one transaction."""
+    day, at = when
+    rows = []
+    for path in paths:
+        sha, size = records.file_digest(path)
+        rows.append(records.Record(
+            period.label, period.kind, period.convention, path.suffix[1:],
+            path.relative_to(folder).as_posix(), sha, size, day.isoformat(), at, entry))  # fmt: skip
+    with engine.begin() as conn:
+        records.store(conn, actor, rows)
 
 
 def report_path(folder: Path, period: Period, fmt: str) -> Path:
     """Return the stable name of a period's report in one format."""
-    return folder / period.label / f"{STEM}-{period.label}.{fmt}"
+    name = period.label if period.convention == DEFAULT_CONVENTION else f"{period.label}-duong-lich"
+    return folder / name / f"{STEM}-{name}.{fmt}"
 
 
 def write_if_changed(path: Path, content: bytes) -> Path:

@@ -26,6 +26,7 @@ from hailong.server.storage.schema import (  # noqa: F401 - re-exported for the 
     metadata,
     officials,
     presses,
+    published,
     quarantine,
     remarks,
 )

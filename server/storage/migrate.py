@@ -14,6 +14,7 @@ revision, write the operations; tests/server/test_schema.py fails until revision
 from __future__ import annotations
 
 import functools
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -26,6 +27,10 @@ from sqlalchemy.engine import Connection, Engine
 from hailong.server.errors import SchemaError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+log = logging.getLogger(__name__)
+# Alembic says "Context impl SQLiteImpl" and each step at INFO on every start: one line of ours
+# says what changed, so a service's journal and the demo's terminal stay readable.
+logging.getLogger("alembic").setLevel(logging.WARNING)
 LOCK_KEY = 4242001  # 0.1.0's advisory lock key
 LEGACY_VERSION = 3  # the last schema_info version, 0.1.0's
 UPGRADE_HINT = "run `hailong-collector db upgrade`"
@@ -56,6 +61,7 @@ def upgrade(engine: Engine) -> str:
             if found is None:
                 _check_adoptable(conn)
             command.upgrade(_config(conn), "head")
+            log.info("database upgraded from %s to %s", found or "nothing", head())
         conn.commit()
     return head()
 

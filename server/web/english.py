@@ -51,7 +51,7 @@ ENGLISH = {
     "Tên đăng nhập": "Username",
     "Mật khẩu": "Password",
     "Sai tên đăng nhập hoặc mật khẩu.": "Wrong username or password.",
-    "Quá nhiều lần đăng nhập sai. Hãy thử lại sau {m} phút.": "Too many failed sign-ins. Try again in {m} minutes.",
+    "Quá nhiều lần đăng nhập sai. Hãy thử lại sau {s} giây.": "Too many failed sign-ins. Try again in {s} seconds.",
     "Xem bảng kết quả công khai": "See the public board",
     "Cán bộ đăng nhập": "Staff sign-in",
     # errors

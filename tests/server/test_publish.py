@@ -34,14 +34,18 @@ def engine(database_url):
 
 def test_the_28th_of_april_publishes_march_and_the_first_quarter(engine, tmp_path):
     out = tmp_path / "published"
-    paths = publish(engine, date(2024, 4, 28), out, SETTINGS)
+    paths = publish(engine, date(2024, 4, 28), out, SETTINGS, convention="calendar").written
     names = sorted(p.relative_to(out).as_posix() for p in paths)
     assert names == [
-        "2024-03/bao-cao-hai-long-2024-03.csv", "2024-03/bao-cao-hai-long-2024-03.pdf",
-        "2024-03/bao-cao-hai-long-2024-03.xlsx", "2024-Q1/bao-cao-hai-long-2024-Q1.csv",
-        "2024-Q1/bao-cao-hai-long-2024-Q1.pdf", "2024-Q1/bao-cao-hai-long-2024-Q1.xlsx", BOARD,
+        "2024-03-duong-lich/bao-cao-hai-long-2024-03-duong-lich.csv",
+        "2024-03-duong-lich/bao-cao-hai-long-2024-03-duong-lich.pdf",
+        "2024-03-duong-lich/bao-cao-hai-long-2024-03-duong-lich.xlsx",
+        "2024-Q1-duong-lich/bao-cao-hai-long-2024-Q1-duong-lich.csv",
+        "2024-Q1-duong-lich/bao-cao-hai-long-2024-Q1-duong-lich.pdf",
+        "2024-Q1-duong-lich/bao-cao-hai-long-2024-Q1-duong-lich.xlsx", BOARD,
     ]  # fmt: skip
-    sheet = load_workbook(out / "2024-Q1" / "bao-cao-hai-long-2024-Q1.xlsx")["A. Theo lĩnh vực"]
+    book = out / "2024-Q1-duong-lich" / "bao-cao-hai-long-2024-Q1-duong-lich.xlsx"
+    sheet = load_workbook(book)["A. Theo lĩnh vực"]
     assert sheet["A7"].value == "QUÝ I/2024" and sheet["F3"].value.endswith(
         "ngày 28 tháng 04 năm 2024"
     )
@@ -49,7 +53,7 @@ def test_the_28th_of_april_publishes_march_and_the_first_quarter(engine, tmp_pat
 
 def test_board_shows_the_latest_publication(engine, tmp_path):
     out = tmp_path / "published"
-    publish(engine, date(2024, 4, 28), out, SETTINGS)
+    publish(engine, date(2024, 4, 28), out, SETTINGS, convention="calendar")
     board = json.loads((out / BOARD).read_text(encoding="utf-8"))
     assert board["published"] == "2024-04-28" and board["unit"] == "Ủy ban nhân dân xã An Bình"
     month, quarter = board["reports"]
@@ -65,32 +69,33 @@ def test_board_shows_the_latest_publication(engine, tmp_path):
         "period": "2024-02",
         "rate_pct": 62.5,
     }
-    assert month["files"]["pdf"] == "2024-03/bao-cao-hai-long-2024-03.pdf"
+    assert month["files"]["pdf"] == "2024-03-duong-lich/bao-cao-hai-long-2024-03-duong-lich.pdf"
     assert quarter["ratings"] == 32 + 8
-    publish(engine, date(2024, 3, 28), out, SETTINGS)  # a late run for an earlier 28th …
-    assert (out / "2024-02").is_dir()  # … writes February's report
+    # A late run for an earlier 28th …
+    publish(engine, date(2024, 3, 28), out, SETTINGS, convention="calendar")
+    assert (out / "2024-02-duong-lich").is_dir()  # … writes February's report
     again = json.loads((out / BOARD).read_text(encoding="utf-8"))
     assert again["published"] == "2024-04-28"  # … but leaves the newer figures on the board
 
 
 def test_publishing_twice_changes_nothing(engine, tmp_path):
     out = tmp_path / "published"
-    first = publish(engine, date(2024, 4, 28), out, SETTINGS)
+    first = publish(engine, date(2024, 4, 28), out, SETTINGS).written
     before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in first}
     second = publish(engine, date(2024, 4, 28), out, SETTINGS)
-    assert second == first
-    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in second} == before
+    assert second.written == first and second.kept == ["2024-04"] and not second.refused
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in second.written} == before
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
 
 
 def test_a_day_that_is_not_the_28th_publishes_nothing(engine, tmp_path):
-    assert publish(engine, date(2024, 4, 27), tmp_path / "published", SETTINGS) == []
+    assert publish(engine, date(2024, 4, 27), tmp_path / "published", SETTINGS).written == []
     assert not (tmp_path / "published").exists()
 
 
 def test_cutoff_publishes_on_the_28th_what_closed_on_the_14th(engine, tmp_path):
     out = tmp_path / "published"
-    publish(engine, date(2024, 3, 28), out, SETTINGS, convention="cutoff")
+    publish(engine, date(2024, 3, 28), out, SETTINGS)  # the cut-off is the default
     board = json.loads((out / BOARD).read_text(encoding="utf-8"))
     assert [(r["period"], r["from"], r["to"]) for r in board["reports"]] == [
         ("2024-03", "2024-02-15", "2024-03-14"),
@@ -137,7 +142,9 @@ def test_report_and_publish_commands(engine, tmp_path):
     done = run_cli("--config", config, "publish", "--date", "28/04/2024", "--folder", folder,
                    "--settings", settings)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert (folder / BOARD).exists() and len(done.stdout.splitlines()) == 7
+    # The cut-off by default: 28/04 publishes month 04 (15/03–14/04), three files and the board.
+    assert (folder / BOARD).exists() and len(done.stdout.splitlines()) == 4
+    assert (folder / "2024-04" / "bao-cao-hai-long-2024-04.pdf").exists()
 
 
 def test_commands_refuse_bad_arguments(engine, tmp_path):

@@ -46,16 +46,25 @@ def differences(conn) -> list:
     return compare_metadata(context, metadata)
 
 
-def every_row(url: str) -> dict:
-    """Return the rows of every table of the models, in a stable order."""
+def every_row(url: str, like: dict | None = None) -> dict:
+    """Return the rows of every table of the models, in a stable order.
+
+    Only the columns the database has are read; `like` (an earlier answer) limits the tables
+    and columns to those it held, so that rows are compared across revisions adding some.
+    """
     engine = create_engine(url)
     with engine.connect() as conn:
-        present = set(inspect(conn).get_table_names())
-        rows = {
-            t.name: sorted(conn.execute(select(t)).all(), key=repr)
-            for t in metadata.sorted_tables
-            if t.name in present
-        }
+        found = inspect(conn)
+        present = set(found.get_table_names()) if like is None else set(like)
+        rows = {}
+        for t in metadata.sorted_tables:
+            if t.name not in present:
+                continue
+            names = {c["name"] for c in found.get_columns(t.name)}
+            if like is not None:
+                names &= set(like[t.name][0]._fields) if like[t.name] else names
+            columns = [c for c in t.columns if c.name in names]
+            rows[t.name] = sorted(conn.execute(select(*columns)).all(), key=repr)
     engine.dispose()
     return rows
 
@@ -93,10 +102,10 @@ def index_definition(conn, name: str) -> str:
 def test_a_release_0_1_0_database_is_upgraded_keeping_every_row(database_url):
     load_release(database_url)
     before = every_row(database_url)
-    assert len(before) == len(metadata.tables)  # accounts and rollups were there too
+    assert len(before) == 19  # every table of 0.1.0: accounts and rollups were there too
     assert all(before.values())  # a row in every table
     engine = db.open_database(database_url)
-    assert every_row(database_url) == before
+    assert every_row(database_url, like=before) == before
     with engine.begin() as conn:
         assert migrate.revision(conn) == migrate.head()
         assert not inspect(conn).has_table("schema_info")  # alembic_version took its place

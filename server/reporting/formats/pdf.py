@@ -52,6 +52,8 @@ def pdf_bytes(data: ReportData) -> bytes:
         section(pdf, f"{number}. {tables[code].title.upper()}")
         write_table(pdf, tables[code])
     write_table(pdf, tables["C2"], title=True)
+    if "L" in tables:  # late arrivals for published periods, only when there are some
+        write_table(pdf, tables["L"], title=True)
     remarks = [text for (text,) in tables["D"].rows]
     # The signature never stands alone on a page: the remarks go over with it if need be.
     if pdf.will_page_break(_paragraphs_height(pdf, remarks) + SIGNATURE_HEIGHT + 12):

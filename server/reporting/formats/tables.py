@@ -59,13 +59,18 @@ class Table:
 
 
 def report_tables(data: ReportData) -> tuple[Table, ...]:
-    """Return tables A (fields), B (officials), C (totals), C2 (screening) and D (remarks)."""
+    """Return tables A (fields), B (officials), C (totals), C2 (screening), D (remarks), L (late)."""
+    # late_table builds on this module's Column and Table: imported here, not at the top.
+    from hailong.server.reporting.formats.late_table import late_table
+
+    late = late_table(data)
     return (
         fields_table(data),
         officials_table(data),
         totals_table(data),
         screening_table(data),
         remarks_table(data),
+        *((late,) if late else ()),
     )
 
 

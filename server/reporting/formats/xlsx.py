@@ -41,7 +41,9 @@ def xlsx_bytes(data: ReportData) -> bytes:
     write_table(book.create_sheet(tables["B"].sheet), tables["B"], 1)
     totals = book.create_sheet(tables["C"].sheet)
     below = write_table(totals, tables["C"], 1)
-    write_table(totals, tables["C2"], below + 2, freeze=False)
+    below = write_table(totals, tables["C2"], below + 2, freeze=False)
+    if "L" in tables:  # late arrivals for published periods, only when there are some
+        write_table(totals, tables["L"], below + 2, freeze=False)
     remarks = book.create_sheet(tables["D"].sheet)
     write_signature(remarks, frame, write_table(remarks, tables["D"], 1) + 2)
     store_as_text(book)  # a name like =HYPERLINK(…) from a kiosk or a form is text, not a formula
