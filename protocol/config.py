@@ -49,6 +49,8 @@ class Config:
     office_hours: tuple[tuple[str, str], ...] = UNSET
     require_dossier: bool = UNSET
     resend_from: int | None = UNSET
+    voice: bool = UNSET  # speak the thanks (added in 1.1: optional, older devices ignore it)
+    volume: int = UNSET  # 0..100 % of the sound's full loudness (added in 1.1, as voice)
     extra: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
@@ -107,8 +109,10 @@ def _check(present: Mapping[str, Any]) -> dict[str, Any]:
             out[name] = r.number(name, 0, 3600)
         elif name == "office_hours":
             out[name] = _office_hours(value)
-        elif name == "require_dossier":
+        elif name in ("require_dossier", "voice"):
             out[name] = r.boolean(name)
+        elif name == "volume":
+            out[name] = r.integer(name, 0, 100)
         elif name == "resend_from":
             out[name] = r.integer(name, 1, nullable=True)
     return out

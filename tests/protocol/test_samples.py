@@ -158,3 +158,9 @@ def test_not_utf8_sample_really_is_not_utf8():
     data = (SAMPLES / "invalid" / "press-not-utf8.bin").read_bytes()
     with pytest.raises(UnicodeDecodeError):
         data.decode("utf-8")
+
+
+def test_config_voice_sample_carries_voice_and_volume_as_fields():
+    config = parse_config((SAMPLES / "valid" / "config-voice-off-quiet.json").read_bytes())
+    assert (config.voice, config.volume, dict(config.extra)) == (False, 40, {})
+    assert parse_config(b'{"v":1}').present() == {}, "absent: the device keeps its own"
