@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import secrets
+import sys
 from pathlib import Path
 
 from hailong.server.cli.transaction import actor_option, print_in_transaction
@@ -53,11 +55,13 @@ def user_command(config: CollectorConfig, args: argparse.Namespace) -> int:
 
     def run(conn):
         if args.action == "add":
-            made = accounts.add_user(conn, args.username, _password(args), args.role, args.actor,
+            password, made_up = _password(args)
+            made = accounts.add_user(conn, args.username, password, args.role, args.actor,
                                      name=args.name)  # fmt: skip
-            return [f"user {made.username} added ({made.role})"]
+            shown = [f"password of {made.username} (shown only this once): {password}"]
+            return [f"user {made.username} added ({made.role})", *(shown if made_up else [])]
         if args.action == "set":
-            new = _password(args) if args.password or args.password_file else None
+            new = _password(args)[0] if args.password or args.password_file else None
             changed = accounts.set_user(conn, args.username, args.actor, role=args.role,
                                         active=args.active, password=new)  # fmt: skip
             return [f"user {args.username.lower()} {'updated' if changed else 'unchanged'}"]
@@ -96,14 +100,21 @@ def _in_transaction(config: CollectorConfig, run) -> int:
     return print_in_transaction(engine, run)
 
 
-def _password(args: argparse.Namespace) -> str:
-    """Read the password from --password-file, or ask for it twice."""
+def _password(args: argparse.Namespace) -> tuple[str, bool]:
+    """Return (password, made up here) from --password-file, the terminal, or standard input.
+
+    Without a terminal (an installer, a pipe) one line of standard input is the password; an
+    empty input makes one up, which the command prints once.
+    """
     if args.password_file:
         try:
-            return args.password_file.read_text(encoding="utf-8").strip()
+            return args.password_file.read_text(encoding="utf-8").strip(), False
         except OSError as exc:
             raise InputError(f"cannot read {args.password_file}: {exc.strerror}") from None
+    if not sys.stdin.isatty():
+        typed = sys.stdin.readline().strip()
+        return (typed, False) if typed else (secrets.token_urlsafe(12), True)
     first = getpass.getpass("Password: ")
     if first != getpass.getpass("Password again: "):
         raise InputError("the two passwords differ")
-    return first
+    return first, False

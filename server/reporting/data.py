@@ -19,8 +19,8 @@ from sqlalchemy.engine import Connection
 from hailong.server.reporting import queries as q
 from hailong.server.reporting.coverage import CoverageTotal, coverage_total, missing_months
 from hailong.server.reporting.fairness import OfficialStats, rank_officials
-from hailong.server.reporting.metrics import (
 from hailong.server.reporting.late import LateRow, late_arrivals
+from hailong.server.reporting.metrics import (
     Coverage,
     LevelStats,
     Trend,
@@ -49,9 +49,9 @@ class Screening:
     outside_hours: int  # accepted presses outside office hours (flagged, still counted)
     bursts: int  # accepted presses in bursts (flagged, still counted)
     complete: bool  # False when flag_limit cut the examination short: the flags are minimums
-
     official_mismatch: int = 0  # accepted presses naming another official than the roster's
     dossier_collisions: int = 0  # a dossier's later rating on another counter within a minute
+
 
 @dataclass(frozen=True)
 class FieldRow:
@@ -90,8 +90,8 @@ class ReportData:
     unattributed: LevelStats  # accepted ratings that no official could be attributed to
     dossier_months: tuple[str, ...] = field(default=())
     remarks: str = ""
-
     late: tuple[LateRow, ...] = ()  # bổ sung: presses received after their period was published
+
 
 def build_report(
     conn: Connection,
@@ -288,10 +288,10 @@ def _field_rows(
     ratings = {c: stats[c].total for c in order}
     coverage = {cov.field: cov for cov in coverage_by_field(ratings, resolved, target)}
     rows = tuple(FieldRow(c, names[c], stats[c], coverage[c]) for c in order)
+    total = coverage_total((row.coverage for row in rows), missing_months(months, entries))
     return rows, total
 
 
-    total = coverage_total((row.coverage for row in rows), missing_months(months, entries))
 def _official_rows(conn, by_official, min_sample: int) -> tuple[OfficialRow, ...]:
     """Build table B: attributed officials ranked by fairness.rank_officials."""
     stats = _by_first({k: n for k, n in by_official.items() if k[0] is not None})

@@ -179,8 +179,30 @@ audit = Table(
     Column("key", Text, nullable=False),
     Column("before", Text),  # JSON of the row before, NULL when created
     Column("after", Text),  # JSON of the row after, NULL when deleted
+    # A hash chain (reference/audit.py): each row's hash covers its content and prev_hash,
+    # the hash of the row before it, so an edited, removed or reordered row shows.
+    Column("prev_hash", String(64)),
+    Column("hash", String(64)),
     Index("ix_audit_at", "at_ms"),
     Index("ix_audit_entity_key", "entity", "key"),
+)
+
+# A published report is a record (reporting/publish.py): one row per file, never replaced.
+published = Table(
+    "published",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("period", String(32), nullable=False),  # a period label: 2026-03, 2026-Q1, ...
+    Column("kind", String(16), nullable=False),
+    Column("convention", String(8), nullable=False),
+    Column("format", String(8), nullable=False),
+    Column("path", Text, nullable=False),  # relative to the publication folder
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("published_on", String(10), nullable=False),  # the publication day, YYYY-MM-DD
+    Column("published_ms", BigInteger, nullable=False),  # presses received later are late
+    Column("figures", Text, nullable=False),  # JSON: the totals the board and poster show
+    UniqueConstraint("period", "convention", "format", name="uq_published_period_format"),
 )
 
 remarks = Table(
