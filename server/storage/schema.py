@@ -239,7 +239,6 @@ users = Table(
     Column("role", String(16), nullable=False),  # admin | leader | staff
     Column("active", Boolean, nullable=False, default=True),
     Column("created_ms", BigInteger, nullable=False),
-    # Changes with the password or role: sessions signed before it are no longer honoured.
     Column("changed_ms", BigInteger, nullable=False),
 )
 
@@ -265,6 +264,17 @@ login_attempts = Table(
     Index("ix_login_attempts_at", "at_ms"),
     Index("ix_login_attempts_username", "username"),
     Index("ix_login_attempts_address", "address"),
+)
+
+# One row per signed-in browser (accounts/sessions.py): the cookie carries a random id, the
+# row its SHA-256 only. Signing out, a new password or a deactivation deletes rows.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("user_id", _ID, nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Index("ix_sessions_user_id", "user_id"),
 )
 
 # Half-month rollups of presses (reporting/rollup.py): caches, dropping them loses nothing.
