@@ -1,7 +1,8 @@
-"""Staff accounts, API tokens and the login limit: plain functions over a connection.
+"""Staff accounts and API tokens: plain functions over a connection.
 
 Passwords are hashed with argon2id (argon2-cffi); API tokens are random and stored as their
-SHA-256 only, so the database never holds anything that logs in by itself.
+SHA-256 only, so the database never holds anything that logs in by itself. Sessions live in
+sessions.py, the login limit in throttle.py.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.engine import Connection
 from hailong.server.epoch import now_ms
 from hailong.server.errors import InputError
 from hailong.server.reference.audit import check_actor, record
-from hailong.server.storage.schema import api_tokens, login_attempts, users
+from hailong.server.storage.schema import api_tokens, sessions, users
 
 ROLES = ("admin", "leader", "staff")
 MIN_PASSWORD = 10
@@ -81,7 +82,8 @@ def add_user(conn: Connection, username: str, password: str, role: str, actor: s
 def set_user(conn: Connection, username: str, actor: str, *, role=None, active=None,
              password=None) -> bool:  # fmt: skip
     """Change an account's role, state or password; return whether anything changed."""
-    before = _public(find_user(conn, username, required=True))
+    user = find_user(conn, username, required=True)
+    before = _public(user)
     changes = {} if role is None else {"role": _role(role)}
     if active is not None:
         changes["active"] = bool(active)
@@ -93,6 +95,9 @@ def set_user(conn: Connection, username: str, actor: str, *, role=None, active=N
         values["password_hash"] = _HASHER.hash(check_password(password))
         after["password"] = "changed"
     conn.execute(update(users).where(users.c.username == before["username"]).values(values))
+    if password is not None or not after["active"]:
+        # Whoever knew the old password, or held the account's cookie, is signed out everywhere.
+        conn.execute(delete(sessions).where(sessions.c.user_id == user.id))
     record(conn, check_actor(actor), "update", "user", before["username"], before, after)
     return True
 
@@ -112,7 +117,7 @@ def user_by_id(conn: Connection, user_id: int) -> User | None:
 
 def list_users(conn: Connection) -> list[User]:
     """Return every account by username."""
-    rows = conn.execute(select(*_USER_COLUMNS).order_by(users.c.username))
+    rows = conn.execute(select(*USER_COLUMNS).order_by(users.c.username))
     return [User(*r) for r in rows]
 
 
@@ -137,32 +142,6 @@ def authenticate(conn: Connection, username: str, password: str) -> User | None:
         conn.execute(update(users).where(users.c.username == name)
                      .values(password_hash=_HASHER.hash(password)))  # fmt: skip
     return find_user(conn, name)
-
-
-def claim_attempt(conn: Connection, username: str, address: str, *, limit: int,
-                  window_s: int) -> bool:  # fmt: skip
-    """Record a login attempt; False when the account or the address is over the limit.
-
-    The row is written before counting, inside the caller's transaction: on SQLite the write
-    lock serialises attempts, so concurrent requests cannot all slip under the limit.
-    """
-    at = now_ms()
-    name, where = str(username).strip().lower()[:64], str(address)[:64]
-    conn.execute(delete(login_attempts).where(login_attempts.c.at_ms < at - window_s * 1000))
-    row = conn.execute(login_attempts.insert().values(at_ms=at, username=name, address=where))
-    by_name = _attempts(conn, login_attempts.c.username == name)
-    by_address = _attempts(conn, login_attempts.c.address == where)
-    # An address may try a few accounts (a shared office connection), not many.
-    if by_name <= limit and by_address <= 4 * limit:
-        return True
-    # A refused attempt is not counted: it must not keep the account locked for ever.
-    conn.execute(delete(login_attempts).where(login_attempts.c.id == row.inserted_primary_key[0]))
-    return False
-
-
-def forget_attempts(conn: Connection, username: str) -> None:
-    """Clear an account's attempts after a successful login."""
-    conn.execute(delete(login_attempts).where(login_attempts.c.username == username))
 
 
 def add_token(conn: Connection, name: str, actor: str) -> str:
@@ -201,12 +180,12 @@ def list_tokens(conn: Connection) -> list[dict]:
     return [dict(r._mapping) for r in conn.execute(query)]
 
 
-_USER_COLUMNS = (users.c.id, users.c.username, users.c.name, users.c.role, users.c.active,
+USER_COLUMNS = (users.c.id, users.c.username, users.c.name, users.c.role, users.c.active,
                  users.c.changed_ms)  # fmt: skip
 
 
 def _row(conn: Connection, condition) -> User | None:
-    found = conn.execute(select(*_USER_COLUMNS).where(condition)).first()
+    found = conn.execute(select(*USER_COLUMNS).where(condition)).first()
     return None if found is None else User(*found)
 
 
@@ -218,11 +197,6 @@ def _role(role: str) -> str:
     if role not in ROLES:
         raise InputError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
     return role
-
-
-def _attempts(conn: Connection, condition) -> int:
-    query = select(func.count()).select_from(login_attempts).where(condition)
-    return conn.execute(query).scalar_one()
 
 
 def _digest(token: str) -> str:

@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 
+from hailong.server.accounts import sessions, throttle
 from hailong.server.accounts import users as accounts
 from hailong.server.web.i18n import COOKIE, LANGUAGES, gettext
 from hailong.server.web.site import site
@@ -26,18 +27,24 @@ bp = Blueprint("auth", __name__)
 
 
 def load_user() -> None:
-    """Put the signed-in, still active user in g.user (None for a visitor)."""
+    """Put the user of a live session, still active, in g.user (None for a visitor)."""
     g.user = None
-    uid = session.get("uid")
-    if uid is None:
+    if "sid" not in session:
         return
     with site().engine.connect() as conn:
-        user = accounts.user_by_id(conn, uid)
-    # A changed password or role, or a deactivated account, ends the sessions signed before.
-    if user is None or not user.active or session.get("ver") != user.changed_ms:
+        user = sessions.session_user(conn, session["sid"], _lifetime_s())
+    # Signed out, a new password, a deactivated account or an expired session: start afresh.
+    if user is None:
         session.clear()
-        return
     g.user = user
+
+
+def sign_in(user: accounts.User) -> None:
+    """Give this browser a new session id for the account."""
+    with site().engine.begin() as conn:
+        session_id = sessions.start_session(conn, user.id, _lifetime_s())
+    session.permanent = True
+    session["sid"] = session_id
 
 
 def require_login() -> object | None:
@@ -66,36 +73,37 @@ def role(*roles: str):
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Show the login form; sign in with a correct password, within the attempts limit."""
+    """Show the login form; sign in with a correct password, within the login limit."""
     target = safe_next(request.values.get("next"))
     if request.method == "GET":
         return render_template("login.html", next=target)
     username = request.form.get("username", "")
-    password = request.form.get("password", "")
+    address = request.remote_addr or "-"
     web = site().config.web
     with site().engine.begin() as conn:
-        allowed = accounts.claim_attempt(conn, username, request.remote_addr or "-",
-                                         limit=web.login_attempts, window_s=web.login_window_s)  # fmt: skip
-    if not allowed:
-        message = gettext("Quá nhiều lần đăng nhập sai. Hãy thử lại sau {m} phút.",
-                          m=max(1, web.login_window_s // 60))  # fmt: skip
-        return render_template("login.html", next=target, error=message), 429
+        wait = throttle.claim_attempt(conn, username, address, free=web.login_attempts,
+                                      window_s=web.login_window_s)  # fmt: skip
+    if wait:
+        message = gettext("Quá nhiều lần đăng nhập sai. Hãy thử lại sau {s} giây.", s=wait)
+        page = render_template("login.html", next=target, error=message, username=username)
+        return page, 429, {"Retry-After": str(wait)}
     with site().engine.begin() as conn:
-        user = accounts.authenticate(conn, username, password)
+        user = accounts.authenticate(conn, username, request.form.get("password", ""))
         if user is not None:
-            accounts.forget_attempts(conn, user.username)
+            throttle.forget_attempts(conn, user.username, address)
     if user is None:
         error = gettext("Sai tên đăng nhập hoặc mật khẩu.")
         return render_template("login.html", next=target, error=error, username=username), 401
     session.clear()  # a fresh session: nothing from before the login carries over
-    session.permanent = True
-    session.update(uid=user.id, ver=user.changed_ms)
+    sign_in(user)
     return redirect(target)
 
 
 @bp.post("/logout")
 def logout():
-    """Sign out."""
+    """Sign out: end the session on the server too, so that a copy of the cookie is useless."""
+    with site().engine.begin() as conn:
+        sessions.end_session(conn, session.get("sid"))
     session.clear()
     flash(gettext("Đã đăng xuất."), "info")
     return redirect(url_for("auth.login"))
@@ -116,6 +124,10 @@ def switch_language(code: str):
 def home():
     """Send staff to the summary and everyone else to the public board."""
     return redirect(url_for("summary.summary" if g.user else "board.board"))
+
+
+def _lifetime_s() -> int:
+    return site().config.web.session_hours * 3600
 
 
 def safe_next(target: str | None) -> str:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from hailong.server.accounts import users as accounts
-from hailong.server.web.auth import require_login, role
+from hailong.server.web.auth import require_login, role, sign_in
 from hailong.server.web.changes import actor, apply
 from hailong.server.web.i18n import gettext
 from hailong.server.web.site import site
@@ -42,9 +42,13 @@ def change(username: str):
         return _page(
             gettext("Không thể tự bỏ quyền quản trị hay khóa tài khoản của chính mình.")
         ), 400
-    apply(lambda conn: accounts.set_user(conn, username, actor(), role=form.get("role"),
-                                         active=active, password=form.get("password") or None),
-          gettext("Đã lưu {user}.", user=username))  # fmt: skip
+    changed = apply(lambda conn: accounts.set_user(conn, username, actor(), role=form.get("role"),
+                                                   active=active,
+                                                   password=form.get("password") or None),
+                    gettext("Đã lưu {user}.", user=username))  # fmt: skip
+    if changed and username == actor() and form.get("password"):
+        # A new password ends the account's sessions everywhere but in the browser that set it.
+        sign_in(g.user)
     return redirect(url_for("users.users"))
 
 

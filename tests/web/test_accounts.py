@@ -1,13 +1,16 @@
-"""Accounts, tokens and the login limit, on SQLite and on PostgreSQL."""
+"""Accounts, tokens, sessions and the login limit, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
 
+from hailong.server.accounts import sessions, throttle
 from hailong.server.accounts import users as accounts
+from hailong.server.epoch import now_ms
 from hailong.server.errors import InputError
 from hailong.server.storage.db import open_database
+from hailong.server.storage.schema import sessions as sessions_table
 from hailong.server.storage.schema import users
 
 PASSWORD = "một mật khẩu dài"
@@ -71,16 +74,71 @@ def test_tokens_are_kept_as_digests_and_can_be_revoked(engine):
         assert accounts.token_name(conn, token) is None
 
 
-def test_the_login_limit_counts_per_account_and_per_address(engine):
-    def claim(name, address):
-        with engine.begin() as conn:
-            return accounts.claim_attempt(conn, name, address, limit=3, window_s=60)
+@pytest.fixture
+def clock(monkeypatch):
+    """Stop the login limit's clock at a fixed instant; tests move it by hand."""
+    now = [1_700_000_000_000]
+    monkeypatch.setattr(throttle, "now_ms", lambda: now[0])
+    return now
 
-    assert [claim("lan", "10.0.0.1") for _ in range(4)] == [True, True, True, False]
-    assert claim("lan", "10.0.0.2") is False  # the account is locked wherever it is tried
+
+def claim(engine, name, address, free=3):
     with engine.begin() as conn:
-        accounts.forget_attempts(conn, "lan")  # as after a successful login
-    assert claim("lan", "10.0.0.1")
-    # An address may try 4 × limit attempts over all accounts.
-    results = [claim(f"user{i}", "10.0.0.9") for i in range(13)]
-    assert results.count(True) == 12 and results[-1] is False
+        return throttle.claim_attempt(conn, name, address, free=free, window_s=3600)
+
+
+def test_failures_from_one_address_slow_that_address_with_growing_delays(engine, clock):
+    assert [claim(engine, "lan", "10.0.0.1") for _ in range(4)] == [0, 0, 0, 1]
+    waits = []
+    for _ in range(11):
+        waits.append(claim(engine, "lan", "10.0.0.1"))
+        clock[0] += waits[-1] * 1000 - 1
+        assert claim(engine, "lan", "10.0.0.1") > 0  # a millisecond early: still refused
+        clock[0] += 1
+        assert claim(engine, "lan", "10.0.0.1") == 0  # after the wait, one more try
+    assert waits == [1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300]
+
+
+def test_an_attacker_does_not_slow_the_account_from_another_address(engine, clock):
+    for _ in range(10):
+        claim(engine, "admin", "10.0.0.66")
+    assert claim(engine, "admin", "10.0.0.66") > 0
+    assert claim(engine, "admin", "10.0.0.2") == 0
+    with engine.begin() as conn:  # the admin signs in from 10.0.0.2 ...
+        throttle.forget_attempts(conn, "admin", "10.0.0.2")
+    assert claim(engine, "admin", "10.0.0.66") > 0  # ... which does not reset the attacker
+
+
+def test_an_address_failing_across_accounts_is_slowed_alone(engine, clock):
+    waits = [claim(engine, f"user{i}", "10.0.0.9") for i in range(4 * 3 + 1)]
+    assert waits.count(0) == 12 and waits[-1] == 1  # 4 × free over all accounts, then delays
+    assert claim(engine, "user0", "10.0.0.10") == 0
+
+
+def test_sessions_end_at_logout_new_password_and_deactivation(engine):
+    with engine.begin() as conn:
+        lan = accounts.add_user(conn, "lan", PASSWORD, "leader", "cli")
+        first, second = (sessions.start_session(conn, lan.id, 3600) for _ in range(2))
+        assert sessions.session_user(conn, first, 3600).username == "lan"
+        sessions.end_session(conn, first)
+        assert sessions.session_user(conn, first, 3600) is None
+        assert sessions.session_user(conn, second, 3600).username == "lan"  # only that one
+        accounts.set_user(conn, "lan", "admin", role="staff")  # a role change keeps sessions
+        assert sessions.session_user(conn, second, 3600).role == "staff"
+        accounts.set_user(conn, "lan", "admin", password="mật khẩu mới 2025")
+        assert sessions.session_user(conn, second, 3600) is None
+        third = sessions.start_session(conn, lan.id, 3600)
+        accounts.set_user(conn, "lan", "admin", active=False)
+        assert sessions.session_user(conn, third, 3600) is None
+        stored = conn.execute(select(sessions_table.c.digest)).scalars().all()
+    assert first not in stored and second not in stored and third not in stored
+
+
+def test_a_session_ends_when_its_lifetime_is_over(engine, monkeypatch):
+    with engine.begin() as conn:
+        lan = accounts.add_user(conn, "lan", PASSWORD, "leader", "cli")
+        session_id = sessions.start_session(conn, lan.id, 60)
+    monkeypatch.setattr(sessions, "now_ms", lambda: now_ms() + 61_000)
+    with engine.connect() as conn:
+        assert sessions.session_user(conn, session_id, 60) is None
+        assert sessions.session_user(conn, None, 60) is None  # a cookie without an id
