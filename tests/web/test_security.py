@@ -161,6 +161,14 @@ def test_session_cookie_is_http_only_same_site_and_secure_behind_tls(serve):
     assert response.headers["Cache-Control"] == "no-store"
 
 
+def test_the_csv_download_names_its_charset_once(served):
+    client = served.app.test_client()
+    _sign_in(client, "leader")
+    response = client.get("/summary/report.csv?period=2024-03")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+
+
 @pytest.mark.parametrize(("role", "allowed"), [("leader", False), ("thongke", True)])
 def test_roles_decide_who_changes_what(served, role, allowed):
     client = served.app.test_client()
