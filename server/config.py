@@ -47,12 +47,28 @@ class IngestSettings:
     keys_dir: Path | None = None  # <device>.key files holding hex HMAC keys
     # Several ingest instances share the presses through $share/<group>/… ("" = one instance).
     share_group: str = ""
+    quarantine_keep_bytes: int = 1024  # of each rejected message; its length and hash are kept
+    quarantine_per_hour: int = 200  # rows a device may fill per hour; the rest are only counted
+    # Below this much free space ingest holds presses unacked (the kiosks keep them); 0: never.
+    min_free_mb: int = 512
+    free_space_path: Path | None = None  # where to measure it; unset: a SQLite database's folder
+    max_failed_commits: int = 20  # in a row, then exit non-zero (systemd restarts ingest)
+    stale_after_s: int = 300  # no commit for this long while kiosks are online: /healthz fails
 
     def __post_init__(self):
         if not 1 <= self.batch_size <= 10_000:
             raise invalid("batch_size", f"must be 1..10000, got {self.batch_size}")
         if not 1 <= self.batch_ms <= 10_000:
             raise invalid("batch_ms", f"must be 1..10000, got {self.batch_ms}")
+        if not 0 <= self.quarantine_keep_bytes <= 65_536:
+            raise invalid("quarantine_keep_bytes",
+                          f"must be 0..65536, got {self.quarantine_keep_bytes}")  # fmt: skip
+        for key in ("quarantine_per_hour", "min_free_mb"):
+            if getattr(self, key) < 0:
+                raise invalid(key, f"must be 0 or more, got {getattr(self, key)}")
+        for key in ("max_failed_commits", "stale_after_s"):
+            if getattr(self, key) < 1:
+                raise invalid(key, f"must be at least 1, got {getattr(self, key)}")
         if not re.fullmatch(r"[A-Za-z0-9_-]{0,64}", self.share_group):
             raise invalid(
                 "share_group", f"must be letters, digits, - or _, got {self.share_group!r}"

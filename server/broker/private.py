@@ -36,7 +36,8 @@ def acl_text(prefix: str = DEFAULT_PREFIX, collector: str = COLLECTOR_USER) -> s
     return "\n".join(
         [
             f"user {collector}",
-            f"topic read {prefix}/+/press",
+            # write: ingest clears a retained press by publishing an empty retained one
+            f"topic readwrite {prefix}/+/press",
             f"topic read {prefix}/+/status",
             f"topic read {prefix}/+/health",
             f"topic readwrite {prefix}/+/ack",

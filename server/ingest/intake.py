@@ -81,7 +81,19 @@ class RetainedAck:
     upto: int
 
 
-Sorted = Incoming | Rejected | DeviceStatus | DeviceHealth | RetainedAck | None
+@dataclass(frozen=True)
+class RetainedPress:
+    """A press the broker kept retained: never a citizen's press, so never stored nor quarantined.
+
+    Kiosks never retain a press; one retained (by a broken or hostile client) would otherwise
+    come back, and be quarantined again, on every restart of ingest. The process clears it.
+    """
+
+    device: str
+    message: Message
+
+
+Sorted = Incoming | Rejected | DeviceStatus | DeviceHealth | RetainedAck | RetainedPress | None
 
 
 def classify(message: Message, topics: Topics, keys: Mapping[str, bytes]) -> Sorted:
@@ -97,6 +109,8 @@ def classify(message: Message, topics: Topics, keys: Mapping[str, bytes]) -> Sor
             return None  # not ours to judge; the next ack we publish replaces it
     if name.device is None or name.kind in ("ack", "config"):
         return None
+    if name.kind == "press" and message.retained:
+        return RetainedPress(name.device, message)
     try:
         if name.kind == "press":
             return _press(message, name.device, keys)

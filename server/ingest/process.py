@@ -13,22 +13,26 @@ import queue
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from paho.mqtt.subscribeoptions import SubscribeOptions
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from hailong.protocol import SIG_PROPERTY, ProtocolError, Status, Topics, parse_key
+from hailong.protocol import SIG_PROPERTY, Status, Topics
 from hailong.server.config import CollectorConfig
 from hailong.server.epoch import now_ms
+from hailong.server.errors import DatabaseError
 from hailong.server.ingest.acks import AckPublisher
 from hailong.server.ingest.client import connect_properties, make_client, user_property
-from hailong.server.ingest.intake import Message, classify
+from hailong.server.ingest.intake import Message, RetainedPress, classify
+from hailong.server.ingest.keys import load_keys
 from hailong.server.ingest.recovery import set_resend_from
+from hailong.server.ingest.space import FreeBytes, hold_while_low, space_floor
+from hailong.server.ingest.state import record_commit
 from hailong.server.storage.batch import BatchOutcome, store_batch
 from hailong.server.storage.db import devices
+from hailong.server.storage.quarantine import QuarantineLimits
 
 log = logging.getLogger(__name__)
 _CONNECTED = object()
@@ -59,29 +63,23 @@ class Totals:
     stored: int = 0
     duplicates: int = 0
     quarantined: int = 0
+    dropped: int = 0  # quarantined beyond a device's hourly allowance: counted only
+    retained: int = 0  # retained presses ignored (and cleared)
     batches: int = 0
     acks: dict[str, int] = field(default_factory=dict)
-
-
-def load_keys(folder: Path | None) -> dict[str, bytes]:
-    """Read every <device>.key file (hex HMAC key) in folder."""
-    keys: dict[str, bytes] = {}
-    if folder is None or not folder.is_dir():
-        return keys
-    for path in sorted(folder.glob("*.key")):
-        try:
-            keys[path.stem] = parse_key(path.read_text())
-        except (OSError, ProtocolError) as exc:
-            log.error("ignoring signing key %s: %s", path, exc)
-    return keys
 
 
 class Ingest:
     """Own the MQTT client and the database; one loop does all the work."""
 
-    def __init__(self, config: CollectorConfig, engine: Engine):
+    def __init__(
+        self, config: CollectorConfig, engine: Engine, free_bytes: FreeBytes | None = None
+    ):
         self.config = config
         self.engine = engine
+        self.floor = space_floor(config, free_bytes)
+        i = config.ingest
+        self.limits = QuarantineLimits(i.quarantine_keep_bytes, i.quarantine_per_hour)
         self.topics = Topics(config.mqtt.prefix)
         self.keys = load_keys(config.ingest.keys_dir)
         self.reload_keys = threading.Event()  # set by SIGHUP: `device add` wrote a new key
@@ -106,10 +104,6 @@ class Ingest:
         self.client.loop_start()
         try:
             while not stop.is_set():
-                if self.reload_keys.is_set():
-                    self.reload_keys.clear()
-                    self.keys = load_keys(self.config.ingest.keys_dir)
-                    log.info("reloaded %d signing key(s)", len(self.keys))
                 batch = self._collect(stop)
                 if batch:
                     self._commit_until_done(batch, stop)
@@ -145,6 +139,7 @@ class Ingest:
             try:
                 item = self.inbox.get(timeout=timeout)
             except queue.Empty:
+                self._apply_reload()  # idle: say at once that the new keys hold
                 if deadline is None and not self._settle_due():
                     continue
                 break
@@ -168,8 +163,12 @@ class Ingest:
     def _subscriptions(self) -> list[tuple[str, SubscribeOptions]]:
         group = self.config.ingest.share_group
         share = f"$share/{group}/" if group else ""
+        # noLocal: clearing a retained press (_clear_retained) publishes an empty one, which
+        # must not come back to us as junk. A shared subscription may not ask for it, and gets
+        # no retained messages anyway.
         subs = [
-            (share + self.topics.all_of(k), SubscribeOptions(qos=1)) for k in ("press", "health")
+            (share + self.topics.all_of("press"), SubscribeOptions(qos=1, noLocal=not share)),
+            (share + self.topics.all_of("health"), SubscribeOptions(qos=1)),
         ]
         # Statuses come to every instance: a shared subscription gets no retained messages,
         # and applying one twice changes nothing (store.py's rules decide by session). This
@@ -196,31 +195,62 @@ class Ingest:
             self.client.publish(self.topics.config(device), config.encode(), 1, True)
 
     def _commit_until_done(self, batch: list[Received], stop: threading.Event) -> None:
-        delay = 0.1
-        while True:
+        """Commit the batch, retrying with backoff; give up after max_failed_commits in a row."""
+        delay, failures = 0.1, 0
+        while self._wait_for_space(batch, stop):
             try:
                 self._commit(batch)
                 return
             except SQLAlchemyError as exc:  # not acked, so the broker keeps the messages
+                failures += 1
+                if failures >= self.config.ingest.max_failed_commits:
+                    # Retrying forever would hide a broken database behind a running service:
+                    # exit non-zero so that systemd restarts us and the journal says why.
+                    log.critical("giving up after %d failed commits in a row: %s", failures, exc)
+                    raise DatabaseError(f"{failures} commits in a row failed: {exc}") from exc
                 log.error("batch of %d not stored, retrying in %.1fs: %s", len(batch), delay, exc)
                 if stop.wait(delay):
                     return
                 delay = min(delay * 2, 5.0)
 
+    def _wait_for_space(self, batch: list[Received], stop: threading.Event) -> bool:
+        """Hold the batch unacked while free space is below the floor; False once stopped."""
+        pending = lambda: len(batch) + self.inbox.qsize()  # noqa: E731 - read at each check
+        return hold_while_low(self.floor, self.engine, self.config.mqtt.client_id, pending, stop)
+
     def _commit(self, batch: list[Received]) -> BatchOutcome:
+        self._apply_reload()  # a SIGHUP that came while the batch was gathered applies to it
         items = [classify(r.message, self.topics, self.keys) for r in batch]
+        retained = [i for i in items if isinstance(i, RetainedPress)]
         now = now_ms()
         with self.engine.begin() as conn:
-            outcome = store_batch(conn, [i for i in items if i is not None], now)
+            kept = [i for i in items if i is not None and not isinstance(i, RetainedPress)]
+            outcome = store_batch(conn, kept, now, self.limits)
+            record_commit(conn, self.config.mqtt.client_id, now)
         # Committed: now, and only now, release the messages and tell the devices.
         for r in batch:
             if r.generation == self.generation and r.qos > 0:
                 self.client.ack(r.mid, r.qos)
         for device, upto in outcome.acks.items():
             self.acks.publish(device, upto)
+        self._clear_retained(retained)
         self._recover(outcome)
         self._count(outcome)
         return outcome
+
+    def _apply_reload(self) -> None:
+        if self.reload_keys.is_set():
+            self.reload_keys.clear()
+            self.keys = load_keys(self.config.ingest.keys_dir)
+            log.info("reloaded %d signing key(s)", len(self.keys))
+
+    def _clear_retained(self, retained: list[RetainedPress]) -> None:
+        """Remove retained presses from the broker, which would hand them over at every start."""
+        for item in retained:
+            log.warning("%s: ignoring a retained press (%d bytes) on %s and clearing it",
+                        item.device, len(item.message.payload), item.message.topic)  # fmt: skip
+            self.client.publish(item.message.topic, b"", 1, True)
+        self.totals.retained += len(retained)
 
     def _settle_due(self) -> bool:
         return bool(self.acks.confirmed or self.recovering) and time.monotonic() >= self.settle_at
@@ -261,10 +291,12 @@ class Ingest:
         t.stored += outcome.stored
         t.duplicates += outcome.duplicates
         t.quarantined += outcome.quarantined
+        t.dropped += outcome.dropped
         t.batches += 1
         t.acks.update(outcome.acks)
         if outcome.quarantined:
-            log.warning("quarantined %d message(s)", outcome.quarantined)
+            log.warning("quarantined %d message(s), %d beyond the hourly allowance (counted only)",
+                        outcome.quarantined, outcome.dropped)  # fmt: skip
 
     def _shutdown(self) -> None:
         info = self.client.publish(

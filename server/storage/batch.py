@@ -23,7 +23,13 @@ from hailong.server.ingest.intake import (
 )
 from hailong.server.ingest.watermark import advance_ack, lock_devices
 from hailong.server.reference.dossier_rule import exclude_repeats
-from hailong.server.storage.db import anchors, devices, presses, quarantine
+from hailong.server.reference.dossier_rule import settle as settle_dossiers
+from hailong.server.storage.db import anchors, devices, presses
+from hailong.server.storage.quarantine import (
+    DEFAULT_LIMITS,
+    QuarantineLimits,
+    quarantine_rejects,
+)
 
 
 @dataclass
@@ -36,9 +42,11 @@ class BatchOutcome:
     acks: dict[str, int] = field(default_factory=dict)  # device -> upto after this batch
     resend: dict[str, tuple[int, int]] = field(default_factory=dict)  # device -> (from, broker's)
     repeated_dossiers: int = 0  # stored but excluded: their dossier was rated before
+    dropped: int = 0  # quarantined beyond a device's hourly allowance: counted, not stored
 
 
-def store_batch(conn: Connection, items: list, now_ms: int) -> BatchOutcome:
+def store_batch(conn: Connection, items: list, now_ms: int,
+                limits: QuarantineLimits = DEFAULT_LIMITS) -> BatchOutcome:  # fmt: skip
     """Store a batch (call inside a transaction); identical repeats are ignored."""
     out = BatchOutcome()
     incoming = [i for i in items if isinstance(i, Incoming)]
@@ -56,7 +64,7 @@ def store_batch(conn: Connection, items: list, now_ms: int) -> BatchOutcome:
     )
     out.duplicates = len(incoming) - out.stored - len(conflicts)
     rejects = conflicts + [i for i in items if isinstance(i, Rejected)]
-    _insert_rejects(conn, rejects)
+    out.dropped = quarantine_rejects(conn, rejects, limits)
     out.quarantined = len(rejects)
     for item in items:
         if isinstance(item, DeviceStatus):
@@ -209,19 +217,6 @@ def _anchors_for(conn: Connection, fresh: list[Incoming]) -> dict[tuple[str, str
     return found
 
 
-def _insert_rejects(conn: Connection, rejects: list[Rejected]) -> None:
-    if rejects:
-        conn.execute(quarantine.insert(), [_reject_row(r) for r in rejects])
-
-
-def _reject_row(r: Rejected) -> dict:
-    m = r.message
-    return {
-        "received_ms": m.received_ms, "topic": m.topic[:1024], "device": r.device, "seq": r.seq,
-        "kind": r.kind, "reason": r.reason, "payload": m.payload, "sig": m.sig,
-    }  # fmt: skip
-
-
 def _ensure_devices(conn: Connection, names: set[str], now_ms: int) -> None:
     if not names:
         return
@@ -288,7 +283,7 @@ def apply_anchor(conn: Connection, device: str, boot: str, mono: float, at_ms: i
         presses.c.redated.is_(False),
     )
     # Re-dated here by redate itself, not by SQL arithmetic: one rounding, integer at_ms.
-    found = conn.execute(select(presses.c.id, presses.c.mono).where(stale)).all()
+    found = conn.execute(select(presses.c.id, presses.c.mono, presses.c.dossier).where(stale)).all()
     if found:
         moved = [{"press_id": r.id, "moved_ms": redate((mono, at_ms), r.mono)} for r in found]
         conn.execute(
@@ -297,6 +292,8 @@ def apply_anchor(conn: Connection, device: str, boot: str, mono: float, at_ms: i
             .values(at_ms=bindparam("moved_ms"), redated=True),
             moved,
         )
+        # A re-dated press may now be its dossier's earliest rating, or no longer be it.
+        settle_dossiers(conn, {r.dossier for r in found if r.dossier})
     return len(found)
 
 

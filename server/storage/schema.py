@@ -85,9 +85,36 @@ quarantine = Table(
     Column("seq", BigInteger),
     Column("kind", String(16), nullable=False),  # invalid | signature | mismatch | conflict
     Column("reason", Text, nullable=False),
+    # Since 0004 only the first bytes are kept (storage/quarantine.py), with the whole
+    # payload's length and SHA-256; both are NULL on older rows, which hold it whole.
     Column("payload", LargeBinary, nullable=False),
     Column("sig", Text),
+    Column("length", BigInteger),
+    Column("sha256", String(64)),
     Index("ix_quarantine_received", "received_ms"),
+)
+
+# Rejected messages per device and UTC hour: beyond the hourly allowance they are only counted
+# here, so that one kiosk sending junk cannot fill the collector's disk.
+quarantine_hours = Table(
+    "quarantine_hours",
+    metadata,
+    Column("device", String(32), primary_key=True),  # "" when the topic named no device
+    Column("hour_ms", BigInteger, primary_key=True),  # the hour's first millisecond, UTC
+    Column("kept", BigInteger, nullable=False),  # stored in quarantine
+    Column("dropped", BigInteger, nullable=False),  # beyond the allowance: counted only
+    Column("dropped_bytes", BigInteger, nullable=False),
+)
+
+# One row per ingest instance, written in each of its commits: the pages and /healthz tell
+# from it whether presses are still being stored.
+ingest_state = Table(
+    "ingest_state",
+    metadata,
+    Column("instance", String(128), primary_key=True),  # the instance's MQTT client id
+    Column("last_commit_ms", BigInteger),
+    Column("held_since_ms", BigInteger),  # below the free-space floor since: presses held
+    Column("free_bytes", BigInteger),  # free space when last measured, if measured
 )
 
 devices = Table(

@@ -14,11 +14,12 @@ from pathlib import Path
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from hailong.server.config import CollectorConfig, load_config
 from hailong.server.epoch import now_ms
 from hailong.server.errors import SchemaError
+from hailong.server.ingest.state import ingest_health
 from hailong.server.reporting.figures import FigureCache
 from hailong.server.reporting.settings import ReportSettings
 from hailong.server.storage.db import open_database
@@ -87,13 +88,29 @@ def create_app(config: CollectorConfig | None = None, *, settings: ReportSetting
 
     @app.get("/healthz")
     def healthz():
-        """Tell a load balancer the page server is up."""
-        return {"ok": True}
+        """Tell a monitor whether the database reads and ingest is storing presses (else 503)."""
+        return health_report(site())
 
     # What startup built lives as long as the process: keep it out of every garbage
     # collection, whose full passes otherwise add tens of ms to a report page's tail.
     gc.freeze()
     return app
+
+
+def health_report(s: Site):
+    """Return /healthz's answer: the database, ingest's last commit, and 200 or 503."""
+    stale_ms = s.config.ingest.stale_after_s * 1000
+    try:
+        with s.engine.connect() as conn:
+            found = ingest_health(conn, now_ms(), stale_ms)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return {"ok": False, "database": reason, "ingest": None}, 503
+    ingest = {"last_commit_ms": found.last_commit_ms, "held_since_ms": found.held_since_ms,
+              "kiosks_online": found.online, "stale": found.stale}  # fmt: skip
+    return {"ok": not found.failing, "database": "ok", "ingest": ingest}, (
+        503 if found.failing else 200
+    )
 
 
 def _configure(app: Flask, config: CollectorConfig, overrides: dict) -> None:

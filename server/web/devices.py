@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from hailong.server.epoch import now_ms
+from hailong.server.ingest.state import ingest_health
 from hailong.server.reporting.settings import ReportSettings
 from hailong.server.storage.db import device_counters, devices
 from hailong.server.web.auth import require_login
@@ -54,13 +55,15 @@ def fleet():
     s = site()
     with s.engine.connect() as conn:
         kiosks = fleet_health(conn, s.settings, now_ms())
+        ingest = ingest_health(conn, now_ms(), s.config.ingest.stale_after_s * 1000)
     counts = {
         "online": sum(k.state == "online" for k in kiosks),
         "offline": sum(k.state != "online" for k in kiosks),
         "silent": sum(k.silent for k in kiosks),
     }
     return render_template("devices.html", kiosks=kiosks, counts=counts, now_ms=now_ms(),
-                           open_now=s.settings.office.is_open_ms(now_ms()))  # fmt: skip
+                           open_now=s.settings.office.is_open_ms(now_ms()),
+                           ingest=ingest)  # fmt: skip
 
 
 def fleet_health(conn: Connection, settings: ReportSettings, at_ms: int) -> list[Kiosk]:

@@ -161,6 +161,8 @@ ENGLISH = {
     "Tình trạng các kiosk": "Kiosk health",
     "{online} trực tuyến · {offline} mất kết nối": "{online} online · {offline} offline",
     "Đang trong giờ làm việc": "Office open now",
+    "Máy chủ sắp hết dung lượng đĩa (còn {mb} MB): từ {when} lượt bấm mới được giữ lại, chưa lưu; kiosk vẫn giữ chúng và sẽ gửi lại khi có chỗ trống.": "The collector is nearly out of disk space ({mb} MB free): since {when} new presses are held, not stored; the kiosks keep them and send them again once there is room.",
+    "Máy chủ không lưu được lượt bấm: lần lưu cuối {when}, trong khi {n} kiosk đang trực tuyến. Hãy kiểm tra dịch vụ ingest và cơ sở dữ liệu.": "The collector is not storing presses: last stored {when}, while {n} kiosk(s) are online. Check the ingest service and the database.",
     "Ngoài giờ làm việc": "Office closed now",
     "{n} kiosk im lặng trong giờ làm việc: công dân có thể đang bấm mà không được ghi nhận.": "{n} kiosk(s) silent during office hours: citizens may be pressing buttons that nobody receives.",
     "Trạng thái": "State",
