@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from fontTools.ttLib import TTFont
@@ -9,6 +10,9 @@ from fontTools.ttLib import TTFont
 from hailong.server.errors import CollectorError
 
 FAMILY = "ReportSerif"
+# fpdf2 subsets the font through fontTools, which logs ~150 INFO lines per PDF: noise in a
+# service's journal and on a staff member's terminal. Its warnings still come through.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 # Times New Roman's metric twin first (Debian fonts-liberation2), then DejaVu Serif
 # (fonts-dejavu-core, always there). Debian's older fonts-liberation lacks Vietnamese.
 FONT_CANDIDATES = (
