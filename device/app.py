@@ -183,7 +183,8 @@ class KioskApp:
             self.panel.flash(5 - effect.rating)
             self.panel.beep()
         if self.sound is not None:
-            self.sound.play()
+            wanted = self.profile.current
+            self.sound.thank(effect.rating, voice=wanted.voice, volume=wanted.volume)
         log.debug("journaled seq %d rating %d", press.seq, effect.rating)
         if self.console is not None:
             reasons = self.profile.current.reasons or texts.reasons(self.config.kiosk.language)

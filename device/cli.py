@@ -16,7 +16,7 @@ from pathlib import Path
 from hailong.device.app import KioskApp
 from hailong.device.checklist import exit_status, report
 from hailong.device.clock import Clock
-from hailong.device.config import KioskConfig, load_config
+from hailong.device.config import STATE_DIR, KioskConfig, load_config
 from hailong.device.console import Console
 from hailong.device.inbox import Inbox
 from hailong.device.journal import Journal, JournalError
@@ -25,6 +25,7 @@ from hailong.device.provision import ProvisionError
 from hailong.device.provision import provision as install_bundle
 from hailong.device.simulate import Citizens
 from hailong.device.uplink import Uplink
+from hailong.device.voice import VOICES, VoiceError, render
 from hailong.protocol import ConfigFileError, ProtocolError, parse_key
 
 log = logging.getLogger("hailong.kiosk")
@@ -59,6 +60,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                        help="seconds to wait for the broker's answer")  # fmt: skip
     status = sub.add_parser("status", help="print the journal's counters (kiosk stopped)")
     status.add_argument("--json", action="store_true", help="print JSON")
+    voice = sub.add_parser("voice", help="the spoken thanks").add_subparsers(
+        dest="voice_command", required=True
+    )
+    render = voice.add_parser("render", help="render the spoken thanks with espeak-ng")
+    render.add_argument("--state-dir", type=Path, help="the kiosk's state folder (else --config's)")
+    render.add_argument("--language", choices=VOICES, action="append", help="default: all")
     setup = sub.add_parser(
         "provision", help="install the bundle from the boot partition (first boot)"
     )
@@ -76,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
     if args.command == "provision":
         return provision(args)  # it writes the configuration, so it cannot read it first
+    if args.command == "voice":
+        return render_voice(args)  # at install time, before any kiosk.toml exists
     try:
         config = _config(args)
         config.mqtt_password()  # read secrets now: a bad path is a configuration error
@@ -127,6 +136,26 @@ def provision(args: argparse.Namespace) -> int:
         return 0
     changed = ", ".join(result.changed) or "nothing changed"
     print(f"provisioned {result.device}: {changed}; bundle erased")
+    return 0
+
+
+def render_voice(args: argparse.Namespace) -> int:
+    """Render the spoken thanks into the state folder; exit 1 when espeak-ng fails."""
+    try:
+        state_dir = args.state_dir or (
+            load_config(args.config).state_dir if args.config else STATE_DIR
+        )
+    except ConfigFileError as exc:
+        print(f"hailong-kiosk: configuration error: {exc}", file=sys.stderr)
+        return 2
+    written = []
+    for language in args.language or list(VOICES):
+        try:
+            written += render(state_dir / "voice", language)
+        except (VoiceError, OSError) as exc:
+            print(f"hailong-kiosk: cannot render the spoken thanks: {exc}", file=sys.stderr)
+            return 1
+    print(f"spoken thanks: {len(written)} files in {state_dir / 'voice'}")
     return 0
 
 

@@ -44,8 +44,9 @@ class MqttSettings:
             raise invalid("prefix", exc.problem) from None
 
 
+STATE_DIR = Path("/var/lib/hailong")
 TEXT_KEYS = ("counter", "official", "official_name", "field", "field_name", "question")
-WIRE_KEYS = (*TEXT_KEYS, "cooldown_s", "require_dossier")
+WIRE_KEYS = (*TEXT_KEYS, "cooldown_s", "require_dossier", "voice", "volume")
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class KioskSettingsFile:
     question: str | None = None
     cooldown_s: float = 5.0
     require_dossier: bool = False
+    voice: bool = True  # speak the thanks (files from `hailong-kiosk voice render`), else beep
+    volume: int = 80  # 0..100 % of full loudness; the collector's Config may change both
     service_hold_s: float = 5.0  # hold buttons 1 and 4 this long for service mode
     service_timeout_s: float = 120.0  # service mode leaves by itself after this idle time
 
@@ -124,7 +127,7 @@ class KioskConfig:
     """Everything the kiosk needs."""
 
     device: str
-    state_dir: Path = Path("/var/lib/hailong")
+    state_dir: Path = STATE_DIR
     time_zone: str = "Asia/Ho_Chi_Minh"
     signing_key_file: str | None = None  # hex HMAC key; a path, or "env:VARIABLE"
     pin_map: Path | None = None

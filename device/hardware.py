@@ -16,6 +16,7 @@ from hailong.device.panel import Panel, PanelError
 from hailong.device.pinmap import load_pin_map
 from hailong.device.screen import DisplayError, Screen
 from hailong.device.sound import Sound
+from hailong.device.voice import voice_files
 
 log = logging.getLogger(__name__)
 
@@ -46,4 +47,7 @@ def open_sound(config: KioskConfig):
     """Return the confirmation sound, or None when sound is off."""
     if not config.screen.sound:
         return None
-    return Sound(config.screen.sound_file)
+    voices = voice_files(config.state_dir / "voice", config.kiosk.language)
+    if not voices:
+        log.warning("no spoken thanks in %s: run `hailong-kiosk voice render`", config.state_dir)
+    return Sound(config.screen.sound_file, voices)

@@ -21,6 +21,7 @@ def base_config(config: KioskConfig) -> Config:
         counter=k.counter, official=k.official, official_name=k.official_name, field=k.field,
         field_name=k.field_name, question=k.question, reasons=None,
         cooldown_s=k.cooldown_s, require_dossier=k.require_dossier, resend_from=None,
+        voice=k.voice, volume=k.volume,
     )  # fmt: skip
 
 

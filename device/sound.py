@@ -1,4 +1,4 @@
-"""A short confirmation sound that can never break the kiosk."""
+"""The confirmation sound (the spoken thanks, or a short beep) that can never break the kiosk."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import math
 import os
 import struct
 import wave
+from collections.abc import Mapping
 from pathlib import Path
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
@@ -48,19 +49,27 @@ def _tone(frequency: float, seconds: float, rate: int, volume: float) -> list[in
 
 
 class Sound:
-    """Play a WAV file (e.g. a spoken "Cảm ơn") or, without one, a synthesised two-tone beep."""
+    """Play the spoken thanks for a rating (or, without one, a WAV file or a two-tone beep).
 
-    def __init__(self, path: str | Path | None = None):
+    `mixer` is the adapter to the sound card: pygame.mixer by default, a spy in tests. Playing
+    only starts the sound (the mixer plays it on its own thread), so the rating loop never waits.
+    """
+
+    def __init__(self, path: str | Path | None = None,
+                 voices: Mapping[int | None, Path] | None = None, mixer=None):  # fmt: skip
         self.path = Path(path) if path is not None else None
-        self._sound: pygame.mixer.Sound | None = None
+        self.mixer = pygame.mixer if mixer is None else mixer
+        self._sound = None
+        self._voices: dict[int | None, object] = {}
         self._warned = False
         self._owns_mixer = False
         # Any failure here (no sound card, no driver, a broken file) only means silence.
         try:
-            if not pygame.mixer.get_init():
-                pygame.mixer.init(frequency=RATE, size=-16, channels=1, buffer=512)
+            if not self.mixer.get_init():
+                self.mixer.init(frequency=RATE, size=-16, channels=1, buffer=512)
                 self._owns_mixer = True
             self._sound = self._load()
+            self._voices = self._load_voices(voices or {})
         except Exception as exc:
             self._warn("no sound: %s", exc)
 
@@ -70,29 +79,48 @@ class Sound:
         return self._sound is not None
 
     def play(self) -> None:
-        """Start the sound without waiting; never raise."""
-        if self._sound is None:
-            return
-        try:
-            self._sound.play()
-        except Exception as exc:  # a vanished audio device must not stop the rating loop
-            self._warn("cannot play sound: %s", exc)
+        """Start the beep (or the configured WAV) without waiting; never raise."""
+        self._start(self._sound, 100)
+
+    def thank(self, rating: int | None, voice: bool = True, volume: int = 100) -> None:
+        """Start the spoken thanks for the rating (the beep when voice is off or missing)."""
+        spoken = self._voices.get(rating, self._voices.get(None)) if voice else None
+        self._start(spoken or self._sound, volume)
 
     def close(self) -> None:
         """Stop the sound and release the audio device if this object opened it."""
         self._sound = None
+        self._voices = {}
         if self._owns_mixer:
-            with contextlib.suppress(pygame.error):
-                pygame.mixer.quit()
+            with contextlib.suppress(Exception):
+                self.mixer.quit()
             self._owns_mixer = False
 
-    def _load(self) -> pygame.mixer.Sound:
+    def _start(self, sound, volume: int) -> None:
+        if sound is None or volume <= 0:
+            return
+        try:
+            sound.set_volume(min(volume, 100) / 100)
+            sound.play()
+        except Exception as exc:  # a vanished audio device must not stop the rating loop
+            self._warn("cannot play sound: %s", exc)
+
+    def _load(self):
         if self.path is not None:
             try:
-                return pygame.mixer.Sound(str(self.path))
+                return self.mixer.Sound(str(self.path))
             except (pygame.error, OSError) as exc:
                 self._warn("cannot load %s (%s); using the built-in beep", self.path, exc)
-        return pygame.mixer.Sound(file=io.BytesIO(beep_wav()))
+        return self.mixer.Sound(file=io.BytesIO(beep_wav()))
+
+    def _load_voices(self, voices: Mapping[int | None, Path]) -> dict[int | None, object]:
+        loaded = {}
+        for rating, path in voices.items():
+            try:
+                loaded[rating] = self.mixer.Sound(str(path))
+            except (pygame.error, OSError) as exc:  # one broken file silences only itself
+                self._warn("cannot load %s (%s)", path, exc)
+        return loaded
 
     def _warn(self, message: str, *args) -> None:
         # Logged once: a kiosk without speakers must not fill the journal with the same line.

@@ -5,6 +5,7 @@ import unicodedata
 import pytest
 
 from hailong.device.config import KioskSettingsFile, load_config
+from hailong.device.profile import Profile
 from hailong.protocol import ConfigFileError
 
 
@@ -27,6 +28,9 @@ def write(tmp_path, text: str):
         ("[kiosk]\ncooldown_s = -1\n", "kiosk.cooldown_s", "must be 0..3600"),
         ("[kiosk]\nservice_hold_s = 0.5\n", "kiosk.service_hold_s", "must be 1..9"),
         ("[kiosk]\nrequire_dossier = 1\n", "kiosk.require_dossier", "must be true or false"),
+        ('[kiosk]\nvoice = "on"\n', "kiosk.voice", "must be true or false"),
+        ("[kiosk]\nvolume = 101\n", "kiosk.volume", "100"),
+        ("[screen]\ntouch = 1\n", "screen.touch", "true or false"),
         ("[mqtt]\nhealth_interval_s = 0\n", "mqtt.health_interval_s", "must be 1..86400"),
         ("[mqtt]\nkeepalive = -5\n", "mqtt.keepalive", "must be 0..65535"),
         ('[mqtt]\nprefix = "a/#"\n', "mqtt.prefix", "wildcards"),
@@ -59,3 +63,16 @@ def test_names_are_kept_as_nfc_as_a_press_carries_them(tmp_path):
 def test_settings_built_in_code_are_checked_too():
     with pytest.raises(ConfigFileError, match="counter: length must be 1..64"):
         KioskSettingsFile(counter="Q" * 70)
+
+
+def test_voice_volume_and_touch_default_to_the_recommended_kiosk_and_the_collector_may_change_them(
+    tmp_path,
+):
+    path = tmp_path / "kiosk.toml"
+    path.write_text('device = "k1"\n[kiosk]\nvolume = 30\n')
+    config = load_config(path)
+    assert (config.kiosk.voice, config.kiosk.volume, config.screen.touch) == (True, 30, True)
+    profile = Profile(config, tmp_path / "collector-config.json")
+    assert (profile.current.voice, profile.current.volume) == (True, 30)
+    profile.apply(b'{"v":1,"voice":false}')
+    assert (profile.current.voice, profile.current.volume) == (False, 30), "absent keeps the file's"
