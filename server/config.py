@@ -90,8 +90,8 @@ class WebSettings:
     convention: str = "calendar"  # period boundaries the pages open with: calendar or cutoff
     board_officials: bool = False  # the public board shows per-official figures only if true
     board_refresh_s: int = 60
-    login_attempts: int = 5  # failed logins allowed per account (and 4x per address) ...
-    login_window_s: int = 900  # ... within this many seconds
+    login_attempts: int = 5  # failed logins per account from one address (4x per address) ...
+    login_window_s: int = 900  # ... within this many seconds, before each try waits 1, 2, 4 … 300 s
 
     def __post_init__(self):
         if not 1 <= self.port <= 65535:
