@@ -33,6 +33,7 @@ from hailong.server.web import (
     devices,
     dossiers,
     duty,
+    explain,
     i18n,
     kiosks,
     summary,
@@ -40,7 +41,8 @@ from hailong.server.web import (
 )
 from hailong.server.web.site import Site, report_settings, secret_key, site
 
-BLUEPRINTS = (auth, summary, board, devices, admin, duty, dossiers, kiosks, audit, users, api)
+BLUEPRINTS = (auth, summary, board, devices, admin, duty, dossiers, kiosks, audit, users, api,
+              explain)  # fmt: skip
 # (endpoint, label, roles that see it; none: every signed-in user)
 NAV = (
     ("summary.summary", "Tổng hợp", ()),

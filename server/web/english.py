@@ -253,12 +253,14 @@ ENGLISH = {
     "Các kiosk": "Kiosks",
     "Đã đặt kiosk {device} tại quầy {counter}.": "Kiosk {device} placed at counter {counter}.",
     "Đã đánh dấu {n} lượt của {device} là thử nghiệm.": "{n} press(es) of {device} marked as test.",
-    # audit
-    "Nhật ký thay đổi": "Audit log",
-    "Mọi thay đổi về danh mục, phân công, số hồ sơ, đánh dấu thử nghiệm và tài khoản: ai, lúc nào, trước và sau.": "Every change to reference data, duty, dossier counts, test marks and accounts: who, when, before and after.",
-    "Loại": "Kind",
-    "Tất cả": "All",
-    "Số dòng": "Rows",
+    "Cách tính điểm xếp hạng": "How the ranking score is computed",
+    "Điểm xếp hạng là tỷ lệ hài lòng của cán bộ, được kéo về tỷ lệ chung của cơ quan theo số lượt đánh giá: càng ít lượt, điểm càng gần mức chung; càng nhiều lượt, điểm càng gần tỷ lệ của chính cán bộ.": "The ranking score is the official's satisfaction rate pulled toward the office's overall rate according to the number of ratings: the fewer the ratings, the closer the score to the overall rate; the more ratings, the closer to the official's own rate.",
+    "Công thức: điểm = (số lượt hài lòng + {m} × tỷ lệ chung) ÷ (số lượt + {m}), trong đó {m} là cỡ mẫu tối thiểu của báo cáo.": "Formula: score = (satisfied ratings + {m} × overall rate) ÷ (ratings + {m}), where {m} is the report's minimum sample.",
+    "Ví dụ, khi tỷ lệ chung của cơ quan là 85%: một cán bộ có 3 lượt đều hài lòng được {few}; một cán bộ có 300 lượt với 90% hài lòng được {many}. Người có 300 lượt xếp trên, vì 3 lượt chưa nói lên nhiều.": "For example, with the office at 85%: an official with 3 ratings, all satisfied, scores {few}; one with 300 ratings at 90% satisfied scores {many}. The one with 300 ranks higher, because 3 ratings say little.",
+    "Tỷ lệ và thứ hạng chỉ hiện khi cán bộ có từ {m} lượt trở lên. Phần mềm chỉ cung cấp số liệu làm căn cứ, không xếp loại cán bộ.": "A rate and a rank are shown only from {m} ratings up. The software gives evidence; it does not grade anyone.",
+    "Quay lại trang tổng hợp": "Back to the summary",
+    "Điểm xếp hạng: tỷ lệ hài lòng đã điều chỉnh theo số lượt, để người có ít lượt không xếp trên người có nhiều lượt chỉ nhờ may mắn.": "Ranking score: the satisfaction rate adjusted for the number of ratings, so that a few lucky ratings do not outrank many.",
+    "Cách tính": "How it is computed",
     "Theo khoảng thời gian": "By time range",
     "Từ (dd/mm/yyyy HH:MM)": "From (dd/mm/yyyy HH:MM)",
     "Đến trước (dd/mm/yyyy HH:MM)": "Until, not included (dd/mm/yyyy HH:MM)",
@@ -314,3 +316,7 @@ ENGLISH = {
         "A revoked kiosk can no longer send presses; the presses already stored stay."
     ),
 }
+
+# Menu entries whose English differs from the same Vietnamese word inside a page: a menu
+# names what a page lists, a column heading names one item.
+MENU_ENGLISH = {"Lĩnh vực": "Fields", "Quầy": "Counters", "Kiosk": "Kiosks"}

@@ -13,7 +13,7 @@ from flask import g, request
 from hailong.server.epoch import local_text
 from hailong.server.reporting.metrics import LEVEL_NAMES, fmt_pct, fmt_points
 from hailong.server.reporting.periods import Period, format_dmy
-from hailong.server.web.english import ENGLISH
+from hailong.server.web.english import ENGLISH, MENU_ENGLISH
 
 LANGUAGES = ("vi", "en")
 COOKIE = "lang"
@@ -132,8 +132,13 @@ def _year_index(period: Period) -> tuple[int, int]:
     return int(year), int(digits) if digits and rest != "9M" else 1
 
 
+def menu_label(text: str) -> str:
+    """Translate a menu entry: in English a menu names what a page lists ("Fields", not "Field")."""
+    return MENU_ENGLISH.get(text, ENGLISH.get(text, text)) if lang() == "en" else text
+
+
 def template_helpers() -> dict:
     """Return the functions templates call."""
     return {"_": gettext, "number": number, "signed": signed, "percent": percent, "points": points, "day": day,
             "level_name": level_name, "period_title": period_title, "period_range": period_range,
-            "lang": lang}  # fmt: skip
+            "lang": lang, "menu_label": menu_label}  # fmt: skip

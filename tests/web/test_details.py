@@ -1,0 +1,39 @@
+"""Small things staff notice: the favicon, the English menu, the ranking score explained (issue 17)."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.web.conftest import login
+
+
+def test_favicon_is_served_and_linked(page, served):
+    login(page, served, "leader")
+    page.goto(served.path("/summary?period=2024-03"))
+    href = page.locator("link[rel=icon]").get_attribute("href")
+    icon = page.request.get(served.path(href))
+    assert icon.status == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    assert b"<svg" in icon.body()
+
+
+def test_english_menu_names_the_lists(page, served):
+    login(page, served, "admin")
+    page.goto(served.path("/summary?period=2024-03&lang=en"))
+    page.get_by_role("link", name="English").click()
+    nav = page.get_by_role("navigation")
+    expect(nav.get_by_role("link", name="Fields", exact=True)).to_be_visible()
+    expect(nav.get_by_role("link", name="Counters", exact=True)).to_be_visible()
+    # inside a page the same word is still one item: the coverage table's column
+    expect(page.get_by_role("columnheader", name="Field", exact=True).first).to_be_visible()
+
+
+def test_ranking_score_is_explained_where_it_is_shown(page, served):
+    login(page, served, "leader")
+    page.goto(served.path("/summary?period=2024-03"))
+    note = page.get_by_text("Điểm xếp hạng: tỷ lệ hài lòng đã điều chỉnh theo số lượt")
+    expect(note).to_be_visible()
+    page.get_by_role("link", name="Cách tính", exact=True).click()
+    expect(page.locator("h1")).to_have_text("Cách tính điểm xếp hạng")
+    # min_sample 10 in the test settings, office at 85 %: 3 of 3 → 88.5 %, 270 of 300 → 89.8 %
+    expect(page.locator("main")).to_contain_text("được 88,5%")
+    expect(page.locator("main")).to_contain_text("được 89,8%")
