@@ -27,6 +27,7 @@ from hailong.server.epoch import now_ms
 from hailong.server.reporting import published as records
 from hailong.server.reporting.data import ReportData, ReportSettings, build_report
 from hailong.server.reporting.formats import FORMATS, REPORT_MODE, render
+from hailong.server.reporting.frozen import snapshot
 from hailong.server.reporting.metrics import BEST_FIRST, fmt_pct
 from hailong.server.reporting.periods import Period, due_on, format_dmy
 
@@ -34,6 +35,7 @@ BOARD = "board.json"
 STEM = "bao-cao-hai-long"
 DEFAULT_CONVENTION = "cutoff"
 ACTOR = "publish"
+SNAPSHOT = "snapshot"
 
 
 @dataclass
@@ -71,8 +73,9 @@ def publish(
             continue
         paths = [write_if_changed(report_path(folder, period, f), contents[f]) for f in FORMATS]
         entry = board_entry(data, [p.relative_to(folder) for p in paths])
+        figures = {**entry, SNAPSHOT: snapshot(data)}  # the board's and poster's, frozen
         # Taken after the report was read: a press received from now on is a late arrival.
-        _record(engine, actor, (day, clock()), period, entry, paths, folder)
+        _record(engine, actor, (day, clock()), period, figures, paths, folder)
         done.written += paths
         entries.append(entry)
     if entries:
@@ -93,11 +96,16 @@ def _again(folder: Path, period: Period, contents: dict, shown: dict, done: Publ
             " report stays as it is; presses that arrived since are reported as late arrivals"
             " (bổ sung) in the next report"
         )
-        return first.figures
+        return _entry(first.figures)
     # The same bytes: restore a file that went missing, exactly as recorded.
     done.written += [write_if_changed(report_path(folder, period, f), contents[f]) for f in FORMATS]
     done.kept.append(period.label)
-    return first.figures
+    return _entry(first.figures)
+
+
+def _entry(figures: dict) -> dict:
+    """Return a record's board.json entry (its figures without the frozen snapshot)."""
+    return {key: value for key, value in figures.items() if key != SNAPSHOT}
 
 
 def _record(engine, actor, when: tuple[date, int], period, entry, paths, folder) -> None:
