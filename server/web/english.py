@@ -253,6 +253,12 @@ ENGLISH = {
     "Các kiosk": "Kiosks",
     "Đã đặt kiosk {device} tại quầy {counter}.": "Kiosk {device} placed at counter {counter}.",
     "Đã đánh dấu {n} lượt của {device} là thử nghiệm.": "{n} press(es) of {device} marked as test.",
+    # audit
+    "Nhật ký thay đổi": "Audit log",
+    "Mọi thay đổi về danh mục, phân công, số hồ sơ, đánh dấu thử nghiệm và tài khoản: ai, lúc nào, trước và sau.": "Every change to reference data, duty, dossier counts, test marks and accounts: who, when, before and after.",
+    "Loại": "Kind",
+    "Tất cả": "All",
+    "Số dòng": "Rows",
     "Cách tính điểm xếp hạng": "How the ranking score is computed",
     "Điểm xếp hạng là tỷ lệ hài lòng của cán bộ, được kéo về tỷ lệ chung của cơ quan theo số lượt đánh giá: càng ít lượt, điểm càng gần mức chung; càng nhiều lượt, điểm càng gần tỷ lệ của chính cán bộ.": "The ranking score is the official's satisfaction rate pulled toward the office's overall rate according to the number of ratings: the fewer the ratings, the closer the score to the overall rate; the more ratings, the closer to the official's own rate.",
     "Công thức: điểm = (số lượt hài lòng + {m} × tỷ lệ chung) ÷ (số lượt + {m}), trong đó {m} là cỡ mẫu tối thiểu của báo cáo.": "Formula: score = (satisfied ratings + {m} × overall rate) ÷ (ratings + {m}), where {m} is the report's minimum sample.",
