@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection
 
+from hailong.server.reference.dossier_rule import collisions
 from hailong.server.reporting import queries as q
 from hailong.server.reporting.coverage import CoverageTotal, coverage_total, missing_months
 from hailong.server.reporting.fairness import OfficialStats, rank_officials
@@ -112,10 +113,9 @@ def build_report(
     now = _count_period(conn, period, settings, mode, flags=True)
     earlier = previous or count_previous(conn, period, settings, mode)
     before = earlier.counted
+    # Counted for the roster's official at the kiosk's own counter, not the one a press names.
     by_official = q.take_out_excluded(
-        now.gathered.by_official + Counter(q.counts_by_duty(conn, *now.bounds)),
-        now.excluded,
-        _official_key,
+        Counter(q.counts_by_duty(conn, *now.bounds)), now.excluded, _official_key
     )
     totals = _level_stats(now.by_field)
     months = dossier_months(period)
@@ -253,7 +253,15 @@ def _screening(conn, counted: _Counted, settings: ReportSettings | None = None) 
     if settings is not None:
         odd, bursts, complete = _flags(gathered.candidates, excluded, settings)
     held = q.quarantined(conn, *counted.bounds)
-    return Screening(raw, accepted, filtered, held, odd, bursts, complete)
+    marks = _attribution_flags(conn, counted) if settings is not None else (0, 0)
+    return Screening(raw, accepted, filtered, held, odd, bursts, complete, *marks)
+
+
+def _attribution_flags(conn, counted: _Counted) -> tuple[int, int]:
+    """Count accepted presses naming another official, and dossier collisions (both still counted)."""
+    out = {(r.device, r.seq) for r in counted.excluded}
+    mismatched = q.official_mismatches(conn, *counted.bounds) - out
+    return len(mismatched), len(collisions(conn, *counted.bounds) - out)
 
 
 def _flags(candidates: dict, excluded, settings: ReportSettings) -> tuple[int, int, bool]:

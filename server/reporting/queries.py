@@ -25,6 +25,7 @@ from hailong.server.reference.duty import on_duty
 from hailong.server.reporting.metrics import Rating
 from hailong.server.storage.db import (
     corrections,
+    device_counters,
     dossier_counts,
     fields,
     officials,
@@ -77,9 +78,48 @@ def accepted_counts(conn: Connection, start_ms: int, end_ms: int, *names: str) -
     return take_out_excluded(counts, excluded, lambda r: tuple(getattr(r, n) for n in names))
 
 
+def press_counter():
+    """Return the counter a press is from: its kiosk's placement, else the counter it sent.
+
+    The placement is what staff set (catalogue.set_device_counter), so a kiosk cannot claim
+    another counter; a kiosk never placed falls back to its own setting.
+    """
+    placed = (
+        select(device_counters.c.counter)
+        .where(device_counters.c.device == presses.c.device)
+        .correlate(presses)  # nested in on_duty's subquery: presses is the outermost query's
+        .scalar_subquery()
+    )
+    return func.coalesce(placed, presses.c.counter)
+
+
+def rostered_official():
+    """Return the official the roster puts on duty at the press's own counter at its time."""
+    return on_duty(press_counter(), presses.c.at_ms)
+
+
 def attributed_official():
-    """Return the press's official if sent, else the one on duty at its counter at its time."""
-    return func.coalesce(presses.c.official, on_duty(presses.c.counter, presses.c.at_ms))
+    """Return whom a press is counted for: the roster's official, else the official it sent.
+
+    A press never names whom it is counted for while the roster has someone on duty at its
+    kiosk's counter (that is also the official the kiosk's Config shows); a press that names
+    another is flagged (official_mismatches). Without a roster the kiosk's own setting is used.
+    """
+    return func.coalesce(rostered_official(), presses.c.official)
+
+
+def mismatched():
+    """Return the condition "the press names an official other than the roster's"."""
+    rostered = rostered_official()
+    return and_(
+        presses.c.official.is_not(None), rostered.is_not(None), presses.c.official != rostered
+    )
+
+
+def official_mismatches(conn: Connection, start_ms: int, end_ms: int) -> set[tuple[str, int]]:
+    """Return (device, seq) of the live presses in the range that name another official."""
+    query = select(presses.c.device, presses.c.seq).where(counted(start_ms, end_ms), mismatched())
+    return {(device, seq) for device, seq in conn.execute(query)}
 
 
 def counts_by_field(conn: Connection, start_ms: int, end_ms: int) -> dict[tuple, int]:
@@ -103,11 +143,11 @@ def counts_by_sent_official(conn: Connection, start_ms: int, end_ms: int) -> dic
 
 
 def counts_by_duty(conn: Connection, start_ms: int, end_ms: int) -> dict[tuple, int]:
-    """Count live presses sent without an official, per (official on duty or None, rating)."""
+    """Count live presses per (attributed official or None, rating): the roster decides."""
     official = attributed_official().label("official")
     rows = conn.execute(
         select(official, presses.c.rating, func.count())
-        .where(counted(start_ms, end_ms), presses.c.official.is_(None))
+        .where(counted(start_ms, end_ms))
         .group_by(official, presses.c.rating)
     )
     return {(name, rating): n for name, rating, n in rows}
@@ -139,12 +179,12 @@ def quarantined(conn: Connection, start_ms: int, end_ms: int) -> int:
 
 
 def excluded_ratings(conn: Connection, start_ms: int, end_ms: int) -> list[Rating]:
-    """Return the live presses in the range that a correction excludes, with the latest reason."""
-    latest = (
-        select(func.max(corrections.c.id))
-        .where(corrections.c.action == "exclude")
-        .group_by(corrections.c.device, corrections.c.seq)
-    )
+    """Return the live presses in the range whose latest correction excludes them, with why.
+
+    Corrections are only appended: a later "include" (the dossier rule restoring the earliest
+    rating of a dossier) undoes an earlier "exclude" without touching it.
+    """
+    latest = select(func.max(corrections.c.id)).group_by(corrections.c.device, corrections.c.seq)
     query = (
         press_columns(attributed_official())
         .add_columns(corrections.c.reason.label("why"))
@@ -152,19 +192,13 @@ def excluded_ratings(conn: Connection, start_ms: int, end_ms: int) -> list[Ratin
             corrections,
             and_(corrections.c.device == presses.c.device, corrections.c.seq == presses.c.seq),
         )
-        .where(counted(start_ms, end_ms), corrections.c.id.in_(latest))
+        .where(
+            counted(start_ms, end_ms),
+            corrections.c.id.in_(latest),
+            corrections.c.action == "exclude",
+        )
     )
     return [to_rating(row, excluded=row.why) for row in conn.execute(query)]
-
-
-def dossiers(conn: Connection, months: Sequence[str]) -> dict[str, int]:
-    """Sum resolved dossiers per field over the given YYYY-MM months."""
-    rows = conn.execute(
-        select(dossier_counts.c.field, func.sum(dossier_counts.c.resolved))
-        .where(dossier_counts.c.month.in_(list(months)))
-        .group_by(dossier_counts.c.field)
-    )
-    return {field: int(total) for field, total in rows}
 
 
 def dossier_entries(conn: Connection, months: Sequence[str]) -> dict[str, dict[str, int]]:

@@ -112,6 +112,8 @@ ENGLISH = {
     "Chỉ tiêu: trên {target} ở từng lĩnh vực": "Target: above {target} in each field",
     "Các lĩnh vực có số hồ sơ": "Fields with dossier counts",
     "Không tính vào tỷ lệ (không ghi lĩnh vực, lĩnh vực chưa nhập số hồ sơ)": "Outside the ratio (no field given, or a field without dossier counts)",
+    "Cán bộ ghi trên lượt bấm khác lịch trực (vẫn tính cho cán bộ theo lịch trực)": "Press names another official than the duty roster's (counted for the roster's official)",
+    "Một hồ sơ được đánh giá ở quầy khác trong cùng một phút (vẫn tính, cần xem xét)": "One dossier rated at another counter within the same minute (still counted, to be checked)",
     "Chưa nhập số hồ sơ: {months} (không tính là 0).": "No dossier count entered for: {months} (not read as 0).",
     "Đánh giá trên hồ sơ (chỉ tiêu: trên {target} ở từng lĩnh vực)": "Ratings per dossier (target: above {target} in each field)",
     "Tỷ lệ đánh giá trên hồ sơ đã giải quyết của các lĩnh vực có số hồ sơ: {pct} (chỉ tiêu: trên {target} ở từng lĩnh vực).": "Ratings per resolved dossier in the fields with dossier counts: {pct} (target: above {target} in each field).",

@@ -173,7 +173,8 @@ def officials_table(data: ReportData) -> Table:
         "(—: chưa đủ mẫu, chỉ nêu số lượt).",
         "Xếp hạng theo tỷ lệ hài lòng đã hiệu chỉnh về mức chung của đơn vị, để vài lượt đánh giá "
         "không xếp trên hàng trăm lượt. Đây là một căn cứ tham khảo, không phải kết quả xếp loại.",
-        "Cán bộ được xác định theo mã gửi kèm lượt đánh giá, nếu không có thì theo lịch trực tại quầy.",
+        "Lượt đánh giá được tính cho cán bộ trực tại quầy của kiosk theo lịch trực, không theo mã "
+        "kiosk gửi kèm; quầy chưa có lịch trực thì theo mã gửi kèm.",
     )
     return Table("B", "Bảng B. Kết quả theo cán bộ, công chức", "B. Theo cán bộ", columns,
                  tuple(rows), tuple(keys), notes=notes)  # fmt: skip
@@ -223,9 +224,12 @@ def screening_table(data: ReportData) -> Table:
         ("Lượt đánh giá được tính", now.accepted, before.accepted),
         ("Gắn cờ, vẫn tính: ngoài giờ làm việc", now.outside_hours, None),
         ("Gắn cờ, vẫn tính: bấm dồn dập", now.bursts, None),
+        ("Gắn cờ, vẫn tính: ghi cán bộ khác lịch trực", now.official_mismatch, None),
+        ("Gắn cờ, vẫn tính: hồ sơ đánh giá ở quầy khác cùng phút", now.dossier_collisions, None),
         ("Tin nhắn bị từ chối (không phải lượt đánh giá)", now.quarantined, before.quarantined),
     ]
-    keys += ["accepted", "flag: outside hours", "flag: burst", "quarantined"]
+    keys += ["accepted", "flag: outside hours", "flag: burst", "flag: official mismatch",
+             "flag: dossier collision", "quarantined"]  # fmt: skip
     notes = _screening_notes(data.settings, now)
     return Table("C2", "Số liệu thu nhận, sàng lọc và gắn cờ", "C. So với kỳ trước", columns,
                  tuple(rows), tuple(keys), totals=frozenset({keys.index("accepted")}),
@@ -308,7 +312,10 @@ def _screening_notes(settings, now: Screening) -> tuple[str, ...]:
     notes = [
         f"Giờ làm việc: {hours}. Bấm dồn dập: hơn {settings.burst_max} lượt "
         f"trên một máy trong {_num(settings.burst_window_s)} giây. Lượt gắn cờ vẫn được tính; "
-        "lượt loại ra có ghi lý do, không lượt nào bị xoá."
+        "lượt loại ra có ghi lý do, không lượt nào bị xoá.",
+        "Ghi cán bộ khác lịch trực: lượt bấm ghi một cán bộ khác với người trực tại quầy của kiosk "
+        "theo lịch trực; lượt được tính cho người trực. Hồ sơ đánh giá ở quầy khác cùng phút: "
+        "lượt đánh giá sau không bị loại theo quy tắc một hồ sơ một lượt, cần cán bộ xem xét.",
     ]
     if not now.complete:
         notes.append(f"Số lượt gắn cờ là số tối thiểu: đã xét {settings.flag_limit} lượt đầu.")
