@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from playwright.sync_api import expect
 
 from hailong.server.accounts import users as accounts
+from hailong.server.reporting.publish import publish
 from tests.server.coverage_world import PERIOD, build_coverage_world
 from tests.web.conftest import login
 
@@ -31,16 +34,25 @@ def test_summary_page_says_not_met(page, office):
     expect(page.locator("#coverage-missing")).to_have_text(MISSING)
 
 
+@pytest.fixture
+def published(office, tmp_path):
+    """Publish the first quarter of 2025 on its 28th: the board and poster show published periods."""
+    settings = office.app.extensions["hailong"].settings
+    publish(office.engine, date(2025, 3, 28), tmp_path / "published", settings)
+    return office
+
+
 @pytest.mark.parametrize("path", ["/board", "/board/poster"])
-def test_board_and_poster_say_not_met(office, path):
-    html = office.app.test_client().get(f"{path}?period={PERIOD}").get_data(as_text=True)
+def test_board_and_poster_say_not_met(published, path):
+    html = published.app.test_client().get(f"{path}?period={PERIOD}").get_data(as_text=True)
+    assert "Quý I/2025" in html
     assert "67,5%" in html and "0/3 lĩnh vực đạt" in html
     assert "chưa đạt, còn thiếu 53 lượt" in html and MISSING in html
     assert "112,5%" not in html and "Đạt chỉ tiêu" not in html
 
 
-def test_board_in_english(office):
-    client = office.app.test_client()
+def test_board_in_english(published):
+    client = published.app.test_client()
     client.set_cookie("lang", "en")
     html = client.get(f"/board?period={PERIOD}").get_data(as_text=True)
     assert "0/3 fields meet the target" in html and "not met, 53 more ratings needed" in html
