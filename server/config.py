@@ -92,13 +92,18 @@ class WebSettings:
     board_refresh_s: int = 60
     login_attempts: int = 5  # failed logins per account from one address (4x per address) ...
     login_window_s: int = 900  # ... within this many seconds, before each try waits 1, 2, 4 … 300 s
+    # Anonymous pages (board, poster, sign-in) per client address: a burst, then this many a minute.
+    anonymous_per_minute: int = 60
+    anonymous_burst: int = 30
+    trusted_proxy: str = ""  # the proxy's address: only its X-Forwarded-For names the client
 
     def __post_init__(self):
         if not 1 <= self.port <= 65535:
             raise invalid("port", f"must be 1..65535, got {self.port}")
         if self.convention not in ("calendar", "cutoff"):
             raise invalid("convention", f"must be calendar or cutoff, got {self.convention!r}")
-        for key in ("threads", "session_hours", "board_refresh_s", "login_attempts"):
+        for key in ("threads", "session_hours", "board_refresh_s", "login_attempts",
+                    "anonymous_per_minute", "anonymous_burst"):  # fmt: skip
             if getattr(self, key) < 1:
                 raise invalid(key, f"must be at least 1, got {getattr(self, key)}")
         if self.login_window_s < 1:

@@ -61,12 +61,14 @@ def web(config: CollectorConfig, _args) -> int:
     import waitress
 
     from hailong.server.web import create_app
+    from hailong.server.web.ratelimit import proxy_options
 
     app = create_app(config)
     log.info("serving on http://%s:%d/", config.web.host, config.web.port)
     waitress.serve(
-        app, host=config.web.host, port=config.web.port, threads=config.web.threads, _quiet=True
-    )
+        app, host=config.web.host, port=config.web.port, threads=config.web.threads, _quiet=True,
+        **proxy_options(config.web),
+    )  # fmt: skip
     return 0
 
 

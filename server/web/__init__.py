@@ -36,6 +36,7 @@ from hailong.server.web import (
     explain,
     i18n,
     kiosks,
+    ratelimit,
     summary,
     users,
 )
@@ -84,6 +85,7 @@ def create_app(config: CollectorConfig | None = None, *, settings: ReportSetting
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
     app.before_request(_before)
+    ratelimit.install(app, config.web)  # after _before: signed-in users are never limited
     app.after_request(_secure_headers)
     app.context_processor(_template_values)
     _error_pages(app)

@@ -54,6 +54,10 @@ ENGLISH = {
     "Quá nhiều lần đăng nhập sai. Hãy thử lại sau {s} giây.": "Too many failed sign-ins. Try again in {s} seconds.",
     "Xem bảng kết quả công khai": "See the public board",
     "Cán bộ đăng nhập": "Staff sign-in",
+    "Số liệu đã công bố ngày {day}.": "Figures as published on {day}.",
+    "Kỳ đã công bố": "Published periods",
+    "Tháng này": "This month",
+    "Quá nhiều yêu cầu. Hãy thử lại sau {s} giây.": "Too many requests. Try again in {s} seconds.",
     # errors
     "Lỗi": "Error",
     "Không thực hiện được": "That did not work",

@@ -23,6 +23,7 @@ from hailong.server.reporting.settings import ReportSettings
 from hailong.server.storage.db import devices, open_database
 from hailong.server.storage.schema import users
 from hailong.server.web import create_app
+from hailong.server.web.ratelimit import proxy_options
 from tests.server.report_world import build_world
 
 CHROMIUM = "/usr/bin/chromium"
@@ -83,7 +84,8 @@ def serve(tmp_path):
         app = create_app(config, settings=replace(SETTINGS, time_zone=config.time_zone))
         add_accounts(engine)
         server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4,
-                                        asyncore_loop_timeout=0.1)  # fmt: skip
+                                        asyncore_loop_timeout=0.1,
+                                        **proxy_options(config.web))  # fmt: skip
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         servers.append((server, thread, engine))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -12,9 +13,10 @@ from sqlalchemy import select
 from hailong.protocol.bundle import parse_bundle
 from hailong.server.config import BrokerSettings, IngestSettings, MqttSettings
 from hailong.server.reference import catalogue as reference
+from hailong.server.reporting.publish import publish
 from hailong.server.storage.db import device_counters, devices, dossier_counts, duty
 from tests.support import kiosk_toml, wait_for
-from tests.web.conftest import PASSWORD, login
+from tests.web.conftest import PASSWORD, SETTINGS, login
 
 CERTIFICATE = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n"
 
@@ -150,8 +152,14 @@ def test_xlsx_download_reads_back_with_the_page_numbers(page, served, tmp_path):
     )  # the fields with dossiers
 
 
-def test_public_board_needs_no_login_and_shows_aggregates_only(page, serve):
+def publish_march(served, folder: Path) -> None:
+    """Publish March 2024 (and Quarter I): the board shows published periods only."""
+    publish(served.engine, date(2024, 4, 28), folder, SETTINGS, convention="calendar")
+
+
+def test_public_board_needs_no_login_and_shows_aggregates_only(page, serve, tmp_path):
     served = serve(board_officials=False)
+    publish_march(served, tmp_path / "published")
     page.goto(served.path("/"))
     expect(page).to_have_url(served.path("/board"))
     page.goto(served.path("/board?period=2024-03"))
@@ -164,8 +172,9 @@ def test_public_board_needs_no_login_and_shows_aggregates_only(page, serve):
     expect(page.get_by_text("Nguyễn Văn An")).to_have_count(0)
 
 
-def test_board_shows_officials_with_enough_ratings_when_allowed(page, serve):
+def test_board_shows_officials_with_enough_ratings_when_allowed(page, serve, tmp_path):
     served = serve(board_officials=True, board_refresh_s=30)
+    publish_march(served, tmp_path / "published")
     page.goto(served.path("/board?period=2024-03"))
     expect(page.get_by_role("row", name="Nguyễn Văn An")).to_contain_text("90,9%")
     expect(page.get_by_text("Trần Thị Bích")).to_have_count(0)  # 5 ratings: held back
