@@ -57,6 +57,10 @@ ENGLISH = {
     "Số liệu đã công bố ngày {day}.": "Figures as published on {day}.",
     "Kỳ đã công bố": "Published periods",
     "Tháng này": "This month",
+    "Bổ sung: lượt đánh giá đến muộn của kỳ đã công bố": "Late arrivals for published periods",
+    "Bổ sung": "Late arrivals",
+    "Ngày công bố": "Published on",
+    "Bấm trong kỳ đã công bố nhưng đến máy chủ sau ngày công bố: báo cáo đã công bố không thay đổi; các lượt này được tính riêng ở đây.": "Pressed in a published period but received after its publication: the published report does not change; these ratings are counted here, on their own.",
     "Quá nhiều yêu cầu. Hãy thử lại sau {s} giây.": "Too many requests. Try again in {s} seconds.",
     # errors
     "Lỗi": "Error",
