@@ -12,7 +12,7 @@ import logging
 import queue
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from paho.mqtt.subscribeoptions import SubscribeOptions
 from sqlalchemy import select
@@ -30,6 +30,7 @@ from hailong.server.ingest.keys import load_keys
 from hailong.server.ingest.recovery import set_resend_from
 from hailong.server.ingest.space import FreeBytes, hold_while_low, space_floor
 from hailong.server.ingest.state import record_commit
+from hailong.server.ingest.totals import Totals
 from hailong.server.storage.batch import BatchOutcome, store_batch
 from hailong.server.storage.db import devices
 from hailong.server.storage.quarantine import QuarantineLimits
@@ -54,19 +55,6 @@ class Received:
     mid: int
     qos: int
     generation: int
-
-
-@dataclass
-class Totals:
-    """Running counts for logs and the demo's live line."""
-
-    stored: int = 0
-    duplicates: int = 0
-    quarantined: int = 0
-    dropped: int = 0  # quarantined beyond a device's hourly allowance: counted only
-    retained: int = 0  # retained presses ignored (and cleared)
-    batches: int = 0
-    acks: dict[str, int] = field(default_factory=dict)
 
 
 class Ingest:
@@ -235,7 +223,7 @@ class Ingest:
             self.acks.publish(device, upto)
         self._clear_retained(retained)
         self._recover(outcome)
-        self._count(outcome)
+        self.totals.add(outcome)
         return outcome
 
     def _apply_reload(self) -> None:
@@ -285,18 +273,6 @@ class Ingest:
         with self.engine.begin() as conn:
             payload = set_resend_from(conn, device, first)
         self.client.publish(self.topics.config(device), payload, 1, True)
-
-    def _count(self, outcome: BatchOutcome) -> None:
-        t = self.totals
-        t.stored += outcome.stored
-        t.duplicates += outcome.duplicates
-        t.quarantined += outcome.quarantined
-        t.dropped += outcome.dropped
-        t.batches += 1
-        t.acks.update(outcome.acks)
-        if outcome.quarantined:
-            log.warning("quarantined %d message(s), %d beyond the hourly allowance (counted only)",
-                        outcome.quarantined, outcome.dropped)  # fmt: skip
 
     def _shutdown(self) -> None:
         info = self.client.publish(
