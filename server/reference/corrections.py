@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from hailong.server.epoch import now_ms
 from hailong.server.errors import InputError
 from hailong.server.reference.audit import check_actor, record
+from hailong.server.reference.dossier_rule import settle
 from hailong.server.storage.db import corrections, presses
 
 MAX_MARK = 10_000  # as parse_seqs: one marking is a technician's session, not a month
@@ -89,6 +90,11 @@ def _write(conn: Connection, device: str, seqs: list[int], reason: str, actor: s
         row = {"device": device, "seq": seq, "action": "exclude", "reason": reason}
         conn.execute(corrections.insert().values(**row, actor=actor, at_ms=at))
         record(conn, actor, "mark-test", "press", f"{device}/{seq}", None, row, at)
+    # A test press that was its dossier's rating no longer is: the next one pressed counts.
+    rated = select(presses.c.dossier).where(
+        presses.c.device == device, presses.c.seq.in_(seqs), presses.c.dossier.is_not(None)
+    )
+    settle(conn, set(conn.execute(rated).scalars()))
 
 
 def parse_seqs(text: str) -> range:
@@ -111,13 +117,18 @@ def _stored(conn: Connection, device: str, seqs: range) -> set[int]:
 
 
 def _excluded(conn: Connection, device: str, seqs: range) -> dict[int, str]:
-    """Return seq -> "actor: reason" of the device's presses in seqs already excluded."""
-    query = select(corrections.c.seq, corrections.c.actor, corrections.c.reason).where(
-        corrections.c.device == device,
-        corrections.c.seq.between(seqs.start, seqs.stop - 1),
-        corrections.c.action == "exclude",
+    """Return seq -> "actor: reason" of the device's presses in seqs already excluded.
+
+    The latest correction of a press decides: the dossier rule may restore ("include") a
+    press it had excluded.
+    """
+    query = (
+        select(corrections.c.seq, corrections.c.action, corrections.c.actor, corrections.c.reason)
+        .where(corrections.c.device == device, corrections.c.seq.between(seqs.start, seqs.stop - 1))
+        .order_by(corrections.c.id)
     )
-    return {row.seq: f"{row.actor}: {row.reason}" for row in conn.execute(query)}
+    latest = {row.seq: row for row in conn.execute(query)}
+    return {s: f"{r.actor}: {r.reason}" for s, r in latest.items() if r.action == "exclude"}
 
 
 def _ranges(seqs: list[int]) -> str:

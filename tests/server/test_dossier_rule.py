@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, insert, select
 
 from hailong.server.epoch import to_ms
+from hailong.server.reference.corrections import exclude as mark_test
 from hailong.server.reference.dossier_rule import REASON, settle
 from hailong.server.reporting import queries as q
 from hailong.server.reporting.data import build_report
@@ -135,3 +136,16 @@ def test_a_press_staff_excluded_is_not_the_dossiers_rating(engine):
                                                 reason="bấm thử", actor="vp-thongke", at_ms=1))  # fmt: skip
     store(engine, [press("k2", 1, dossier="HS-4", ts="2024-03-05T09:30:00.000+07:00")])
     assert counted_in_march(engine) == {("k2", 1)}
+
+
+def test_marking_the_dossiers_rating_as_test_lets_the_next_one_count(engine):
+    store(engine, [press("k1", 1, dossier="HS-6", ts="2024-03-05T09:00:00.000+07:00"),
+                   press("k2", 1, dossier="HS-6", ts="2024-03-05T09:30:00.000+07:00")])  # fmt: skip
+    assert counted_in_march(engine) == {("k1", 1)}
+    with engine.begin() as conn:
+        assert mark_test(conn, "k1", range(1, 2), "Kỹ thuật viên bấm thử", "vp-thongke") == 1
+    assert counted_in_march(engine) == {("k2", 1)}
+    assert verdicts(engine) == [("k2", 1, "exclude"), ("k1", 1, "exclude"), ("k2", 1, "include")]
+    with engine.begin() as conn:  # the restored press is not "already excluded" for staff
+        assert mark_test(conn, "k2", range(1, 2), "Kỹ thuật viên bấm thử", "vp-thongke") == 1
+    assert counted_in_march(engine) == set()
