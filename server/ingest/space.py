@@ -78,7 +78,7 @@ def hold_while_low(floor: SpaceFloor, engine: Engine, instance: str, pending: Ca
     """Wait, acking nothing, while free space is below the floor; False if stopped meanwhile."""
     free = floor.below()
     if free is None:
-        return not stop.is_set()
+        return True
     log.error("only %d MB free, below the floor of %d MB: holding presses unacked (the kiosks "
               "keep them) until space returns", free // MB, floor.floor // MB)  # fmt: skip
     _record_held(engine, instance, free)
