@@ -40,6 +40,7 @@ class User:
     role: str
     active: bool
     changed_ms: int
+    must_change: bool = False  # a password chosen by someone else: change it before anything
 
     def can(self, *roles: str) -> bool:
         """Tell whether the user holds one of the roles (admin holds them all; none: anyone)."""
@@ -64,8 +65,8 @@ def check_password(password: str) -> str:
 
 
 def add_user(conn: Connection, username: str, password: str, role: str, actor: str,
-             name: str = "") -> User:  # fmt: skip
-    """Create an active account with a hashed password."""
+             name: str = "", must_change: bool = False) -> User:  # fmt: skip
+    """Create an active account with a hashed password (must_change: a one-time password)."""
     username, role = clean_username(username), _role(role)
     check_actor(actor)
     if _row(conn, users.c.username == username) is not None:
@@ -73,15 +74,16 @@ def add_user(conn: Connection, username: str, password: str, role: str, actor: s
     at = now_ms()
     row = {"username": username, "name": " ".join(name.split()), "role": role, "active": True}
     conn.execute(users.insert().values(
-        **row, password_hash=_HASHER.hash(check_password(password)), created_ms=at, changed_ms=at
+        **row, password_hash=_HASHER.hash(check_password(password)), created_ms=at, changed_ms=at,
+        must_change_password=bool(must_change),
     ))  # fmt: skip
     record(conn, actor, "create", "user", username, None, row, at)
     return find_user(conn, username)
 
 
 def set_user(conn: Connection, username: str, actor: str, *, role=None, active=None,
-             password=None) -> bool:  # fmt: skip
-    """Change an account's role, state or password; return whether anything changed."""
+             password=None, must_change: bool = False) -> bool:  # fmt: skip
+    """Change an account's role, state or password (must_change: one its owner must replace)."""
     user = find_user(conn, username, required=True)
     before = _public(user)
     changes = {} if role is None else {"role": _role(role)}
@@ -93,7 +95,8 @@ def set_user(conn: Connection, username: str, actor: str, *, role=None, active=N
     values = dict(changes, changed_ms=now_ms())
     if password is not None:
         values["password_hash"] = _HASHER.hash(check_password(password))
-        after["password"] = "changed"
+        values["must_change_password"] = bool(must_change)
+        after["password"] = "to change at next sign-in" if must_change else "changed"
     conn.execute(update(users).where(users.c.username == before["username"]).values(values))
     if password is not None or not after["active"]:
         # Whoever knew the old password, or held the account's cookie, is signed out everywhere.
@@ -144,6 +147,15 @@ def authenticate(conn: Connection, username: str, password: str) -> User | None:
     return find_user(conn, name)
 
 
+def change_own_password(conn: Connection, user: User, current: str, new: str) -> None:
+    """Replace the account's password by one its owner chose, knowing the current one."""
+    if authenticate(conn, user.username, current) is None:
+        raise InputError("the current password is wrong")
+    if new == current:
+        raise InputError("the new password must differ from the current one")
+    set_user(conn, user.username, user.username, password=new)
+
+
 def add_token(conn: Connection, name: str, actor: str) -> str:
     """Create an API token; return it (shown once: only its digest is kept)."""
     name = clean_username(name)
@@ -181,7 +193,7 @@ def list_tokens(conn: Connection) -> list[dict]:
 
 
 USER_COLUMNS = (users.c.id, users.c.username, users.c.name, users.c.role, users.c.active,
-                 users.c.changed_ms)  # fmt: skip
+                 users.c.changed_ms, users.c.must_change_password)  # fmt: skip
 
 
 def _row(conn: Connection, condition) -> User | None:

@@ -56,10 +56,13 @@ def user_command(config: CollectorConfig, args: argparse.Namespace) -> int:
     def run(conn):
         if args.action == "add":
             password, made_up = _password(args)
+            # A made-up password was seen by whoever ran this: its owner must replace it.
             made = accounts.add_user(conn, args.username, password, args.role, args.actor,
-                                     name=args.name)  # fmt: skip
-            shown = [f"password of {made.username} (shown only this once): {password}"]
-            return [f"user {made.username} added ({made.role})", *(shown if made_up else [])]
+                                     name=args.name, must_change=made_up)  # fmt: skip
+            if not made_up:
+                return [f"user {made.username} added ({made.role})"]
+            return [f"user {made.username} added ({made.role}); its first sign-in asks for a new "
+                    f"password", f"password of {made.username} (shown only this once): {password}"]  # fmt: skip
         if args.action == "set":
             new = _password(args)[0] if args.password or args.password_file else None
             changed = accounts.set_user(conn, args.username, args.actor, role=args.role,

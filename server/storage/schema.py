@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
     true,
 )
@@ -267,6 +268,9 @@ users = Table(
     Column("active", Boolean, nullable=False, default=True),
     Column("created_ms", BigInteger, nullable=False),
     Column("changed_ms", BigInteger, nullable=False),
+    # A password someone else chose (the installer's first admin, an admin's reset): the pages
+    # let the account do nothing but choose its own until it has.
+    Column("must_change_password", Boolean, nullable=False, server_default=false()),
 )
 
 api_tokens = Table(

@@ -48,9 +48,11 @@ def sign_in(user: accounts.User) -> None:
 
 
 def require_login() -> object | None:
-    """Send a visitor to the login page; used before every request of a staff blueprint."""
+    """Send a visitor to the login page, and an account with a one-time password to change it."""
     if g.user is None:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if g.user.must_change:
+        return redirect(url_for("auth.change_password"))
     return None
 
 
@@ -60,7 +62,7 @@ def role(*roles: str):
     def wrap(view):
         @functools.wraps(view)
         def checked(**kwargs):
-            if g.user is None:
+            if g.user is None or g.user.must_change:
                 return require_login()
             if not g.user.can(*roles):
                 abort(403)
@@ -97,6 +99,44 @@ def login():
     session.clear()  # a fresh session: nothing from before the login carries over
     sign_in(user)
     return redirect(target)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def change_password():
+    """Let the signed-in account choose its own password (forced after a one-time password)."""
+    if g.user is None:
+        return require_login()
+    if request.method == "GET":
+        return _password_page()
+    form = request.form
+    error = _password_problem(form.get("current", ""), form.get("new", ""), form.get("again", ""))
+    if error:
+        return _password_page(error), 400
+    # A new password ends every session of the account (users.set_user): open this one again.
+    user = g.user
+    with site().engine.begin() as conn:
+        accounts.change_own_password(conn, user, form["current"], form["new"])
+    sign_in(user)
+    flash(gettext("Đã đổi mật khẩu."), "info")
+    return redirect(url_for("summary.summary"))
+
+
+def _password_page(error: str | None = None) -> str:
+    return render_template("password.html", error=error, min_password=accounts.MIN_PASSWORD)
+
+
+def _password_problem(current: str, new: str, again: str) -> str | None:
+    """Return what is wrong with a password change, in the visitor's language, or None."""
+    if new != again:
+        return gettext("Hai lần nhập mật khẩu mới không khớp nhau.")
+    if len(new) < accounts.MIN_PASSWORD:
+        return gettext("Mật khẩu mới cần ít nhất {n} ký tự.", n=accounts.MIN_PASSWORD)
+    if new == current:
+        return gettext("Mật khẩu mới phải khác mật khẩu hiện tại.")
+    with site().engine.connect() as conn:
+        if accounts.authenticate(conn, g.user.username, current) is None:
+            return gettext("Mật khẩu hiện tại không đúng.")
+    return None
 
 
 @bp.post("/logout")

@@ -331,6 +331,17 @@ ENGLISH = {
     "Kiosk bị thu hồi không gửi được lượt bấm nữa; các lượt đã lưu vẫn giữ nguyên.": (
         "A revoked kiosk can no longer send presses; the presses already stored stay."
     ),
+    # The password change (first sign-in with a one-time password)
+    "Đổi mật khẩu": "Change password",
+    "Mật khẩu này do người khác đặt và chỉ dùng một lần. Hãy chọn mật khẩu của riêng bạn trước khi dùng các trang.": "This password was set by someone else and is for one use only. Choose your own before using the pages.",
+    "Mật khẩu hiện tại": "Current password",
+    "Mật khẩu mới (ít nhất {n} ký tự)": "New password ({n} characters or more)",
+    "Nhập lại mật khẩu mới": "New password again",
+    "Hai lần nhập mật khẩu mới không khớp nhau.": "The two new passwords differ.",
+    "Mật khẩu mới cần ít nhất {n} ký tự.": "The new password needs {n} characters or more.",
+    "Mật khẩu mới phải khác mật khẩu hiện tại.": "The new password must differ from the current one.",
+    "Mật khẩu hiện tại không đúng.": "The current password is wrong.",
+    "Đã đổi mật khẩu.": "Password changed.",
 }
 
 # Menu entries whose English differs from the same Vietnamese word inside a page: a menu

@@ -44,7 +44,8 @@ def change(username: str):
         ), 400
     changed = apply(lambda conn: accounts.set_user(conn, username, actor(), role=form.get("role"),
                                                    active=active,
-                                                   password=form.get("password") or None),
+                                                   password=form.get("password") or None,
+                                                   must_change=username != actor()),
                     gettext("Đã lưu {user}.", user=username))  # fmt: skip
     if changed and username == actor() and form.get("password"):
         # A new password ends the account's sessions everywhere but in the browser that set it.
