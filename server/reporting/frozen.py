@@ -24,6 +24,8 @@ from hailong.server.reporting.metrics import (
 from hailong.server.reporting.periods import Period, parse_period
 from hailong.server.reporting.settings import ReportSettings
 
+SNAPSHOT = "snapshot"  # the key of a record's figures that holds what the board shows
+
 
 @dataclass(frozen=True)
 class FrozenData:
@@ -72,7 +74,7 @@ def snapshot(data: ReportData) -> dict:
 
 def thaw(figures: dict, period: Period, settings: ReportSettings, published_on: date) -> FrozenData:
     """Rebuild the shown figures of a published period from its stored snapshot."""
-    snap = figures["snapshot"]
+    snap = figures[SNAPSHOT]
     totals, before = _stats(snap["counts"]), _stats(snap["previous"]["counts"])
     cov = _build(CoverageTotal, snap["coverage"])
     return FrozenData(

@@ -27,7 +27,7 @@ from hailong.server.epoch import now_ms
 from hailong.server.reporting import published as records
 from hailong.server.reporting.data import ReportData, ReportSettings, build_report
 from hailong.server.reporting.formats import FORMATS, REPORT_MODE, render
-from hailong.server.reporting.frozen import snapshot
+from hailong.server.reporting.frozen import SNAPSHOT, snapshot
 from hailong.server.reporting.metrics import BEST_FIRST, fmt_pct
 from hailong.server.reporting.periods import Period, due_on, format_dmy
 
@@ -35,7 +35,6 @@ BOARD = "board.json"
 STEM = "bao-cao-hai-long"
 DEFAULT_CONVENTION = "cutoff"
 ACTOR = "publish"
-SNAPSHOT = "snapshot"
 
 
 @dataclass
