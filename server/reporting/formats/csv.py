@@ -15,9 +15,10 @@ import csv
 import io
 
 from hailong.server.reporting.data import ReportData
+from hailong.server.reporting.formats.cells import cell_value
 from hailong.server.reporting.formats.formula import neutralise
 from hailong.server.reporting.formats.frame import build_frame
-from hailong.server.reporting.formats.tables import cell_value, report_tables
+from hailong.server.reporting.formats.tables import report_tables
 
 HEADER = ("period", "table", "row_key", "row_name", "column", "value")
 BOM = "\ufeff"

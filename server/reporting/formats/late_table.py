@@ -7,7 +7,7 @@ own period never changes, so they are counted here, in the report of the period 
 from __future__ import annotations
 
 from hailong.server.reporting.data import ReportData
-from hailong.server.reporting.formats.tables import Column, Table, level_cells, level_columns
+from hailong.server.reporting.formats.cells import Column, Table, level_cells, level_columns
 from hailong.server.reporting.periods import format_dmy
 
 CODE = "L"

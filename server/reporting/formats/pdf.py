@@ -10,13 +10,14 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from hailong.server.reporting.data import ReportData
+from hailong.server.reporting.formats.cells import Table, cell_text
 from hailong.server.reporting.formats.fonts import FAMILY, find_fonts
 from hailong.server.reporting.formats.frame import (
     RECIPIENTS_LABEL,
     Frame,
     build_frame,
 )
-from hailong.server.reporting.formats.tables import Table, cell_text, report_tables
+from hailong.server.reporting.formats.tables import report_tables
 from hailong.server.reporting.metrics import BEST_FIRST, LEVEL_NAMES, fmt_pct, fmt_points
 
 MARGINS = (30, 20, 15)  # left, top, right in mm, as NĐ 30 asks

@@ -1,68 +1,33 @@
 """Tables A–D of a report as typed cells: every format shows the same cells its own way.
 
-A cell is an int (a count), a float (a percentage, 0–100), Points (a difference in
-percentage points), Delta (a difference of counts), a str, or None (not shown: "—").
+The cells are typed (formats/cells.py): every format writes the same cell its own way.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from hailong.server.reporting.coverage import CoverageTotal, month_text
 from hailong.server.reporting.data import FieldRow, OfficialRow, ReportData, Screening
+from hailong.server.reporting.formats.cells import (
+    Column,
+    Delta,
+    Table,
+    level_cells,
+    level_columns,
+    points,
+)
 from hailong.server.reporting.formats.frame import (
     months_note,
     previous_line,
 )
+from hailong.server.reporting.formats.late_table import late_table
 from hailong.server.reporting.metrics import (
     BEST_FIRST,
     LEVEL_NAMES,
-    LevelStats,
-    fmt_pct,
-    fmt_points,
 )
-
-HELD_BACK = "Chưa đủ mẫu"
-
-
-class Points(float):
-    """A difference in percentage points."""
-
-
-class Delta(int):
-    """A signed difference of counts."""
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column: its machine key, its heading, and the heading it shares with neighbours."""
-
-    key: str
-    heading: str
-    group: str = ""
-    width: float = 11.0  # in characters, as XLSX counts them; PDF scales to the page
-
-
-@dataclass(frozen=True)
-class Table:
-    """One table of the report, ready for any format."""
-
-    code: str
-    title: str
-    sheet: str  # XLSX sheet name (at most 31 characters)
-    columns: tuple[Column, ...]
-    rows: tuple[tuple, ...]
-    keys: tuple[str, ...]  # a machine key per row: field or official code, "total", a measure
-    marked: frozenset = field(default_factory=frozenset)  # (row, column key): below target
-    totals: frozenset = field(default_factory=frozenset)  # rows shown in bold
-    notes: tuple[str, ...] = ()
 
 
 def report_tables(data: ReportData) -> tuple[Table, ...]:
     """Return tables A (fields), B (officials), C (totals), C2 (screening), D (remarks), L (late)."""
-    # late_table builds on this module's Column and Table: imported here, not at the top.
-    from hailong.server.reporting.formats.late_table import late_table
-
     late = late_table(data)
     return (
         fields_table(data),
@@ -72,25 +37,6 @@ def report_tables(data: ReportData) -> tuple[Table, ...]:
         remarks_table(data),
         *((late,) if late else ()),
     )
-
-
-def level_columns(with_shares: bool = True) -> list[Column]:
-    """Return count (and share) columns for the four levels, best first."""
-    columns = []
-    for level in BEST_FIRST:
-        name = LEVEL_NAMES[level]
-        columns.append(Column(f"level_{level}", "Số lượt", name, 9))
-        if with_shares:
-            columns.append(Column(f"level_{level}_pct", "Tỷ lệ", name, 9))
-    return columns
-
-
-def level_cells(stats: LevelStats, shown: bool = True) -> list:
-    """Return counts and shares per level, best first; shares hidden when not shown."""
-    cells = []
-    for level in BEST_FIRST:
-        cells += [stats.counts[level], stats.shares[level] if shown else None]
-    return cells
 
 
 def fields_table(data: ReportData) -> Table:
@@ -197,9 +143,9 @@ def totals_table(data: ReportData) -> Table:
         rows.append((f"{name} (lượt)", now.counts[level], before.counts[level],
                      Delta(now.counts[level] - before.counts[level])))  # fmt: skip
         rows.append((f"{name} (tỷ lệ)", now.shares[level], before.shares[level],
-                     _points(trend.share_diffs[level])))  # fmt: skip
+                     points(trend.share_diffs[level])))  # fmt: skip
         keys += [f"level_{level}", f"level_{level}_pct"]
-    rows.append(("Tỷ lệ hài lòng", now.rate, before.rate, _points(trend.rate_diff)))
+    rows.append(("Tỷ lệ hài lòng", now.rate, before.rate, points(trend.rate_diff)))
     keys.append("rate_pct")
     notes = (previous_line(data), "Tỷ lệ tăng/giảm tính bằng điểm phần trăm.")
     return Table("C", "Bảng C. So sánh với kỳ trước", "C. So với kỳ trước", columns, tuple(rows),
@@ -245,39 +191,6 @@ def remarks_table(data: ReportData) -> Table:
     return Table("D", "Bảng D. Nhận xét, kiến nghị", "D. Nhận xét, kiến nghị", columns, rows, keys)
 
 
-def cell_text(value) -> str:
-    """Write a cell for people, the Vietnamese way: 1.234 · 82,7% · +1,2 · —."""
-    if value is None:
-        return "—"
-    if isinstance(value, Points):
-        return fmt_points(value)
-    if isinstance(value, Delta):
-        return ("+" if value > 0 else "") + _thousands(value)
-    if isinstance(value, int):
-        return _thousands(value)
-    if isinstance(value, float):
-        return fmt_pct(value)
-    return str(value)
-
-
-def cell_value(value) -> str:
-    """Write a cell for machines: plain digits, a dot for decimals, one decimal for percents."""
-    if value is None:
-        return ""
-    if isinstance(value, Points):
-        return fmt_points(value, "en")
-    if isinstance(value, int):
-        return str(int(value))
-    if isinstance(value, float):
-        return fmt_pct(value, "en").removesuffix("%")
-    return str(value)
-
-
-def _thousands(value: int) -> str:
-    """Group digits with dots, as Vietnamese does: 1.234.567."""
-    return f"{int(value):,}".replace(",", ".")
-
-
 def _field_cells(number: int, row: FieldRow) -> tuple:
     """Return one field's cells."""
     cov = row.coverage
@@ -290,11 +203,6 @@ def _official_cells(number: int, row: OfficialRow) -> tuple:
     r = row.result
     return (number, row.code, row.name, r.sample, *level_cells(r.stats, not r.held_back),
             r.rate_shown, r.rank)  # fmt: skip
-
-
-def _points(value: float | None) -> Points | None:
-    """Wrap a difference in percentage points."""
-    return None if value is None else Points(value)
 
 
 def _reason(reason: str) -> str:

@@ -13,9 +13,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from hailong.server.reporting.data import ReportData
+from hailong.server.reporting.formats.cells import Delta, Points, Table
 from hailong.server.reporting.formats.formula import store_as_text
 from hailong.server.reporting.formats.frame import RECIPIENTS_LABEL, Frame, build_frame
-from hailong.server.reporting.formats.tables import Delta, Points, Table, report_tables
+from hailong.server.reporting.formats.tables import report_tables
 
 FONT = "Times New Roman"  # what the office's Excel has; LibreOffice maps it to Liberation Serif
 FORMATS = {"int": "#,##0", "pct": "0.0%", "points": "+0.0;-0.0;0.0", "delta": "+#,##0;-#,##0;0"}
