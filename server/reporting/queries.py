@@ -33,6 +33,7 @@ from hailong.server.storage.db import (
     quarantine,
     remarks,
 )
+from hailong.server.storage.schema import quarantine_hours
 
 
 def in_range(start_ms: int, end_ms: int):
@@ -170,12 +171,22 @@ def fingerprint(conn: Connection, start_ms: int, end_ms: int) -> tuple[int, int,
 
 
 def quarantined(conn: Connection, start_ms: int, end_ms: int) -> int:
-    """Count the messages quarantined (never counted as ratings) received in the range."""
-    return conn.execute(
+    """Count the messages refused (never ratings) received in the range, stored or only counted.
+
+    Beyond a kiosk's hourly allowance rejects are counted per hour, not stored (storage/
+    quarantine.py): they are added by the hours that start in the range.
+    """
+    stored = conn.execute(
         select(func.count()).where(
             quarantine.c.received_ms >= start_ms, quarantine.c.received_ms < end_ms
         )
     ).scalar_one()
+    dropped = conn.execute(
+        select(func.coalesce(func.sum(quarantine_hours.c.dropped), 0)).where(
+            quarantine_hours.c.hour_ms >= start_ms, quarantine_hours.c.hour_ms < end_ms
+        )
+    ).scalar_one()
+    return stored + int(dropped)
 
 
 def excluded_ratings(conn: Connection, start_ms: int, end_ms: int) -> list[Rating]:
