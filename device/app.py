@@ -15,6 +15,7 @@ from hailong.device import notify, texts
 from hailong.device.buttons import ButtonLogic
 from hailong.device.clock import Clock, Stamp
 from hailong.device.config import KioskConfig
+from hailong.device.dossiers import CACHE_NAME, used_dossiers
 from hailong.device.events import (
     ButtonPressed,
     DossierScanned,
@@ -48,11 +49,6 @@ from hailong.protocol import Config, Press, ProtocolError
 log = logging.getLogger(__name__)
 
 
-def used_dossiers(journal: Journal) -> set[str]:
-    """Return the dossier codes already rated live, from the journal's archive."""
-    return {r["dossier"] for r in journal.since(1) if r.get("dossier") and r.get("mode") == "live"}
-
-
 def press_of(effect: RecordPress, seq: int, device: str, stamp: Stamp, profile: Config) -> Press:
     """Return the validated Press a RecordPress becomes; ProtocolError if it breaks the contract."""
     return Press(
@@ -74,7 +70,8 @@ class KioskApp:
         self.version = version
         self.profile = Profile(config, config.state_dir / "collector-config.json")
         self.kiosk = Kiosk(to_settings(self.profile.current, config))
-        self.kiosk.mark_used(used_dossiers(journal))  # at most one rating per dossier, ever
+        # At most one rating per dossier, ever.
+        self.kiosk.mark_used(used_dossiers(journal, config.state_dir / CACHE_NAME))
         self.buttons = ButtonLogic(service_hold_s=config.kiosk.service_hold_s)
         self.scanner = Scanner()
         self.counters = Counters()
@@ -92,6 +89,9 @@ class KioskApp:
         if self.panel is not None:
             self.panel.ready()
         ping_s = notify.watchdog_interval() or 60.0  # wake in time to feed systemd's watchdog
+        # The idle screen goes up now, not after the first event: a citizen can rate from here on,
+        # and systemd's READY (which the start-up measurement waits for) means the screen shows it.
+        self._redraw()
         notify.ready(f"recording as {self.config.device}")
         if self.console is not None:
             self.console.ready(self._labels())
