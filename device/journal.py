@@ -28,6 +28,7 @@ from hailong.device.segments import (
     lock_folder,
     remove_temp_files,
     save_counters,
+    segment_path,
 )
 from hailong.protocol import Press
 
@@ -192,6 +193,15 @@ class Journal:
         if self._active is not None and first == self._active.first:
             return self._active.records()
         return self._archive.read(first)
+
+    def segment_files(self) -> list[tuple[int, Path]]:
+        """Return each segment's first seq and file, ascending; all but the newest are sealed."""
+        return [(first, segment_path(self._folder, first)) for first in self._archive.firsts]
+
+    def segment(self, first: int) -> list[dict]:
+        """Return one segment's presses, ascending seq; [] once found damaged (moved aside)."""
+        self._require_open()
+        return self._records(first)
 
     def mark_delivered(self, upto: int) -> bool:
         """Advance the delivery watermark to upto (never backwards); return True if it moved."""

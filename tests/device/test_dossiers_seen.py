@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from hailong.device.app import used_dossiers
+import json
+
+from hailong.device.dossiers import used_dossiers
 from hailong.device.events import ButtonPressed, DossierScanned
 from hailong.device.journal import Journal
+from hailong.device.segments import store_sealed
 from hailong.device.state import (
     Kiosk,
     KioskSettings,
@@ -34,3 +37,59 @@ def test_used_dossiers_come_from_live_presses_in_the_journal(tmp_path):
     assert not any(isinstance(e, RecordPress) for e in effects)
     effects = kiosk.handle(DossierScanned("HS-4", 20.0)) + kiosk.handle(ButtonPressed(1, 21.0))
     assert [e.dossier for e in effects if isinstance(e, RecordPress)] == ["HS-4"]
+
+
+def journal_of(folder, codes, segment_size=2):
+    """Journal one live press per code (None: no dossier), segment_size presses per segment."""
+    with Journal.open(folder, segment_size=segment_size) as journal:
+        for code in codes:
+            journal.add(press(code))
+
+
+def reads(journal, monkeypatch) -> list[int]:
+    """Note the first seq of every segment the journal is asked to read."""
+    seen, read = [], journal.segment
+    monkeypatch.setattr(journal, "segment", lambda first: seen.append(first) or read(first))
+    return seen
+
+
+def test_a_restart_reads_only_the_newest_segment_through_the_cache(tmp_path, monkeypatch):
+    journal_of(tmp_path / "j", ["A", None, "B", "C", None])  # segments from 1, 3 and 5
+    cache = tmp_path / "dossiers.json"
+    with Journal.open(tmp_path / "j") as journal:
+        assert used_dossiers(journal, cache) == {"A", "B", "C"}
+    with Journal.open(tmp_path / "j") as journal:
+        seen = reads(journal, monkeypatch)
+        assert used_dossiers(journal, cache) == {"A", "B", "C"}
+    assert seen == [5]  # the newest may still grow: it is always read
+
+
+def test_a_changed_segment_or_a_damaged_cache_is_read_again(tmp_path):
+    journal_of(tmp_path / "j", ["A", None, "B", None, None])
+    cache = tmp_path / "dossiers.json"
+    with Journal.open(tmp_path / "j") as journal:
+        assert used_dossiers(journal, cache) == {"A", "B"}
+    rewritten = [{**press("Z"), "seq": 3}, {**press(None), "seq": 4}]
+    store_sealed(tmp_path / "j", rewritten)  # a foreign hand: the stamp no longer matches
+    with Journal.open(tmp_path / "j") as journal:
+        assert used_dossiers(journal, cache) == {"A", "Z"}
+    data = json.loads(cache.read_text())
+    data["segments"]["1"]["codes"] = 7  # a malformed entry is dropped, its segment read
+    cache.write_text(json.dumps(data))
+    with Journal.open(tmp_path / "j") as journal:
+        assert used_dossiers(journal, cache) == {"A", "Z"}
+    cache.write_bytes(b"\x00garbage")
+    with Journal.open(tmp_path / "j") as journal:
+        assert used_dossiers(journal, cache) == {"A", "Z"}
+    assert set(json.loads(cache.read_text())["segments"]) == {"1", "3"}
+
+
+def test_a_pruned_segment_leaves_the_cache(tmp_path):
+    journal_of(tmp_path / "j", ["A", None, "B", None, None])
+    cache = tmp_path / "dossiers.json"
+    with Journal.open(tmp_path / "j") as journal:
+        used_dossiers(journal, cache)
+    (tmp_path / "j" / "segment-000000000001.json").unlink()  # retention removed it
+    with Journal.open(tmp_path / "j") as journal:
+        assert used_dossiers(journal, cache) == {"B"}
+    assert set(json.loads(cache.read_text())["segments"]) == {"3"}
