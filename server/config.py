@@ -96,6 +96,10 @@ class WebSettings:
     anonymous_per_minute: int = 60
     anonymous_burst: int = 30
     trusted_proxy: str = ""  # the proxy's address: only its X-Forwarded-For names the client
+    # waitress's own bounds, behind nginx: connections at once (more wait in the listen queue),
+    # and seconds an idle connection is kept. Slow clients are nginx's to hold, never these.
+    connection_limit: int = 100
+    channel_timeout: int = 30
 
     def __post_init__(self):
         if not 1 <= self.port <= 65535:
@@ -103,7 +107,8 @@ class WebSettings:
         if self.convention not in ("calendar", "cutoff"):
             raise invalid("convention", f"must be calendar or cutoff, got {self.convention!r}")
         for key in ("threads", "session_hours", "board_refresh_s", "login_attempts",
-                    "anonymous_per_minute", "anonymous_burst"):  # fmt: skip
+                    "anonymous_per_minute", "anonymous_burst", "connection_limit",
+                    "channel_timeout"):  # fmt: skip
             if getattr(self, key) < 1:
                 raise invalid(key, f"must be at least 1, got {getattr(self, key)}")
         if self.login_window_s < 1:

@@ -67,6 +67,7 @@ def web(config: CollectorConfig, _args) -> int:
     log.info("serving on http://%s:%d/", config.web.host, config.web.port)
     waitress.serve(
         app, host=config.web.host, port=config.web.port, threads=config.web.threads, _quiet=True,
+        connection_limit=config.web.connection_limit, channel_timeout=config.web.channel_timeout,
         **proxy_options(config.web),
     )  # fmt: skip
     return 0
