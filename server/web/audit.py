@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
 from hailong.server.reference import audit as audit_log
 from hailong.server.storage.db import audit as audit_table
+from hailong.server.web.audit_words import KINDS, describe
 from hailong.server.web.auth import require_login
+from hailong.server.web.i18n import gettext
 from hailong.server.web.site import site
 
 bp = Blueprint("audit", __name__, url_prefix="/admin")
@@ -26,10 +26,8 @@ def audit():
         kinds = sorted(conn.execute(select(audit_table.c.entity).distinct()).scalars())
         entity = request.args.get("entity") if request.args.get("entity") in kinds else None
         entries = audit_log.recent(conn, limit, entity)
-    return render_template("admin/audit.html", entries=entries, kinds=kinds, entity=entity,
-                           limit=limit, limits=LIMITS, compact=_compact)  # fmt: skip
-
-
-def _compact(row: dict | None) -> str:
-    """Write a row before or after a change on one line."""
-    return "—" if row is None else json.dumps(row, ensure_ascii=False, sort_keys=True)
+    tz = site().config.time_zone
+    rows = [(e, describe(e, tz)) for e in entries]
+    kind_names = {k: gettext(KINDS.get(k, k)) for k in kinds}
+    return render_template("admin/audit.html", rows=rows, kinds=kinds, kind_names=kind_names,
+                           entity=entity, limit=limit, limits=LIMITS)  # fmt: skip
