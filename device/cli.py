@@ -21,8 +21,6 @@ from hailong.device.console import Console
 from hailong.device.inbox import Inbox
 from hailong.device.journal import Journal, JournalError
 from hailong.device.keys import read_keys
-from hailong.device.provision import ProvisionError
-from hailong.device.provision import provision as install_bundle
 from hailong.device.simulate import Citizens
 from hailong.device.uplink import Uplink
 from hailong.device.voice import VOICES, VoiceError, render
@@ -123,6 +121,10 @@ def status(config: KioskConfig, args: argparse.Namespace) -> int:
 
 def provision(args: argparse.Namespace) -> int:
     """Install the provisioning bundle; exit 2 on a broken bundle, with nothing written."""
+    # Imported here: first boot only, and every import costs a Pi's kiosk start (docs/performance.md).
+    from hailong.device.provision import ProvisionError
+    from hailong.device.provision import provision as install_bundle
+
     try:
         result = install_bundle(args.boot, args.root)
     except ConfigFileError as exc:

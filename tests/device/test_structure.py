@@ -8,8 +8,10 @@ from pathlib import Path
 from hailong.device import events
 
 DEVICE = Path(__file__).resolve().parents[2] / "device"
-# Loaded only when the kiosk runs with its hardware: pygame and gpiozero write on import.
-HARDWARE_ON_DEMAND = {("cli.py", "hailong.device.hardware"), ("cli.py", "hailong.device.selftest")}
+# Loaded only when the kiosk runs with its hardware: pygame and gpiozero write on import; and
+# provisioning, first boot only, is kept off the kiosk's start (a Pi's start pays for every import).
+HARDWARE_ON_DEMAND = {("cli.py", "hailong.device.hardware"), ("cli.py", "hailong.device.selftest"),
+                      ("cli.py", "hailong.device.provision")}  # fmt: skip
 
 
 def modules() -> list[Path]:
