@@ -150,3 +150,16 @@ def test_publish_runs_for_the_latest_28th(today, published):
     done = subprocess.run(["/bin/sh", "-c", fake + script], capture_output=True, text=True,
                           timeout=30, env={**os.environ, "CONVENTION": "calendar", "SETTINGS": "s"})  # fmt: skip
     assert done.stdout.split()[done.stdout.split().index("--date") + 1] == published, done.stderr
+
+
+def test_the_web_writes_through_its_own_group_and_never_reaches_the_brokers_key():
+    """Issue 13, finding 9: the web is not in group mosquitto; the keys are hidden from it."""
+    text = (SYSTEMD / "hailong-collector-web.service").read_text()
+    assert _settings(text)["SupplementaryGroups"].split() == ["hailong-broker"]
+    hidden = " ".join(line.split("=", 1)[1] for line in text.splitlines()
+                      if line.startswith("InaccessiblePaths="))  # fmt: skip
+    for key in ("/etc/mosquitto/hailong/broker.key", "/etc/hailong/tls/ca.key"):
+        assert f"-{key}" in hidden.split()
+    for name in ("hailong-collector-ingest.service", "hailong-collector-ingest@.service",
+                 "hailong-publish.service"):  # fmt: skip
+        assert "SupplementaryGroups" not in _settings((SYSTEMD / name).read_text())
