@@ -58,8 +58,8 @@ def register(sub) -> None:
 
 def report_command(config: CollectorConfig, args: argparse.Namespace) -> int:
     """Write the report of one period in one format."""
-    from hailong.server.reporting.data import build_report
     from hailong.server.reporting.formats import write_report
+    from hailong.server.reporting.reading import read_report
     from hailong.server.storage.db import open_database
 
     try:
@@ -70,8 +70,7 @@ def report_command(config: CollectorConfig, args: argparse.Namespace) -> int:
         return _usage(exc)
     engine = open_database(config.database)
     try:
-        with engine.connect() as conn:
-            data = build_report(conn, period, settings_for(config, args.settings), issued)
+        data = read_report(engine, period, settings_for(config, args.settings), issued)
     finally:
         engine.dispose()
     print(write_report(data, fmt, args.output))
@@ -146,6 +145,7 @@ def summary_command(config: CollectorConfig, args) -> int:
     from hailong.server.reporting.periods import custom, format_dmy, parse_user_date
     from hailong.server.reporting.summary import level_stats
     from hailong.server.storage.db import open_database
+    from hailong.server.storage.snapshot import snapshot
 
     try:
         first, last = parse_user_date(args.first), parse_user_date(args.last)
@@ -155,7 +155,7 @@ def summary_command(config: CollectorConfig, args) -> int:
     if last < first:
         print("hailong-collector: --to is before --from", file=sys.stderr)
         return 2
-    with open_database(config.database).connect() as conn:
+    with snapshot(open_database(config.database)) as conn:
         stats = level_stats(conn, *custom(first, last).bounds_ms(config.time_zone))
     if args.json:
         print(json.dumps(_summary_json(stats, first, last), ensure_ascii=False))

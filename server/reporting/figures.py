@@ -28,9 +28,11 @@ from hailong.server.reporting import queries as q
 from hailong.server.reporting.data import ReportData, build_report, count_previous, vi_sort_key
 from hailong.server.reporting.metrics import LevelStats, stats_from_counts
 from hailong.server.reporting.periods import Period, custom
+from hailong.server.reporting.reading import prepare
 from hailong.server.reporting.rollup import halves
 from hailong.server.reporting.settings import ReportSettings
 from hailong.server.storage.db import audit, corrections, counters, presses, quarantine, remarks
+from hailong.server.storage.snapshot import snapshot
 
 BUCKET_MS = 900_000  # quarter hours: every zone's offset is a whole number of them
 NO_COUNTER = ""
@@ -84,13 +86,16 @@ class FigureCache:
                 today: date) -> Figures:  # fmt: skip
         """Return the figures of a period, from the cache while they still hold."""
         key = (period, settings, today)
-        with engine.connect() as conn:
+        with snapshot(engine) as conn:
             token = _token(conn, period, settings.zone)
             with self.lock:
                 kept = self.pages.get(key)
             if kept is not None and kept[0] == token:
                 return kept[1]
-            conn.rollback()  # build_report keeps rollups only outside a transaction
+        prepare(engine, period, settings)  # a snapshot only reads rollups: store them first
+        # One snapshot for the token and every figure, so that the parts add up to the whole.
+        with snapshot(engine) as conn:
+            token = _token(conn, period, settings.zone)
             found = self._compute(conn, period, settings, today, token)
         self._keep(self.pages, key, (token, found), self.max_pages)
         return found

@@ -25,11 +25,12 @@ from sqlalchemy.engine import Engine
 from hailong.protocol.files import write_atomic
 from hailong.server.epoch import now_ms
 from hailong.server.reporting import published as records
-from hailong.server.reporting.data import ReportData, ReportSettings, build_report
+from hailong.server.reporting.data import ReportData, ReportSettings
 from hailong.server.reporting.formats import FORMATS, REPORT_MODE, render
 from hailong.server.reporting.frozen import SNAPSHOT, snapshot
 from hailong.server.reporting.metrics import BEST_FIRST, fmt_pct
 from hailong.server.reporting.periods import Period, due_on, format_dmy
+from hailong.server.reporting.reading import read_report
 
 BOARD = "board.json"
 STEM = "bao-cao-hai-long"
@@ -62,8 +63,7 @@ def publish(
     done = Publication()
     entries = []
     for period in due_on(day, convention):
-        with engine.connect() as conn:
-            data = build_report(conn, period, settings, issued=day)
+        data = read_report(engine, period, settings, issued=day)
         contents = {fmt: render(data, fmt) for fmt in FORMATS}
         with engine.connect() as conn:
             shown = records.of_period(conn, period.label, convention)

@@ -194,3 +194,17 @@ def _count(conn, start_ms: int, end_ms: int, rules, flags: bool) -> Gathered:
         Counter(q.counts_by_sent_official(conn, start_ms, end_ms)),
         flag_candidates(conn, start_ms, end_ms, rules, pad) if flags else {},
     )
+
+
+def refresh(conn: Connection, first: date, last: date, rules: FlagRules) -> None:
+    """Store the rollups of the closed half-months of first..last whose presses changed.
+
+    A snapshot reads rollups but never writes them: this runs before it, on its own connection.
+    """
+    now = now_ms()
+    for start, end, whole in halves(first, last):
+        start_ms = midnight_ms(start, rules.tz)
+        end_ms = midnight_ms(end + timedelta(days=1), rules.tz)
+        if whole and end_ms <= now:
+            _refresh(conn, start, start_ms, end_ms, rules, True)
+            conn.commit()  # end each read at once: a long one holds up SQLite's checkpoints

@@ -14,6 +14,7 @@ from hailong.server.epoch import from_ms, now_ms
 from hailong.server.reporting import queries as q
 from hailong.server.reporting.metrics import BEST_FIRST, LevelStats, fmt_pct, stats_from_counts
 from hailong.server.reporting.periods import Period
+from hailong.server.storage.snapshot import snapshot
 from hailong.server.web.devices import fleet_health
 from hailong.server.web.site import site
 
@@ -84,7 +85,7 @@ def devices():
         period = s.requested_period()
     except ValueError as exc:
         return jsonify(error=str(exc)), 400
-    with s.engine.connect() as conn:
+    with snapshot(s.engine) as conn:
         kiosks = fleet_health(conn, s.settings, now_ms())
         rated = _by_device(conn, period, s.settings.zone)
     empty = stats_from_counts({})
