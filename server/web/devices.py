@@ -17,6 +17,7 @@ from hailong.server.epoch import now_ms
 from hailong.server.ingest.state import ingest_health
 from hailong.server.reporting.settings import ReportSettings
 from hailong.server.storage.db import device_counters, devices
+from hailong.server.storage.snapshot import snapshot
 from hailong.server.web.auth import require_login
 from hailong.server.web.site import site
 
@@ -39,9 +40,20 @@ class Kiosk:
     silent: bool  # not heard from for a while during office hours
 
     @property
-    def last_seq(self) -> int | None:
-        """Return the last seq the kiosk reported journaling."""
+    def reported_seq(self) -> int | None:
+        """Return the last seq the kiosk's latest health report named."""
         return self.health.get("last_seq")
+
+    @property
+    def last_seq(self) -> int | None:
+        """Return the last seq known: the reported one, or the acked one when that is higher."""
+        # A health report comes every minute, acks with every press: the report may lag.
+        return None if self.reported_seq is None else max(self.reported_seq, self.acked_upto)
+
+    @property
+    def health_stale(self) -> bool:
+        """Return whether the health report predates the last ack (it named a lower seq)."""
+        return self.reported_seq is not None and self.reported_seq < self.acked_upto
 
     @property
     def unacked(self) -> int | None:
@@ -53,7 +65,7 @@ class Kiosk:
 def fleet():
     """Show every kiosk's health; silent ones during office hours first."""
     s = site()
-    with s.engine.connect() as conn:
+    with snapshot(s.engine) as conn:
         kiosks = fleet_health(conn, s.settings, now_ms())
         ingest = ingest_health(conn, now_ms(), s.config.ingest.stale_after_s * 1000)
     counts = {
