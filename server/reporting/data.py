@@ -32,6 +32,7 @@ from hailong.server.reporting.metrics import (
     stats_from_counts,
 )
 from hailong.server.reporting.periods import Period
+from hailong.server.reporting.reasons import Reasons, reason_table
 from hailong.server.reporting.rollup import Gathered, gather
 from hailong.server.reporting.settings import ReportSettings
 
@@ -92,6 +93,7 @@ class ReportData:
     dossier_months: tuple[str, ...] = field(default=())
     remarks: str = ""
     late: tuple[LateRow, ...] = ()  # bổ sung: presses received after their period was published
+    reasons: Reasons | None = None  # why not satisfied (table R); None while no kiosk asks
 
 
 def build_report(
@@ -136,6 +138,7 @@ def build_report(
         dossier_months=months,
         remarks=q.remarks_text(conn, period.label),
         late=late_arrivals(conn, period, settings.zone),
+        reasons=reason_table(conn, now.bounds, now.excluded, vi_sort_key),
     )
 
 

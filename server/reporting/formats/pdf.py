@@ -52,6 +52,9 @@ def pdf_bytes(data: ReportData) -> bytes:
     for number, code in (("II", "A"), ("III", "B"), ("IV", "C")):
         section(pdf, f"{number}. {tables[code].title.upper()}")
         write_table(pdf, tables[code])
+        if code == "B" and "R1" in tables:  # reasons for low ratings, only while kiosks ask
+            write_table(pdf, tables["R1"], title=True)
+            write_table(pdf, tables["R2"], title=True)
     write_table(pdf, tables["C2"], title=True)
     if "L" in tables:  # late arrivals for published periods, only when there are some
         write_table(pdf, tables["L"], title=True)

@@ -20,6 +20,7 @@ from hailong.server.reporting.formats.frame import (
     previous_line,
 )
 from hailong.server.reporting.formats.late_table import late_table
+from hailong.server.reporting.formats.reasons_table import reasons_tables
 from hailong.server.reporting.metrics import (
     BEST_FIRST,
     LEVEL_NAMES,
@@ -27,11 +28,12 @@ from hailong.server.reporting.metrics import (
 
 
 def report_tables(data: ReportData) -> tuple[Table, ...]:
-    """Return tables A (fields), B (officials), C (totals), C2 (screening), D (remarks), L (late)."""
+    """Return tables A, B, R1–R2 (reasons, when asked), C, C2, D and L (late, when any)."""
     late = late_table(data)
     return (
         fields_table(data),
         officials_table(data),
+        *reasons_tables(data),
         totals_table(data),
         screening_table(data),
         remarks_table(data),

@@ -40,6 +40,9 @@ def xlsx_bytes(data: ReportData) -> bytes:
     row = write_frame(first, frame, len(tables["A"].columns))
     write_table(first, tables["A"], row + 1)
     write_table(book.create_sheet(tables["B"].sheet), tables["B"], 1)
+    if "R1" in tables:  # the reasons for low ratings, only while kiosks ask for them
+        reasons = book.create_sheet(tables["R1"].sheet)
+        write_table(reasons, tables["R2"], write_table(reasons, tables["R1"], 1) + 2, freeze=False)
     totals = book.create_sheet(tables["C"].sheet)
     below = write_table(totals, tables["C"], 1)
     below = write_table(totals, tables["C2"], below + 2, freeze=False)
