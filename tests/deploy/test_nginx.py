@@ -15,6 +15,7 @@ import socket
 import ssl
 import subprocess
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,25 @@ def test_the_renderer_refuses_a_missing_or_unsafe_value():
     assert done.returncode == 2 and "unsafe value" in done.stderr
     done = run_render("HTTP_LISTEN=80")
     assert done.returncode == 2 and "@CERT_FILE@" in done.stderr
+
+
+def test_a_sign_in_through_nginx_passes_the_https_csrf_check(proxied, tls):
+    """Behind nginx the app sees HTTPS (X-Forwarded-Proto from the trusted proxy): CSRF holds."""
+    _, https_port = proxied
+    conn = http.client.HTTPSConnection("127.0.0.1", https_port, timeout=10,
+                                       context=tls_context(tls))  # fmt: skip
+    conn.request("GET", "/login")
+    response = conn.getresponse()
+    page = response.read().decode()
+    cookie = response.getheader("Set-Cookie").split(";")[0]
+    assert "Secure" in response.getheader("Set-Cookie")
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    form = urllib.parse.urlencode({"csrf_token": token, "username": "khach", "password": "sai"})
+    origin = f"https://127.0.0.1:{https_port}"
+    conn.request("POST", "/login", body=form, headers={
+        "Cookie": cookie, "Referer": f"{origin}/login", "Origin": origin,
+        "Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+    answer = conn.getresponse()
+    # 401 (no such account) means the form was accepted; a failed CSRF check would be 400.
+    assert answer.status == 401 and "Sai tên đăng nhập" in answer.read().decode()
+    conn.close()
