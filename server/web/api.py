@@ -14,6 +14,7 @@ from hailong.server.epoch import from_ms, now_ms
 from hailong.server.reporting import queries as q
 from hailong.server.reporting.metrics import BEST_FIRST, LevelStats, fmt_pct, stats_from_counts
 from hailong.server.reporting.periods import Period
+from hailong.server.reporting.reasons import LOW_RATINGS, REASONS, Reasons
 from hailong.server.storage.snapshot import snapshot
 from hailong.server.web.devices import fleet_health
 from hailong.server.web.site import site
@@ -76,6 +77,13 @@ def officials():
     ]})  # fmt: skip
 
 
+@bp.get("/reasons")
+@token_required
+def reasons():
+    """Return the reasons given for low ratings per field and official; null while none are asked."""
+    return _with_period(lambda period, data: {"reasons": _reasons(data.reasons)})
+
+
 @bp.get("/devices")
 @token_required
 def devices():
@@ -118,6 +126,20 @@ def _by_device(conn, period: Period, tz: str) -> dict[str, LevelStats]:
     for (device, rating), n in counted.items():
         levels.setdefault(device, Counter())[rating] += n
     return {device: stats_from_counts(c) for device, c in levels.items()}
+
+
+def _reasons(found: Reasons | None) -> dict | None:
+    """Describe table R: labels keyed by the reason number, and each row's counts."""
+    if found is None:
+        return None
+
+    def row(r):
+        return {"code": r.code or None, "name": r.name, "ratings": r.total, "no_answer": r.no_answer,
+                "counts": {str(n): count for n, count in zip(REASONS, r.counts, strict=True)}}  # fmt: skip
+
+    return {"levels": list(LOW_RATINGS), "labels": dict(zip(map(str, REASONS), found.labels, strict=True)),
+            "fields": [row(r) for r in found.fields], "officials": [row(r) for r in found.officials],
+            "total": row(found.total)}  # fmt: skip
 
 
 def _period(period: Period) -> dict:

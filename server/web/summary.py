@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from hailong.server.reporting.formats import FORMATS, render
 from hailong.server.reporting.metrics import BEST_FIRST
+from hailong.server.reporting.reasons import LOW_RATINGS
 from hailong.server.web import svg
 from hailong.server.web.auth import require_login
 from hailong.server.web.choice import period_options
@@ -47,6 +48,7 @@ def summary():
         page_rows=PAGE_ROWS,
         formats=FORMATS,
         level_name=level_name,
+        reason_levels=", ".join(level_name(level) for level in LOW_RATINGS),
     )
 
 
