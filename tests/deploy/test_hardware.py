@@ -26,10 +26,11 @@ def test_every_pin_is_clear_of_an_spi_panel():
 
 def test_the_pin_table_matches_the_pin_map():
     pins, text = load_pin_map(None), (HARDWARE / "README.md").read_text()
-    rows = re.findall(r"^\| (Button|LED) (\d)[^|]*\| [^|]*\| GPIO(\d+) \| (\d+) \|", text, re.M)
+    # buttons are "Nút 1" … "Nút 4", numbered from the left as the citizen sees them
+    rows = re.findall(r"^\| (Nút|LED) (\d)[^|]*\| [^|]*\| GPIO(\d+) \| (\d+) \|", text, re.M)
     found = {(kind, int(n)): (int(gpio), int(pin)) for kind, n, gpio, pin in rows}
     for i in range(4):
-        assert found[("Button", i + 1)] == (pins["buttons"][i], HEADER[pins["buttons"][i]])
+        assert found[("Nút", i + 1)] == (pins["buttons"][i], HEADER[pins["buttons"][i]])
         assert found[("LED", i + 1)] == (pins["leds"][i], HEADER[pins["leds"][i]])
     assert f"| GPIO{pins['buzzer']} | {HEADER[pins['buzzer']]} |" in text
 
