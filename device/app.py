@@ -24,6 +24,7 @@ from hailong.device.events import (
     Pressed,
     ScanRejected,
     ServiceChord,
+    SkipReason,
     StuckCleared,
     StuckFault,
 )
@@ -124,7 +125,7 @@ class KioskApp:
         elif isinstance(event, KeyChars):
             for e in self.scanner.feed(event.chars, event.at):
                 self._keyboard_event(e)
-        elif isinstance(event, ButtonPressed | DossierScanned):
+        elif isinstance(event, ButtonPressed | DossierScanned | SkipReason):
             self._run_effects(self.kiosk.handle(event))
         elif event is not None:  # None only wakes the loop (a signal handler's)
             config = self.link.handle(event, time.monotonic())

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import math
 import socket
 import struct
 import time
 
 import pygame
 
-from hailong.device.events import KeyChars, Pressed
+from hailong.device.events import KeyChars, Pressed, SkipReason
 from hailong.device.frame import Frame
 from hailong.device.inbox import Inbox
 from hailong.device.layout import layout
+from hailong.device.reason_view import skip_box
 from hailong.device.screen import DisplayError, Screen
 from hailong.device.status import KioskStatus
 
@@ -33,9 +35,14 @@ def button_at(point: tuple[int, int], size: tuple[int, int], key_hints: bool) ->
     return None
 
 
-def frame_for(status: KioskStatus, key_hints: bool, touch: bool = True) -> Frame:
-    """Return the frame that shows the kiosk's status (pure over the snapshot)."""
+def frame_for(
+    status: KioskStatus, key_hints: bool, touch: bool = True, clock: float | None = None
+) -> Frame:
+    """Return the frame that shows the kiosk's status at monotonic `clock` (pure over both)."""
     p, view = status.profile, status.view
+    left = None
+    if view.until is not None and clock is not None:  # the reason view's countdown
+        left = max(0, math.ceil(view.until - clock))
     return Frame(
         view=view.view, now=status.now.replace(second=0, microsecond=0),
         language=status.language, rating=view.rating,
@@ -45,7 +52,7 @@ def frame_for(status: KioskStatus, key_hints: bool, touch: bool = True) -> Frame
         offline=not status.connected, clock_synced=status.synced,
         service_lines=service_lines(status) if view.view == "service" else (),
         lit_buttons=frozenset({view.button}) if view.button else frozenset(),
-        dossier=view.dossier, key_hints=key_hints, touch=touch,
+        dossier=view.dossier, key_hints=key_hints, touch=touch, seconds_left=left,
     )  # fmt: skip
 
 
@@ -122,8 +129,8 @@ class Display:
         self._typed_at = time.monotonic()
         return [KeyChars(typed, self._typed_at), *taps, *events]
 
-    def taps(self, sdl_events, at: float) -> list[Pressed]:
-        """Return a Pressed for each touch (or click) that lands on a drawn button."""
+    def taps(self, sdl_events, at: float) -> list[Pressed | SkipReason]:
+        """Return a Pressed for each touch (or click) on a drawn button, a SkipReason on "Bỏ qua"."""
         if not self.touch:
             return []
         width, height = self.screen.size
@@ -135,18 +142,23 @@ class Display:
                 # SDL also sends a mouse click for each touch: only a real mouse's counts.
                 points.append(e.pos)
         hinted = self.last is not None and self.last.key_hints and self.last.view in HINTED
+        if self.last is not None and self.last.view == "reason":
+            skip = skip_box(layout(self.screen.size, key_hints=hinted))
+            if any(skip.x <= x < skip.right and skip.y <= y < skip.bottom for x, y in points):
+                return [SkipReason(at)]
         buttons = (button_at(point, self.screen.size, hinted) for point in points)
         return [Pressed(n, at) for n in buttons if n is not None]
 
     def next_deadline(self) -> float:
-        """Return when the screen next changes by itself: the next minute, or second in service."""
-        # Service mode shows seconds and the live link state; it ends by itself, so this is brief.
-        period = 1 if self.last is not None and self.last.view == "service" else 60
+        """Return when the screen next changes by itself: the next minute, or second in service
+        and on the reason screen (its countdown)."""
+        # Both show seconds and end by themselves, so the per-second redraws are brief.
+        period = 1 if self.last is not None and self.last.view in ("service", "reason") else 60
         return time.monotonic() + period - (time.time() % period)
 
     def show(self, status: KioskStatus) -> bool:
         """Redraw only when the frame changed; return False once the display has failed."""
-        frame = frame_for(status, self.key_hints, self.touch)
+        frame = frame_for(status, self.key_hints, self.touch, time.monotonic())
         if frame == self.last:
             return True
         try:

@@ -114,6 +114,13 @@ class ScanRejected:
 
 
 @dataclass(frozen=True)
+class SkipReason:
+    """A tap on "Bỏ qua" of the reason screen: the rating stands without a reason."""
+
+    at: float
+
+
+@dataclass(frozen=True)
 class Tick:
     """Time has reached `at`: let deadlines expire (the loop makes one at each deadline)."""
 

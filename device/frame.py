@@ -43,6 +43,7 @@ class Frame:
     dossier: str | None = None
     key_hints: bool = False
     touch: bool = True  # False: the idle view asks for the buttons below, as a tap does nothing
+    seconds_left: int | None = None  # the reason view's countdown to skipping by itself
 
     def __post_init__(self):
         self._check()
@@ -65,6 +66,8 @@ class Frame:
             position_of_rating(self.rating)
         if len(self.labels) not in (0, 4):
             raise ValueError(f"labels needs 4 entries, got {len(self.labels)}")
+        if self.seconds_left is not None and self.seconds_left < 0:
+            raise ValueError(f"seconds_left must be 0 or more, got {self.seconds_left}")
         if self.reasons is not None and len(self.reasons) != 4:
             raise ValueError(f"reasons needs 4 entries, got {len(self.reasons)}")
         if not set(self.lit_buttons) <= set(BUTTONS):

@@ -17,6 +17,7 @@ from hailong.device.events import (
     DossierScanned,
     Pressed,
     ServiceChord,
+    SkipReason,
     Tick,
 )
 
@@ -68,8 +69,8 @@ class ConfigChanged:
     settings: KioskSettings
 
 
-Event = ButtonPressed | Pressed | ServiceChord | DossierScanned | Tick | ConfigChanged
-_TIMED_EVENTS = (ButtonPressed, Pressed, ServiceChord, DossierScanned, Tick)
+Event = ButtonPressed | Pressed | ServiceChord | DossierScanned | SkipReason | Tick | ConfigChanged
+_TIMED_EVENTS = (ButtonPressed, Pressed, ServiceChord, DossierScanned, SkipReason, Tick)
 
 # Effects
 
@@ -87,12 +88,16 @@ class RecordPress:
 
 @dataclass(frozen=True)
 class ShowView:
-    """Put a view on the screen; `button` and `dossier` say what to echo, when anything."""
+    """Put a view on the screen; `button` and `dossier` say what to echo, when anything.
+
+    `until` is when the reason view gives up by itself (monotonic), for its countdown.
+    """
 
     view: View
     rating: int | None = None
     button: int | None = None
     dossier: str | None = None
+    until: float | None = None
 
 
 @dataclass(frozen=True)
@@ -160,6 +165,9 @@ class Kiosk:
                 effects += self._service_chord(at)
             case DossierScanned():
                 effects += self._scan(event)
+            case SkipReason(at):
+                # A late tap (the view already timed out or changed) skips nothing.
+                effects += self._record(self._held, None, at) if self.view == "reason" else []
             case Tick():
                 pass
         return effects
@@ -214,7 +222,7 @@ class Kiosk:
             self._dossier = None
         if rating in settings.low_ratings and settings.reasons is not None:
             self.view, self._until, self._held = "reason", at + settings.reason_timeout_s, held
-            return [ShowView("reason", rating=rating)]
+            return [ShowView("reason", rating=rating, until=self._until)]
         return self._record(held, None, at)
 
     def _record(self, held: _Held, reason: int | None, now: float) -> list[Effect]:

@@ -24,6 +24,7 @@ from hailong.device.layout import (
     fit,
     layout,
 )
+from hailong.device.reason_view import compose_reason
 from hailong.device.texts import keep_together
 
 BADGE_DOTS = {"offline": (198, 40, 40), "clock_unsynced": (214, 140, 0)}
@@ -162,10 +163,8 @@ def _idle(frame: Frame, grid: Layout, metrics: Metrics) -> list[Op]:
 
 
 def _reason(frame: Frame, grid: Layout, metrics: Metrics) -> list[Op]:
-    question = frame.text("reason_question")
-    return _prompt(question, grid.body, grid, metrics) + _buttons(
-        grid, frame.reason_texts, metrics, faces=False
-    )
+    # Neutral numbered choices, never the rating colours: see reason_view.py.
+    return compose_reason(frame, grid, metrics) + _hints(grid, metrics)
 
 
 def _below_status(grid: Layout) -> Box:

@@ -54,6 +54,7 @@ def sample(view, language="vi", **changes):
         key_hints=True,
         service_lines=SERVICE_LINES if view == "service" else (),
         lit_buttons=frozenset({1, 3}) if view == "service" else frozenset(),
+        seconds_left=9 if view == "reason" else None,
     )
     return replace(frame, **changes)
 
@@ -116,13 +117,40 @@ def test_button_texts_stay_in_their_own_button(view, size, metrics):
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("view", ["idle", "reason"])
-def test_buttons_show_their_colours_left_to_right(view, size, screens):
+def test_buttons_show_their_colours_left_to_right(size, screens):
     screen = screens[size]
-    screen.draw(sample(view))
+    screen.draw(sample("idle"))
     for box, colour in zip(layout(size, key_hints=True).buttons, BUTTON_COLOURS, strict=True):
         # Just inside the left edge, halfway down: clear of the rounded corners, text and face.
         assert pixel(screen, box.x + 3, box.y + box.h // 2) == colour
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_reason_screen_uses_no_rating_colour_or_face(size, language, screens, metrics):
+    frame = sample("reason", language)
+    ops = compose(frame, size, metrics)
+    assert not [op for op in ops if isinstance(op, Face)]
+    screens[size].draw(frame)
+    surface = screens[size].surface
+    top = layout(size).body.y  # below the status badges (the offline dot is red by itself)
+    seen = {tuple(surface.get_at((x, y)))[:3] for x in range(size[0]) for y in range(top, size[1])}
+    assert not seen & set(BUTTON_COLOURS), "a reason wears a rating's colour"
+    words = [op.text.replace(NO_BREAK_SPACE, " ") for op in ops if isinstance(op, Text)]
+    # Numbered 1–4 from the left like the physical buttons, a skip, and the countdown.
+    for number, box in enumerate(layout(size, key_hints=True).buttons, start=1):
+        inside = [op.text for op in ops if isinstance(op, Text) and box.contains(op.rect)]
+        assert inside[0] == str(number), f"choice {number} is not numbered {number}"
+    assert frame.text("reason_skip") in words
+    assert frame.text("reason_countdown").format(n=9) in words
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_reason_screen_without_touch_counts_down_without_a_skip_button(size, metrics):
+    frame = sample("reason", touch=False, key_hints=False)
+    words = [op.text for op in compose(frame, size, metrics) if isinstance(op, Text)]
+    assert frame.text("reason_skip") not in words
+    assert frame.text("reason_countdown").format(n=9) in words
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

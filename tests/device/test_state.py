@@ -2,7 +2,14 @@
 
 import pytest
 
-from hailong.device.events import ButtonPressed, DossierScanned, Pressed, ServiceChord, Tick
+from hailong.device.events import (
+    ButtonPressed,
+    DossierScanned,
+    Pressed,
+    ServiceChord,
+    SkipReason,
+    Tick,
+)
 from hailong.device.state import (
     ConfigChanged,
     Kiosk,
@@ -70,7 +77,7 @@ def test_a_late_press_ends_the_cooldown_without_a_tick():
 
 def test_low_rating_asks_why_and_records_once_with_the_reason():
     kiosk = Kiosk(KioskSettings(reasons=REASONS))
-    assert kiosk.handle(ButtonPressed(4, 0.0)) == [ShowView("reason", rating=1)]
+    assert kiosk.handle(ButtonPressed(4, 0.0)) == [ShowView("reason", rating=1, until=12.0)]
     assert kiosk.view == "reason"
     assert kiosk.next_deadline() == 12.0
     effects = kiosk.handle(ButtonPressed(2, 3.0))
@@ -85,6 +92,23 @@ def test_reason_timeout_records_the_rating_without_a_reason():
     effects = kiosk.handle(Tick(12.0))
     assert effects == [RecordPress(2, None, None, "live", 0.0), ShowView("thanks", rating=2)]
     assert kiosk.next_deadline() == 17.0
+
+
+def test_skip_records_the_rating_without_a_reason_at_once():
+    kiosk = Kiosk(KioskSettings(reasons=REASONS))
+    kiosk.handle(ButtonPressed(4, 0.0))
+    effects = kiosk.handle(SkipReason(2.5))
+    assert effects == [RecordPress(1, None, None, "live", 0.0), ShowView("thanks", rating=1)]
+    assert kiosk.next_deadline() == 7.5, "the thanks runs from the skip, not from the time-out"
+    assert kiosk.handle(Tick(12.0)) == [ShowView("idle")], "the time-out records nothing more"
+
+
+def test_a_skip_outside_the_reason_view_does_nothing():
+    kiosk = Kiosk(KioskSettings(reasons=REASONS))
+    assert kiosk.handle(SkipReason(0.0)) == []
+    kiosk.handle(ButtonPressed(1, 1.0))  # a good rating: thanks, no question
+    assert kiosk.handle(SkipReason(2.0)) == []
+    assert kiosk.view == "thanks"
 
 
 def test_good_ratings_and_unconfigured_reasons_ask_nothing():
@@ -194,7 +218,7 @@ def test_a_scan_in_service_mode_is_echoed_and_not_kept():
 def test_config_change_applies_to_the_next_press():
     kiosk = Kiosk()
     kiosk.handle(ConfigChanged(KioskSettings(cooldown_s=2.0, reasons=REASONS)))
-    assert kiosk.handle(ButtonPressed(4, 0.0)) == [ShowView("reason", rating=1)]
+    assert kiosk.handle(ButtonPressed(4, 0.0)) == [ShowView("reason", rating=1, until=12.0)]
     kiosk.handle(ButtonPressed(1, 1.0))
     assert kiosk.next_deadline() == 3.0
 

@@ -76,3 +76,11 @@ def test_health_carries_the_snapshot_and_reads_its_sensors(tmp_path):
     assert health.faults == ("button-2-stuck", "publish-denied")
     assert health.disk_free_mb is not None and health.disk_free_mb > 0
     assert parse_health(health.to_bytes()) == health  # what the collector reads back
+
+
+def test_the_reason_view_counts_down_to_its_time_out():
+    asking = status(view=ShowView("reason", rating=1, until=112.0))
+    assert frame_for(asking, False, clock=100.0).seconds_left == 12
+    assert frame_for(asking, False, clock=103.2).seconds_left == 9  # whole seconds, rounded up
+    assert frame_for(asking, False, clock=113.0).seconds_left == 0  # never below zero
+    assert frame_for(status(), False, clock=100.0).seconds_left is None

@@ -1,10 +1,16 @@
 """A tap on a button drawn on the touch screen rates exactly like the physical button."""
 
+import time
+from datetime import datetime
+
 import pygame
 import pytest
 
 from hailong.device.display import Display, button_at
+from hailong.device.events import Pressed, SkipReason
+from hailong.device.frame import Frame
 from hailong.device.layout import layout
+from hailong.device.reason_view import skip_box
 from hailong.device.screen import Screen
 from tests.device.kiosk import journal_records
 from tests.support import wait_for
@@ -96,3 +102,23 @@ def test_the_click_sdl_makes_up_for_a_finger_is_not_a_second_tap():
     display = Display(Screen.offscreen(SIZE))
     taps = display.taps([finger(centre(1)), click(centre(1), touch=True)], 1.0)
     assert [p.button for p in taps] == [1]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_tap_on_skip_skips_the_reason_and_the_choices_stay_buttons(size):
+    pygame.display.init()
+    display = Display(Screen.offscreen(size), key_hints=True)
+    display.last = Frame(view="reason", now=datetime(2026, 3, 5, 9, 0), key_hints=True)
+    skip = skip_box(layout(size, key_hints=True)).center
+    assert display.taps([finger(skip, size)], 1.0) == [SkipReason(1.0)]
+    choice = layout(size, key_hints=True).buttons[2].center
+    assert display.taps([finger(choice, size)], 1.0) == [Pressed(3, 1.0)]
+    display.last = Frame(view="idle", now=datetime(2026, 3, 5, 9, 0), key_hints=True)
+    assert display.taps([finger(skip, size)], 1.0) == [], "no skip outside the reason screen"
+
+
+def test_the_reason_screen_is_redrawn_every_second_for_its_countdown():
+    pygame.display.init()
+    display = Display(Screen.offscreen(SIZE))
+    display.last = Frame(view="reason", now=datetime(2026, 3, 5, 9, 0), seconds_left=9)
+    assert display.next_deadline() - time.monotonic() <= 1.0
