@@ -32,8 +32,8 @@ class CoverageTotal:
 
     @property
     def percent(self) -> float | None:
-        """Return the measured fields' coverage in percent."""
-        return None if self.ratio is None else self.ratio * 100
+        """Return the measured fields' coverage in percent (× 100 before ÷, as metrics does)."""
+        return None if self.ratio is None else self.ratings * 100 / self.dossiers
 
     @property
     def met_text(self) -> str:

@@ -86,8 +86,8 @@ class Coverage:
 
     @property
     def percent(self) -> float | None:
-        """Return the coverage ratio in percent."""
-        return None if self.ratio is None else self.ratio * 100
+        """Return the coverage ratio in percent (× 100 before ÷, so that 41 of 80 prints 51,3)."""
+        return None if self.ratio is None else self.ratings * 100 / self.dossiers
 
 
 @dataclass(frozen=True)
@@ -116,8 +116,9 @@ def stats_from_counts(counts: dict[int, int]) -> LevelStats:
     total = sum(counts.values())
     if total == 0:
         return LevelStats(counts, 0, dict.fromkeys(LEVELS), None, None)
-    shares = {level: counts[level] / total * 100 for level in LEVELS}
-    rate = sum(counts[level] for level in SATISFIED) / total * 100
+    # × 100 before ÷: 41 of 80 is 51.25 exactly, where 41 / 80 * 100 is 51.24999… and prints 51,2.
+    shares = {level: counts[level] * 100 / total for level in LEVELS}
+    rate = sum(counts[level] for level in SATISFIED) * 100 / total
     mean = sum(level * counts[level] for level in LEVELS) / total
     return LevelStats(counts, total, shares, rate, mean)
 
