@@ -116,8 +116,8 @@ def chosen_period(args: argparse.Namespace) -> Period:
 
 
 def settings_for(config: CollectorConfig, path: Path | None) -> ReportSettings:
-    """Load report settings (defaults without a file) in the collector's time zone."""
-    return report_settings(path, config.time_zone)
+    """Load report settings (--settings, else the pages' [web] report_settings) in the collector's zone."""
+    return report_settings(path or config.web.report_settings, config.time_zone)
 
 
 def _day(text: str | None, config: CollectorConfig) -> date:

@@ -1,7 +1,8 @@
 """What a report needs beyond the data: the unit, its signer, office hours and targets.
 
 Loaded from a TOML file (`hailong-collector report --settings report.toml`); every key is
-optional. The time zone is the collector's own (its configuration's `time_zone`).
+optional but unit_name and place, without which no report is printed. The time zone is the
+collector's own (its configuration's `time_zone`).
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from hailong.server.reporting.hours import OfficeHours, interval, weekday_hours
 class ReportSettings:
     """What a report needs beyond the data: the unit, its signer, office hours and targets."""
 
-    unit_name: str = "ỦY BAN NHÂN DÂN XÃ"
+    unit_name: str = ""  # required for a report (formats/frame.py refuses one without it)
     parent_name: str = ""  # the governing body printed above the unit, if any
-    place: str = ""  # địa danh in "<place>, ngày … tháng … năm …"
+    place: str = ""  # địa danh in "<place>, ngày … tháng … năm …"; required for a report
     number: str = "Số:      /BC-UBND"
     recipients: tuple[str, ...] = ("Như trên", "Lưu: VT")
     signer_authority: str = "TM. ỦY BAN NHÂN DÂN"  # TM./KT./TL.; "" for none

@@ -6,6 +6,7 @@ import re
 
 from flask import Blueprint, Response, abort, render_template, request
 
+from hailong.server.errors import ConfigError
 from hailong.server.reporting.formats import FORMATS, render
 from hailong.server.reporting.metrics import BEST_FIRST
 from hailong.server.reporting.reasons import LOW_RATINGS
@@ -65,7 +66,11 @@ def download(fmt: str):
     data = s.figures_of(period).data
     name = f"bao-cao-hai-long-{_safe(period.label)}.{fmt}"
     # content_type, not mimetype: Flask appends "; charset=utf-8" to a text/* mimetype again.
-    return Response(render(data, fmt), content_type=MIME[fmt],
+    try:
+        body = render(data, fmt)
+    except ConfigError as exc:  # the report settings lack the office's name or place
+        return render_template("error.html", message=str(exc)), 409
+    return Response(body, content_type=MIME[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
 
 

@@ -134,7 +134,7 @@ def test_report_and_publish_commands(engine, tmp_path):
     assert out.read_bytes().startswith(b"%PDF") and str(out) in done.stdout
     custom = tmp_path / "range.csv"
     done = run_cli("--config", config, "report", "--from", "04/03/2024", "--to", "06/03/2024",
-                   "--format", "csv", "-o", custom)  # fmt: skip
+                   "--format", "csv", "--settings", settings, "-o", custom)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "2024-03-04..2024-03-06,A,total,Tổng cộng,ratings,21" in custom.read_text(
         encoding="utf-8-sig"

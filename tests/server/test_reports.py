@@ -89,24 +89,25 @@ def test_xlsx_table_a_cell_by_cell(data, tmp_path):
         "BÁO CÁO", "KẾT QUẢ KHẢO SÁT MỨC ĐỘ HÀI LÒNG CỦA TỔ CHỨC, CÔNG DÂN", "THÁNG 03/2024",
         "(Từ ngày 01/03/2024 đến ngày 31/03/2024)",
     ]  # fmt: skip
-    assert (a["G11"].value, a["G12"].value, a["H12"].value) == ("Rất hài lòng", "Số lượt", "Tỷ lệ")
-    assert a.freeze_panes == "A13"
-    # Row 15 is Hộ tịch: 20 dossiers, 16 ratings, 80% (not above 80%: marked), 1 more needed.
-    row = [a.cell(15, c).value for c in range(1, 16)]
+    assert a["A9"].value == "Kính gửi: Phòng Nội vụ huyện; Thường trực Đảng ủy xã."
+    assert (a["G12"].value, a["G13"].value, a["H13"].value) == ("Rất hài lòng", "Số lượt", "Tỷ lệ")
+    assert a.freeze_panes == "A14"
+    # Row 16 is Hộ tịch: 20 dossiers, 16 ratings, 80% (not above 80%: marked), 1 more needed.
+    row = [a.cell(16, c).value for c in range(1, 16)]
     assert row[:6] == [3, "Hộ tịch", 20, 16, pytest.approx(0.8), 1]
     assert row[6:] == pytest.approx([8, 0.5, 5, 0.3125, 2, 0.125, 1, 0.0625, 0.8125])
-    assert a["E15"].number_format == "0.0%" and a["C15"].number_format == "#,##0"
-    assert a["E15"].fill.fgColor.rgb.endswith("FFC7CE")  # below target
-    assert a["E13"].fill.fgColor.rgb in (None, "00000000")  # Chứng thực, 90%: not marked
-    assert [a.cell(16, c).value for c in (2, 3, 5)] == ["Khác", "—", "—"]  # no dossier count
-    measured = [a.cell(18, c).value for c in range(2, 7)]
+    assert a["E16"].number_format == "0.0%" and a["C16"].number_format == "#,##0"
+    assert a["E16"].fill.fgColor.rgb.endswith("FFC7CE")  # below target
+    assert a["E14"].fill.fgColor.rgb in (None, "00000000")  # Chứng thực, 90%: not marked
+    assert [a.cell(17, c).value for c in (2, 3, 5)] == ["Khác", "—", "—"]  # no dossier count
+    measured = [a.cell(19, c).value for c in range(2, 7)]
     assert measured[:3] == ["Các lĩnh vực có số hồ sơ (1/3 lĩnh vực đạt)", 38, 31]
     assert measured[3:] == [pytest.approx(31 / 38), 2]
-    assert a["E18"].fill.fgColor.rgb.endswith("FFC7CE")  # the total is below target too
-    assert [a.cell(19, c).value for c in (3, 4, 5)] == ["—", 1, "—"]  # no field: outside the ratio
-    total = [a.cell(20, c).value for c in range(2, 16)]
+    assert a["E19"].fill.fgColor.rgb.endswith("FFC7CE")  # the total is below target too
+    assert [a.cell(20, c).value for c in (3, 4, 5)] == ["—", 1, "—"]  # no field: outside the ratio
+    total = [a.cell(21, c).value for c in range(2, 16)]
     assert total[:4] == ["Tổng cộng", "—", 32, "—"]
-    assert total[-1] == pytest.approx(0.84375) and a["B20"].font.b
+    assert total[-1] == pytest.approx(0.84375) and a["B21"].font.b
 
 
 def test_xlsx_tables_b_c_d(data, tmp_path):

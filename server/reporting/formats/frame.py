@@ -6,6 +6,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from hailong.server.errors import ConfigError
 from hailong.server.reporting.data import ReportData
 from hailong.server.reporting.periods import format_date_vi, format_dmy
 
@@ -14,6 +15,17 @@ MOTTO = "Độc lập - Tự do - Hạnh phúc"
 DOCUMENT_KIND = "BÁO CÁO"
 SUBJECT = "KẾT QUẢ KHẢO SÁT MỨC ĐỘ HÀI LÒNG CỦA TỔ CHỨC, CÔNG DÂN"
 RECIPIENTS_LABEL = "Nơi nhận:"
+# The levels' colours on the pages (web/svg.py LEVEL_COLOURS): a printed chart reads the same.
+LEVEL_COLOURS = {4: "1a6b34", 3: "4b8f3a", 2: "8a6d00", 1: "b3261e"}
+ADDRESSEE_LABEL = "Kính gửi"
+# Recipients that are no addressee: "as above" and the office's own archive.
+NOT_ADDRESSED = ("như trên", "lưu")
+# A unit named by its kind alone is the default left unset, not a name.
+BARE_UNITS = {"ỦY BAN NHÂN DÂN", "ỦY BAN NHÂN DÂN XÃ", "ỦY BAN NHÂN DÂN PHƯỜNG", "UBND XÃ", "UBND"}
+REQUIRED = {
+    "unit_name": 'tên đơn vị (ví dụ "Ủy ban nhân dân xã An Bình")',
+    "place": 'địa danh ghi trước ngày tháng (ví dụ "An Bình")',
+}
 
 
 @dataclass(frozen=True)
@@ -28,14 +40,16 @@ class Frame:
     place_date: str  # "Xã An Bình, ngày 05 tháng 03 năm 2024"
     title: tuple[str, ...]  # "BÁO CÁO", the subject, the period
     range_line: str  # "(Từ ngày 01/03/2024 đến ngày 31/03/2024)"
+    addressees: str  # "Kính gửi: Ủy ban nhân dân huyện X." or "" when the recipients name none
     recipients: tuple[str, ...]  # "- Như trên;" … "- Lưu: VT."
     signer: tuple[str, ...]  # authority, title (bold); the name goes below the signature space
     signer_name: str
 
 
 def build_frame(data: ReportData) -> Frame:
-    """Lay out the frame of a report from its data and settings."""
+    """Lay out the frame of a report from its data and settings; refuse one without its office."""
     s = data.settings
+    check_identity(s)
     period = data.period
     return Frame(
         parent=nfc(s.parent_name.upper()),
@@ -46,15 +60,36 @@ def build_frame(data: ReportData) -> Frame:
         place_date=place_date(s.place, data),
         title=(DOCUMENT_KIND, SUBJECT, nfc(period.title_vi.upper())),
         range_line=f"({period.range_vi})",
+        addressees=addressee_line(s.recipients),
         recipients=recipient_lines(s.recipients),
         signer=tuple(nfc(line.upper()) for line in (s.signer_authority, s.signer_title) if line),
         signer_name=nfc(s.signer_name),
     )
 
 
+def check_identity(settings) -> None:
+    """Refuse report settings without the office's name or place, naming every missing one."""
+    missing = [key for key in REQUIRED if not getattr(settings, key).strip()]
+    if "unit_name" not in missing and nfc(settings.unit_name.strip().upper()) in BARE_UNITS:
+        missing.insert(0, "unit_name")
+    if missing:
+        wanted = "; ".join(f"{key} = {REQUIRED[key]}" for key in missing)
+        raise ConfigError(
+            f"Báo cáo chưa thể in: thiếu {wanted} trong tệp cài đặt báo cáo "
+            "([web] report_settings của collector, hoặc report --settings)."
+        )
+
+
 def place_date(place: str, data: ReportData) -> str:
-    """Return "<Địa danh>, ngày dd tháng mm năm yyyy" (dots where no place is set)."""
-    return nfc(f"{place or '……'}, {format_date_vi(data.issued)}")
+    """Return "<Địa danh>, ngày dd tháng mm năm yyyy"."""
+    return nfc(f"{place.strip()}, {format_date_vi(data.issued)}")
+
+
+def addressee_line(recipients: tuple[str, ...]) -> str:
+    """Return "Kính gửi: A; B." from the recipients that are addressees, or "" when none are."""
+    named = [nfc(r.strip().rstrip(";.")) for r in recipients if r.strip()]
+    named = [r for r in named if not r.casefold().startswith(NOT_ADDRESSED)]
+    return f"{ADDRESSEE_LABEL}: {'; '.join(named)}." if named else ""
 
 
 def recipient_lines(recipients: tuple[str, ...]) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ from hailong.server.reporting.data import ReportData
 from hailong.server.reporting.formats.cells import Table, cell_text
 from hailong.server.reporting.formats.fonts import FAMILY, find_fonts
 from hailong.server.reporting.formats.frame import (
+    LEVEL_COLOURS,
     RECIPIENTS_LABEL,
     Frame,
     build_frame,
@@ -21,10 +22,11 @@ from hailong.server.reporting.formats.tables import report_tables
 from hailong.server.reporting.metrics import BEST_FIRST, LEVEL_NAMES, fmt_pct, fmt_points
 
 MARGINS = (30, 20, 15)  # left, top, right in mm, as NĐ 30 asks
-BAR_COLOURS = {4: (46, 125, 50), 3: (129, 199, 132), 2: (176, 176, 176), 1: (211, 47, 47)}
+BAR_COLOURS = {level: tuple(bytes.fromhex(hex_)) for level, hex_ in LEVEL_COLOURS.items()}
 BELOW_TARGET = (255, 199, 206)
 WHITE = (255, 255, 255)
-SIGNATURE_HEIGHT = 52  # mm: recipients beside the signer's title, signature space and name
+SIGNATURE_HEIGHT = 58  # mm: recipients beside the signer's title, signature space and name
+SIGNATURE_ROOM = 30  # mm between the signer's title and name: the signature and the seal
 HEADING_FILL = (231, 230, 230)
 
 
@@ -96,6 +98,10 @@ def write_frame(pdf: FPDF, frame: Frame) -> None:
         pdf.multi_cell(0, 6.5, line, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FAMILY, "I", 13)
     pdf.multi_cell(0, 6.5, frame.range_line, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if frame.addressees:
+        pdf.ln(3)
+        pdf.set_font(FAMILY, "", 13)
+        pdf.multi_cell(0, 6.5, frame.addressees, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(4)
 
 
@@ -250,7 +256,7 @@ def write_signature(pdf: FPDF, frame: Frame) -> None:
     pdf.set_font(FAMILY, "B", 13)
     for line in frame.signer:
         pdf.cell(pdf.epw - left, 6.5, line, align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
-    pdf.set_y(pdf.get_y() + 24)
+    pdf.set_y(pdf.get_y() + SIGNATURE_ROOM)
     pdf.set_x(pdf.l_margin + left)
     pdf.cell(pdf.epw - left, 6.5, frame.signer_name, align="C")
 

@@ -75,12 +75,12 @@ def write_frame(sheet: Worksheet, frame: Frame, width: int) -> int:
             name=FONT, bold=rbold, italic=italic, size=12, underline="single" if row == 2 else None
         )
         _merged(sheet, row, split + 1, width, rtext, font)
-    lines = (*frame.title, frame.range_line)
+    lines = (*frame.title, frame.range_line, *([frame.addressees] if frame.addressees else []))
     for offset, line in enumerate(lines):
-        is_range = offset == len(lines) - 1
+        is_range = offset == len(frame.title)
         font = Font(name=FONT, bold=not is_range, italic=is_range, size=13)
         _merged(sheet, 5 + offset, 1, width, line, font)
-    return 5 + len(frame.title) + 1
+    return 5 + len(lines)
 
 
 def write_table(sheet: Worksheet, table: Table, top: int, freeze: bool = True) -> int:
@@ -122,7 +122,8 @@ def write_signature(sheet: Worksheet, frame: Frame, top: int) -> None:
     for n, line in enumerate(frame.signer):
         cell = sheet.cell(top + n, 2, line)
         cell.font, cell.alignment = Font(name=FONT, bold=True, size=12), CENTER
-    name = sheet.cell(top + len(frame.signer) + 5, 2, frame.signer_name)
+    # Five empty rows under the title: room for the signature and the seal.
+    name = sheet.cell(top + len(frame.signer) + 6, 2, frame.signer_name)
     name.font, name.alignment = Font(name=FONT, bold=True, size=12), CENTER
 
 
