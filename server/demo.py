@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from hailong.server.broker.private import COLLECTOR_USER, Mosquitto, free_port
 from hailong.server.demo_office import COUNTERS, seed_office
+from hailong.server.demo_tls import demo_tls
 from hailong.server.storage.db import open_database, presses
 
 KIOSKS = tuple(c.kiosk for c in COUNTERS)
@@ -34,8 +35,9 @@ signer_name = "Nguyễn Văn Minh"
 """
 
 
-def write_configs(folder: Path, broker_port: int, web_port: int, passwords: dict) -> Path:
+def write_configs(folder: Path, broker: Mosquitto, web_port: int, passwords: dict) -> Path:
     """Write the collector's and the kiosks' TOML files; return the collector's."""
+    broker_port = broker.port
     for user, password in passwords.items():
         (folder / f"{user}.password").write_text(password)
         os.chmod(folder / f"{user}.password", 0o600)
@@ -48,6 +50,7 @@ def write_configs(folder: Path, broker_port: int, web_port: int, passwords: dict
         f"[web]\nport = {web_port}\n"
         f'secret_key_file = "{folder / "web-secret.key"}"\n'
         f'report_settings = "{folder / "report.toml"}"\n'
+        f'[ingest]\nkeys_dir = "{folder / "keys"}"\n' + registration(broker)
     )
     (folder / "report.toml").write_text(REPORT_SETTINGS, encoding="utf-8")
     for device in KIOSKS:
@@ -59,6 +62,18 @@ def write_configs(folder: Path, broker_port: int, web_port: int, passwords: dict
             f"cooldown_s = 0.5\n"
         )
     return collector
+
+
+def registration(broker: Mosquitto) -> str:
+    """Return the [broker] settings `device add` and the kiosks page need, for the demo's broker."""
+    ca_file = broker.tls_listener[0] if broker.tls_listener else broker.folder / "ca.crt"
+    # The demo's broker reads these files, and rereads them on SIGHUP to the pid in pid_file.
+    return (
+        f'[broker]\naddress = "{broker.host}"\nport = {broker.tls_port or broker.port}\n'
+        f'ca_file = "{ca_file}"\n'
+        f'password_file = "{broker.folder / "passwd"}"\nacl_file = "{broker.folder / "acl"}"\n'
+        f'systemd = false\npid_file = "{broker.pid_file}"\n'
+    )
 
 
 def demo_account(folder: Path) -> str:
@@ -107,9 +122,10 @@ def run_demo(folder: Path, web_port: int = 8080, rate: float = 0.5) -> int:
     folder = folder.resolve()
     folder.mkdir(parents=True, exist_ok=True)
     passwords = {u: secrets.token_urlsafe(16) for u in (COLLECTOR_USER, *KIOSKS)}
-    broker = Mosquitto(folder / "broker", users=dict(passwords)).start()
+    broker = Mosquitto(folder / "broker", users=dict(passwords),
+                       tls_listener=demo_tls(folder / "tls")).start()  # fmt: skip
     web_port = web_port if _port_free(web_port) else free_port()
-    collector = write_configs(folder, broker.port, web_port, passwords)
+    collector = write_configs(folder, broker, web_port, passwords)
     web_password = demo_account(folder)
     seeded = _seed(folder)
     kiosks = [Child(d, ("hailong.device.cli", "--config", folder / f"{d}.toml", "run", "--headless",
@@ -130,6 +146,8 @@ def run_demo(folder: Path, web_port: int = 8080, rate: float = 0.5) -> int:
               "   (Ctrl-C stops everything)")  # fmt: skip
         print(f"  sign in as demo / {web_password}; the public board needs no login:"
               f" http://127.0.0.1:{web_port}/board")  # fmt: skip
+        print(f"  rehearse registering a kiosk: http://127.0.0.1:{web_port}/admin/kiosks"
+              f" (its bundle connects to {broker.host}:{broker.tls_port} over TLS)")  # fmt: skip
         _supervise(folder, services + kiosks, stopping)
     except KeyboardInterrupt:
         pass

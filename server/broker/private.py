@@ -68,6 +68,9 @@ class Mosquitto:
     port: int = 0
     max_queued: int = 1_000_000
     tls: tuple[Path, Path, Path] | None = None  # (CA file, server certificate, server key)
+    # A second listener with TLS beside the plain one: the demo's kiosks registered as in an office.
+    tls_listener: tuple[Path, Path, Path] | None = None
+    tls_port: int = 0
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     def start(self, timeout: float = 10.0) -> Mosquitto:
@@ -78,6 +81,8 @@ class Mosquitto:
         for attempt in range(5):  # the port can be taken between choosing and binding it
             if attempt or not self.port:
                 self.port = free_port()
+            if self.tls_listener is not None and (attempt or not self.tls_port):
+                self.tls_port = free_port()
             self._write_config()
             if self._launch(timeout):
                 return self
@@ -112,6 +117,11 @@ class Mosquitto:
             raise BrokerError(f"mosquitto did not restart on port {self.port}")
 
     @property
+    def pid_file(self) -> Path:
+        """Return the file holding the running broker's pid (SIGHUP makes it reread its files)."""
+        return self.folder / "mosquitto.pid"
+
+    @property
     def url(self) -> str:
         """Return the broker's address as mqtt://host:port."""
         return f"mqtt://{self.host}:{self.port}"
@@ -132,7 +142,10 @@ class Mosquitto:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        return self._wait_listening(timeout)
+        listening = self._wait_listening(timeout)
+        if listening:  # `device add` reloads the broker through this file, as in an office
+            self.pid_file.write_text(f"{self.process.pid}\n")
+        return listening
 
     def _signal(self, signum: int, timeout: float) -> None:
         proc = self.process
@@ -184,6 +197,10 @@ class Mosquitto:
             self._write_passwords()
             (self.folder / "acl").write_text(acl_text(self.prefix))
             lines += [f"password_file {self.folder}/passwd", f"acl_file {self.folder}/acl"]
+        if self.tls_listener is not None:  # last: the lines after a listener are its own
+            ca, cert, key = self.tls_listener
+            lines += [f"listener {self.tls_port} {self.host}", f"cafile {ca}", f"certfile {cert}",
+                      f"keyfile {key}", "tls_version tlsv1.2"]  # fmt: skip
         (self.folder / "mosquitto.conf").write_text("\n".join(lines) + "\n")
 
     def _write_passwords(self) -> None:

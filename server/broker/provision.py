@@ -99,6 +99,27 @@ def revoke_device(conn: Connection, config: CollectorConfig, device: str, actor:
     return Revoked(device, removed, retired, _reload(config, reload))
 
 
+@dataclass(frozen=True)
+class Missing:
+    """One setting `device add` needs and lacks: its key, what is wrong in Vietnamese, values."""
+
+    key: str
+    problem: str  # Vietnamese, with {values}; its English is in web/english.py
+    values: Mapping[str, str]
+
+    def text(self, translate: Callable[..., str] | None = None) -> str:
+        """Return "key: problem", the problem translated when a translation is given."""
+        return f"{self.key}: {(translate or str.format)(self.problem, **self.values)}"
+
+
+class SetupError(InputError):
+    """Raise when the collector's configuration lacks what registering a kiosk needs (all of it)."""
+
+    def __init__(self, source: Path | str, missing: list[Missing]):
+        self.source, self.missing = source, missing
+        super().__init__(f"{source}: " + "; ".join(m.text() for m in missing))
+
+
 def _check_setup(config: CollectorConfig, device: str) -> tuple[str, Path, str]:
     device = _device_id(device)
     if device == config.mqtt.username:
@@ -108,19 +129,37 @@ def _check_setup(config: CollectorConfig, device: str) -> tuple[str, Path, str]:
     collector_id = config.mqtt.client_id.lower()
     if device == collector_id or device.startswith(f"{collector_id}-"):
         raise InputError(f"{device!r} is taken by the collector's own client id {collector_id!r}")
-    if not config.broker.address:
-        raise InputError(f"{config.source}: broker.address: set the name or IP kiosks connect to")
-    if config.ingest.keys_dir is None:
-        raise InputError(f"{config.source}: ingest.keys_dir: set the folder of signing keys")
-    try:
-        ca_pem = config.broker.ca_file.read_text()
-    except OSError as exc:
-        raise InputError(
-            f"cannot read the CA certificate {config.broker.ca_file}: {exc.strerror}"
-        ) from None
-    if "-----BEGIN CERTIFICATE-----" not in ca_pem:
-        raise InputError(f"{config.broker.ca_file} is not a PEM certificate")
+    missing, ca_pem = _missing_settings(config)
+    if missing:  # every one at once: a technician fixes the file once, not once per try
+        raise SetupError(config.source, missing)
     return device, config.ingest.keys_dir, ca_pem
+
+
+def _missing_settings(config: CollectorConfig) -> tuple[list[Missing], str]:
+    """Return what registering lacks, and the CA certificate when it can be read."""
+    missing = []
+    if not config.broker.address:
+        missing.append(
+            Missing("broker.address", "chưa đặt tên hoặc địa chỉ IP kiosk kết nối tới", {})
+        )
+    if config.ingest.keys_dir is None:
+        missing.append(Missing("ingest.keys_dir", "chưa đặt thư mục khóa ký của kiosk", {}))
+    folder = config.broker.password_file.parent
+    if not folder.is_dir():
+        missing.append(
+            Missing("broker.password_file", "không có thư mục {path}", {"path": str(folder)})
+        )
+    ca_file, ca_pem = config.broker.ca_file, ""
+    try:
+        ca_pem = ca_file.read_text()
+    except OSError as exc:
+        missing.append(Missing("broker.ca_file", "không đọc được chứng chỉ CA {path} ({problem})",
+                               {"path": str(ca_file), "problem": exc.strerror or str(exc)}))  # fmt: skip
+    else:
+        if "-----BEGIN CERTIFICATE-----" not in ca_pem:
+            missing.append(Missing("broker.ca_file", "{path} không phải chứng chỉ PEM",
+                                   {"path": str(ca_file)}))  # fmt: skip
+    return missing, ca_pem
 
 
 def _device_id(device: str) -> str:

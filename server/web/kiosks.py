@@ -9,7 +9,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from sqlalchemy import select
 
 from hailong.protocol.bundle import BUNDLE_NAME
-from hailong.server.broker.provision import add_device, revoke_device
+from hailong.server.broker.provision import SetupError, add_device, revoke_device
 from hailong.server.epoch import to_ms
 from hailong.server.errors import CollectorError, InputError
 from hailong.server.reference import catalogue as reference
@@ -133,6 +133,9 @@ def register():
             with site().engine.begin() as conn:
                 made = add_device(conn, site().config, device, counter, actor(),
                                   output=Path(folder), rotate=rotate)  # fmt: skip
+        except SetupError as exc:  # the configuration lacks what registering needs: say all
+            flash(_setup_message(exc), "error")
+            return redirect(url_for("kiosks.kiosks"))
         except (CollectorError, OSError) as exc:  # bad input, or the broker's files not writable
             flash(gettext("Không lưu được: {problem}", problem=str(exc)), "error")
             return redirect(url_for("kiosks.kiosks"))
@@ -141,6 +144,13 @@ def register():
     name = f"{made.device}-{BUNDLE_NAME}"
     return Response(bundle, mimetype="application/toml", headers={
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})  # fmt: skip
+
+
+def _setup_message(exc: SetupError) -> str:
+    """Say in the page's language which settings registering a kiosk lacks, every one."""
+    items = "; ".join(m.text(gettext) for m in exc.missing)
+    return gettext("Chưa đăng ký được kiosk: tệp cấu hình {source} còn thiếu: {items}.",
+                   source=str(exc.source), items=items)  # fmt: skip
 
 
 @bp.post("/kiosks/revoke")
