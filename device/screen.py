@@ -18,6 +18,7 @@ from hailong.device.views import compose
 
 log = logging.getLogger(__name__)
 
+SIZES_KEPT = 20_000  # text measurements remembered (a few MB at most)
 SUPERSAMPLE = 4  # smileys are drawn large then scaled down: pygame.draw has no antialiasing
 BARS = (3, 1, 1, 2, 1, 3, 2, 1, 1, 1, 3, 2, 1, 2, 1, 1, 3, 1, 2, 2, 1, 3)
 
@@ -32,6 +33,10 @@ class FontMetrics:
     def __init__(self, files: FontFiles):
         self._files = files
         self._fonts: dict[tuple[int, bool], pygame.font.Font] = {}
+        # Laying out one frame measures a few hundred candidate lines and sizes, nearly all the
+        # same as the last frame's: remembered, a thanks frame costs a Pi's eighth of a core
+        # milliseconds less per press (docs/performance.md). Bounded: the clock changes each minute.
+        self._sizes: dict[tuple[str, int, bool], tuple[int, int]] = {}
 
     def font(self, px: int, bold: bool = False) -> pygame.font.Font:
         """Return the font at px pixels, regular or bold."""
@@ -43,7 +48,13 @@ class FontMetrics:
 
     def size(self, text: str, px: int, bold: bool = False) -> tuple[int, int]:
         """Return the rendered width and height of text."""
-        return self.font(px, bold).size(text)
+        key = (text, px, bold)
+        size = self._sizes.get(key)
+        if size is None:
+            if len(self._sizes) >= SIZES_KEPT:
+                self._sizes.clear()
+            size = self._sizes[key] = self.font(px, bold).size(text)
+        return size
 
     def height(self, px: int, bold: bool = False) -> int:
         """Return the font's nominal line height (ascent plus descent)."""
