@@ -1,229 +1,44 @@
-"""Measure the kiosk's press-to-thanks latency, idle CPU and memory, each beside a baseline.
+"""Measure the real kiosk process at full speed and, with --cpu-quota, at a Raspberry Pi's speed.
 
-Run: .venv/bin/python bench/bench_kiosk.py [--quick] [--presses N] [--dir FOLDER]
+Run: .venv/bin/python bench/bench_kiosk.py [--cpu-quota 0.125] [--quick] [--dir FOLDER]
 
-(a) Press -> thanks frame drawn: the app's own wiring (hardware.open_display/open_panel/open_sound, SDL
-    dummy driver, gpiozero mock pins, a private mosquitto with a collector that acks) runs its loop
-    on the main thread; a feeder thread puts ButtonPressed events stamped with time.monotonic() in
-    the inbox and the time is taken when Screen.draw has finished the thanks frame. Baseline: the
-    bare Screen.draw of the same thanks frame on the same screen.
-(b) Idle CPU: `hailong-kiosk run` as a child (SDL dummy, GPIOZERO_PIN_FACTORY=mock, the broker),
-    its utime+stime from /proc/PID/stat over the window (60 s, 10 s with --quick). Baseline: a
-    child running `time.sleep`, measured over the same window.
-(c) RSS: VmRSS of that kiosk child at the end of the window, beside a child that imported pygame.
-FOLDER (the journal) must be on the kiosk's real file system: each press is fsync'd before it shows.
+Every figure comes from `hailong-kiosk run` children (SDL dummy video, gpiozero mock pins, a real
+journal on disk, a private mosquitto and a real `hailong-collector ingest` acking on SQLite). With
+--cpu-quota C each measurement runs twice in the same invocation: unrestricted, then inside a
+cgroup v1 cpu group of C cores (period 10 ms: a long period would let a burst run, then stall it,
+which reads as latency; bench/cgroup.py). The child joins the group before exec.
+(a) press -> thanks frame drawn (bench/kiosk_child.py: a feeder thread in the kiosk process puts
+    ButtonPressed events in its inbox; includes the durable journal write). Baseline: the bare
+    Screen.draw of the same thanks frame, in the same process.
+(b) process start -> idle screen drawn: the kiosk says READY=1 to $NOTIFY_SOCKET (sd_notify) once
+    its first frame is on the screen; its journal holds --history delivered presses. Median of
+    --starts starts. Baseline: `python -c "import pygame"` run to its end.
+(c) idle CPU and RSS over the window (60 s, 10 s with --quick) after the last start, all kiosks
+    side by side with a sleeping python and a python that imported pygame.
+(d) drain: a headless kiosk starts with --drain undelivered presses; seconds from its start until
+    its journal's ack watermark reaches the last one.
+FOLDER (the journals) must be on the kiosk's real file system: each press is fsync'd before it shows.
 Exit status 1 when a goal is missed.
 """
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
-from datetime import datetime
+from contextlib import ExitStack, nullcontext
 from pathlib import Path
 
-os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-os.environ.setdefault("GPIOZERO_PIN_FACTORY", "mock")
-os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+import kiosk_runs as runs
+from cgroup import CpuQuota
 
-import paho.mqtt.client as paho  # noqa: E402
-
-from hailong.device import hardware  # noqa: E402
-from hailong.device.app import KioskApp  # noqa: E402
-from hailong.device.clock import Clock  # noqa: E402
-from hailong.device.config import KioskConfig, KioskSettingsFile, MqttSettings, ScreenSettings  # noqa: E402
-from hailong.device.events import ButtonPressed  # noqa: E402
-from hailong.device.frame import Frame  # noqa: E402
-from hailong.device.inbox import Inbox  # noqa: E402
-from hailong.device.journal import Journal  # noqa: E402
-from hailong.device.uplink import Uplink  # noqa: E402
-from hailong.protocol import Ack, Topics, parse_press  # noqa: E402
+sys.path.insert(0, str(runs.ROOT))
 from hailong.server.broker.private import Mosquitto  # noqa: E402
+from tests.support import collector_toml, wait_collector_online  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-GOAL_P99_MS, GOAL_IDLE_CPU_PCT, GOAL_RSS_MB = 50.0, 1.0, 80.0
-# Longer than any press should take: a thanks view that ends before it is drawn is never seen.
-COOLDOWN_S = 0.08
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-class Feeder(threading.Thread):
-    """Press once the kiosk is idle again; time each press until its thanks frame is drawn."""
-
-    def __init__(self, app: KioskApp, presses: int, stop: threading.Event):
-        super().__init__(name="feeder", daemon=True)
-        self.app, self.presses, self.stop = app, presses, stop
-        self.drawn = threading.Condition()
-        self.view, self.thanks_count, self.thanks_at = "", 0, 0.0
-        self.latencies: list[float] = []
-        self.missed = 0
-
-    def on_draw(self, frame: Frame) -> None:
-        """Note a frame the loop has just drawn (called on the loop's thread)."""
-        with self.drawn:
-            self.view = frame.view
-            if frame.view == "thanks":
-                self.thanks_count, self.thanks_at = self.thanks_count + 1, time.monotonic()
-            self.drawn.notify_all()
-
-    def run(self) -> None:
-        try:
-            self._wait(lambda: self.app.uplink.connected, 15)
-            for n in range(self.presses):
-                if not self._wait(lambda: self.view == "idle" and self.app.kiosk.view == "idle", 5):
-                    break
-                before, at = self.thanks_count, time.monotonic()
-                self.app.inbox.put(ButtonPressed(1 + n % 4, at))
-                if self._wait(lambda b=before: self.thanks_count > b, 2):
-                    self.latencies.append((self.thanks_at - at) * 1000)
-                else:
-                    self.missed += 1
-        finally:
-            self.stop.set()
-            self.app.inbox.put(None)
-
-    def _wait(self, predicate, timeout: float) -> bool:
-        with self.drawn:
-            return self.drawn.wait_for(predicate, timeout)
-
-
-def kiosk_config(folder: Path, broker: Mosquitto) -> KioskConfig:
-    """Return a windowed kiosk config for the private broker, journaling under folder."""
-    return KioskConfig(
-        device="bench", state_dir=folder, mqtt=MqttSettings(port=broker.port),
-        kiosk=KioskSettingsFile(cooldown_s=COOLDOWN_S), screen=ScreenSettings(fullscreen=False),
-    )  # fmt: skip
-
-
-def start_acker(broker: Mosquitto) -> paho.Client:
-    """Acknowledge every press at once, as a collector keeping up would."""
-    topics = Topics()
-    client = paho.Client(paho.CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
-
-    def on_message(c, _u, msg):
-        c.publish(topics.ack("bench"), Ack(parse_press(msg.payload).seq).to_bytes(), 1, True)
-
-    client.on_connect = lambda c, *_: c.subscribe(topics.press("bench"), 1)
-    client.on_message = on_message
-    client.connect("127.0.0.1", broker.port)
-    client.loop_start()
-    return client
-
-
-def draw_baseline(screen, frames: int) -> list[float]:
-    """Time the bare Screen.draw of a thanks frame, idle frames drawn in between as in use."""
-    now = datetime.now().replace(second=0, microsecond=0)
-    latencies = []
-    for n in range(frames):
-        thanks = Frame(view="thanks", now=now, rating=4 - n % 4, clock_synced=False)
-        start = time.monotonic()
-        screen.draw(thanks)
-        latencies.append((time.monotonic() - start) * 1000)
-        screen.draw(Frame(view="idle", now=now, clock_synced=False))
-    return latencies
-
-
-def measure_latency(folder: Path, broker: Mosquitto, presses: int) -> tuple[Feeder, list[float]]:
-    """Run the app on this thread while the feeder presses; return it and the draw baseline."""
-    config = kiosk_config(folder, broker)
-    inbox, stop = Inbox(), threading.Event()
-    display = hardware.open_display(config)
-    baseline = draw_baseline(display.screen, presses)
-    journal = Journal.open(folder / "journal")
-    app = KioskApp(config, journal, Clock(config.tz), inbox, Uplink(config, inbox.put, None),
-                   display=display, panel=hardware.open_panel(config, inbox),
-                   sound=hardware.open_sound(config), version="bench")  # fmt: skip
-    feeder = Feeder(app, presses, stop)
-    draw = display.screen.draw
-
-    def timed_draw(frame: Frame) -> None:
-        draw(frame)
-        feeder.on_draw(frame)
-
-    display.screen.draw = timed_draw
-    feeder.start()
-    app.run(stop)
-    feeder.join(10)
-    return feeder, baseline
-
-
-def cpu_seconds(pid: int) -> float:
-    """Return the user+system CPU time of a process (all its threads)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def rss_mb(pid: int) -> float:
-    """Return a process's resident set size in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for {pid}")
-
-
-def start_child(args: list[str], log: Path) -> subprocess.Popen:
-    """Start a Python child with the kiosk's environment, logging to a file."""
-    with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, *args], cwd=ROOT, stdout=out,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)  # fmt: skip
-
-
-def wait_for_log(child: subprocess.Popen, log: Path, text: str, timeout: float) -> None:
-    """Wait until the child logged text; fail if it exits or the time runs out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if text in log.read_text(errors="replace"):
-            return
-        if child.poll() is not None:
-            break
-        time.sleep(0.1)
-    raise RuntimeError(f"{log.name}: no {text!r} within {timeout} s:\n{log.read_text()[-2000:]}")
-
-
-def measure_idle(folder: Path, broker: Mosquitto, window: float) -> dict[str, float]:
-    """Run an idle kiosk and two plain Pythons side by side; return CPU % and RSS in MB."""
-    config = folder / "idle.toml"
-    config.write_text(
-        f'device = "idle"\nstate_dir = "{folder / "idle"}"\n[mqtt]\nport = {broker.port}\n'
-        "[screen]\nfullscreen = false\n"
-    )
-    sleeper = f"import time; time.sleep({window + 60})"
-    children = {
-        "kiosk": start_child(
-            ["-m", "hailong.device.cli", "--config", str(config), "run"], folder / "kiosk.log"
-        ),  # fmt: skip
-        "sleep": start_child(["-c", sleeper], folder / "sleep.log"),
-        "pygame": start_child(["-c", f"import pygame; {sleeper}"], folder / "pygame.log"),
-    }
-    try:
-        wait_for_log(children["kiosk"], folder / "kiosk.log", "connected to the broker", 30)
-        time.sleep(2)  # let start-up work (imports, first frame, health) pass: idle is after
-        cpu = {name: cpu_seconds(c.pid) for name, c in children.items()}
-        started = time.monotonic()
-        time.sleep(window)
-        elapsed = time.monotonic() - started
-        for name, child in children.items():
-            if child.poll() is not None:
-                tail = (folder / f"{name}.log").read_text(errors="replace")[-2000:]
-                raise RuntimeError(f"{name} exited ({child.returncode}) during the window:\n{tail}")
-        figures = {f"{n} cpu %": (cpu_seconds(c.pid) - cpu[n]) / elapsed * 100
-                   for n, c in children.items()}  # fmt: skip
-        figures |= {f"{n} rss MB": rss_mb(c.pid) for n, c in children.items()}
-    finally:
-        for child in children.values():
-            child.terminate()
-        for child in children.values():
-            try:
-                child.wait(15)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait(5)
-    return figures
+# Goals per mode: (press p99 ms, start s, drain s); idle CPU % and RSS MB are the same for both.
+GOALS = {"full": (50.0, 5.0, 5.0), "quota": (100.0, 5.0, 30.0)}
+GOAL_IDLE_CPU_PCT, GOAL_RSS_MB = 1.0, 80.0
 
 
 def percentiles(values: list[float]) -> tuple[float, float]:
@@ -238,47 +53,119 @@ def goal(label: str, value: float, limit: float) -> bool:
     return value <= limit
 
 
-def report(feeder: Feeder, baseline: list[float], idle: dict[str, float], window: float) -> bool:
-    """Print the table and the goals; return whether every goal is met."""
-    p50, p99 = percentiles(feeder.latencies)
-    b50, b99 = percentiles(baseline)
-    rows = [
-        ("press -> thanks drawn p50 / p99", f"{p50:.1f} / {p99:.1f} ms",
-         "Screen.draw alone", f"{b50:.1f} / {b99:.1f} ms"),
-        (f"idle CPU over {window:g} s", f"{idle['kiosk cpu %']:.2f} % of a core",
-         "python sleeping", f"{idle['sleep cpu %']:.2f} %"),
-        ("RSS (VmRSS)", f"{idle['kiosk rss MB']:.1f} MB",
-         "python + import pygame", f"{idle['pygame rss MB']:.1f} MB"),
-    ]  # fmt: skip
-    print(f"{'measure':<34}{'kiosk':>22}   {'baseline':<24}{'':>14}")
-    for name, value, base_name, base in rows:
-        print(f"{name:<34}{value:>22}   {base_name:<24}{base:>14}")
-    print(f"{len(feeder.latencies)} presses timed, {feeder.missed} thanks frames never drawn")
-    met = goal("press -> thanks p99 ms", p99, GOAL_P99_MS) and not feeder.missed
-    met &= goal("idle CPU % of a core", idle["kiosk cpu %"], GOAL_IDLE_CPU_PCT)
-    return goal("RSS MB", idle["kiosk rss MB"], GOAL_RSS_MB) and met
+def start_ingest(folder: Path, broker: Mosquitto, stack: ExitStack) -> None:
+    """Start a real collector ingest (SQLite) that acks every kiosk; stop it when stack closes."""
+    config = collector_toml(folder, broker, batch_size=1000, batch_ms=20)
+    ingest = runs.start(["-m", "hailong.server.cli", "--config", str(config), "ingest"],
+                        folder / "ingest.log", None)  # fmt: skip
+    stack.callback(runs.stop, ingest)
+    wait_collector_online(broker)
+
+
+def starts(folder, broker, modes, count: int, history: int) -> tuple[dict, dict]:
+    """Start each mode's kiosk count times, in turns; return start seconds and the last kiosks."""
+    seconds: dict[str, list[float]] = {mode: [] for mode in modes}
+    for mode in modes:
+        runs.fill_journal(folder / f"start-{mode}", f"start-{mode}", history, history)
+    kiosks = {}
+    for n in range(count):
+        for mode, quota in modes.items():
+            child, took = runs.start_to_ready(folder, broker, quota, f"start-{mode}")
+            seconds[mode].append(took)
+            if n < count - 1:
+                runs.stop(child)
+            else:
+                kiosks[mode] = child
+    return seconds, kiosks
+
+
+def baseline_start(folder: Path, quota: CpuQuota | None) -> float:
+    """Return seconds to start python, import pygame and exit, in the mode's cgroup."""
+    started = time.monotonic()
+    runs.start(["-c", "import pygame"], folder / "baseline.log", quota).wait(60)
+    return time.monotonic() - started
+
+
+def measure(folder: Path, modes: dict, args) -> dict[str, dict]:
+    """Run every measurement for every mode; return the figures by mode."""
+    figures: dict[str, dict] = {mode: {} for mode in modes}
+    with ExitStack() as stack:
+        broker = Mosquitto(folder / "broker", users=None, persistence=True).start()
+        stack.callback(broker.kill)
+        start_ingest(folder, broker, stack)
+        for mode, quota in modes.items():
+            figures[mode]["press"] = runs.press_latency(folder, broker, mode, quota, args.presses)
+            figures[mode]["import pygame s"] = baseline_start(folder, quota)
+        seconds, kiosks = starts(folder, broker, modes, args.starts, args.history)
+        sleeper = f"import time; time.sleep({args.window + 60})"
+        others = {
+            "sleep": runs.start(["-c", sleeper], folder / "sleep.log", None),
+            "pygame": runs.start(["-c", f"import pygame; {sleeper}"], folder / "pg.log", None),
+        }
+        try:
+            time.sleep(2)  # let start-up work (connecting, the first health report) pass
+            idle = runs.idle({**kiosks, **others}, args.window)
+        finally:
+            for child in [*kiosks.values(), *others.values()]:
+                runs.stop(child)
+        for mode, quota in modes.items():
+            figures[mode] |= {"start s": seconds[mode], "idle": idle[mode], "base idle": idle}
+            if args.drain:
+                figures[mode]["drain s"] = runs.drain(folder, broker, mode, quota, args.drain)
+    return figures
+
+
+def report(figures: dict[str, dict], args) -> bool:
+    """Print the table and the goals for each mode; return whether every goal is met."""
+    met = True
+    for mode, f in figures.items():
+        p50, p99 = percentiles(f["press"]["latencies"])
+        b50, b99 = percentiles(f["press"]["baseline"])
+        (cpu, rss), idle = f["idle"], f["base idle"]
+        start = statistics.median(f["start s"])
+        print(f"\n== {mode}: {'one core' if mode == 'full' else f'{args.cpu_quota:g} of a core'}")
+        print(f"press -> thanks drawn p50 / p99   {p50:7.1f} / {p99:5.1f} ms"
+              f"   Screen.draw alone {b50:.1f} / {b99:.1f} ms")  # fmt: skip
+        print(f"start -> idle drawn (median)      {start:7.2f} s"
+              f"   every start {' '.join(f'{s:.2f}' for s in f['start s'])};"
+              f" python + import pygame {f['import pygame s']:.2f} s")  # fmt: skip
+        print(f"idle CPU over {args.window:g} s            {cpu:7.2f} %"
+              f"   python sleeping {idle['sleep'][0]:.2f} %")  # fmt: skip
+        print(f"RSS (VmRSS)                       {rss:7.1f} MB"
+              f"   python + import pygame {idle['pygame'][1]:.1f} MB")  # fmt: skip
+        n, missed = len(f["press"]["latencies"]), f["press"]["missed"]
+        print(f"{n} presses timed, {missed} thanks frames never drawn")
+        goal_p99, goal_start, goal_drain = GOALS[mode]
+        met &= goal(f"{mode} press -> thanks p99 ms", p99, goal_p99) and not missed
+        met &= goal(f"{mode} start -> idle drawn s", start, goal_start)
+        met &= goal(f"{mode} idle CPU % of a core", cpu, GOAL_IDLE_CPU_PCT)
+        met &= goal(f"{mode} RSS MB", rss, GOAL_RSS_MB)
+        if "drain s" in f:
+            met &= goal(f"{mode} drain {args.drain:,} s (from start)", f["drain s"], goal_drain)
+    return met
 
 
 def main() -> int:
     """Measure and print the figures; exit status 1 when a goal is missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cpu-quota", type=float, metavar="CORES",
+                        help="also run every measurement in a cgroup of CORES (e.g. 0.125)")  # fmt: skip
     parser.add_argument("--quick", action="store_true", help="idle window of 10 s, not 60 s")
     parser.add_argument("--presses", type=int, default=500)
+    parser.add_argument("--starts", type=int, default=3)
+    parser.add_argument("--history", type=int, default=100_000, help="delivered presses at start")
+    parser.add_argument("--drain", type=int, default=10_000, help="backlog to drain (0: skip)")
     parser.add_argument("--dir", type=Path, default=Path.cwd(), help="where to write (real disk)")
     args = parser.parse_args()
-    window = 10.0 if args.quick else 60.0
-    with tempfile.TemporaryDirectory(prefix="bench-kiosk-", dir=args.dir) as temp:
-        folder = Path(temp)
-        broker = Mosquitto(folder / "broker", users=None, persistence=False).start()
-        acker = start_acker(broker)
-        try:
-            feeder, baseline = measure_latency(folder / "latency", broker, args.presses)
-            idle = measure_idle(folder, broker, window)
-        finally:
-            acker.disconnect()
-            acker.loop_stop()
-            broker.kill()
-    return 0 if report(feeder, baseline, idle, window) else 1
+    args.window = 10.0 if args.quick else 60.0
+    with ExitStack() as stack:
+        quota = stack.enter_context(CpuQuota(args.cpu_quota) if args.cpu_quota else nullcontext())
+        modes = {"full": None, **({"quota": quota} if quota else {})}
+        folder = Path(
+            stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-kiosk-", dir=args.dir))
+        )
+        figures = measure(folder, modes, args)
+    return 0 if report(figures, args) else 1
 
 
 if __name__ == "__main__":
