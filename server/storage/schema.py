@@ -264,13 +264,31 @@ users = Table(
     Column("username", String(64), nullable=False, unique=True),
     Column("name", Text, nullable=False, default=""),
     Column("password_hash", Text, nullable=False),  # argon2id, with its own salt and costs
-    Column("role", String(16), nullable=False),  # admin | leader | staff
+    Column("role", String(16), nullable=False),  # admin | leader | staff | official
     Column("active", Boolean, nullable=False, default=True),
     Column("created_ms", BigInteger, nullable=False),
     Column("changed_ms", BigInteger, nullable=False),
     # A password someone else chose (the installer's first admin, an admin's reset): the pages
     # let the account do nothing but choose its own until it has.
     Column("must_change_password", Boolean, nullable=False, server_default=false()),
+    # v7: the official (CBCC) an "official" account belongs to: it sees that official's figures only.
+    Column("official", String(64)),
+)
+
+# v7: an official's reply (giải trình) to their figures of one period, shown beside their row in
+# table B. One per official and period; a new text replaces it, with an audit row of both.
+replies = Table(
+    "replies",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("official", String(64), nullable=False),
+    Column("period", String(32), nullable=False),  # a period label: 2026-03, 2026-Q1, ...
+    Column("convention", String(8), nullable=False),  # its figures differ between conventions
+    Column("text", Text, nullable=False),
+    Column("written_ms", BigInteger, nullable=False),
+    Column("actor", Text, nullable=False),
+    UniqueConstraint("official", "period", "convention", name="uq_replies_official_period"),
+    Index("ix_replies_period", "period", "convention"),
 )
 
 api_tokens = Table(
