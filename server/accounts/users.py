@@ -20,9 +20,10 @@ from sqlalchemy.engine import Connection
 from hailong.server.epoch import now_ms
 from hailong.server.errors import InputError
 from hailong.server.reference.audit import check_actor, record
-from hailong.server.storage.schema import api_tokens, sessions, users
+from hailong.server.storage.schema import api_tokens, officials, sessions, users
 
-ROLES = ("admin", "leader", "staff")
+OFFICIAL = "official"  # a civil servant (CBCC) who sees only their own figures
+ROLES = ("admin", "leader", "staff", OFFICIAL)
 MIN_PASSWORD = 10
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{1,63}")
 _HASHER = PasswordHasher()
@@ -41,10 +42,16 @@ class User:
     active: bool
     changed_ms: int
     must_change: bool = False  # a password chosen by someone else: change it before anything
+    official: str | None = None  # the official's code, for an OFFICIAL account only
 
     def can(self, *roles: str) -> bool:
-        """Tell whether the user holds one of the roles (admin holds them all; none: anyone)."""
-        return self.active and (not roles or self.role == "admin" or self.role in roles)
+        """Tell whether the user holds one of the roles (admin holds every staff role; none: staff)."""
+        if not self.active:
+            return False
+        # An official's own page and the staff's pages are apart: neither side holds the other's.
+        if self.role == OFFICIAL or OFFICIAL in roles:
+            return self.role in roles
+        return not roles or self.role == "admin" or self.role in roles
 
 
 def clean_username(text: str) -> str:
@@ -65,14 +72,15 @@ def check_password(password: str) -> str:
 
 
 def add_user(conn: Connection, username: str, password: str, role: str, actor: str,
-             name: str = "", must_change: bool = False) -> User:  # fmt: skip
+             name: str = "", must_change: bool = False, official: str | None = None) -> User:  # fmt: skip
     """Create an active account with a hashed password (must_change: a one-time password)."""
     username, role = clean_username(username), _role(role)
     check_actor(actor)
     if _row(conn, users.c.username == username) is not None:
         raise InputError(f"user {username} already exists")
     at = now_ms()
-    row = {"username": username, "name": " ".join(name.split()), "role": role, "active": True}
+    row = {"username": username, "name": " ".join(name.split()), "role": role, "active": True,
+           "official": _official_link(conn, role, official)}  # fmt: skip
     conn.execute(users.insert().values(
         **row, password_hash=_HASHER.hash(check_password(password)), created_ms=at, changed_ms=at,
         must_change_password=bool(must_change),
@@ -82,11 +90,17 @@ def add_user(conn: Connection, username: str, password: str, role: str, actor: s
 
 
 def set_user(conn: Connection, username: str, actor: str, *, role=None, active=None,
-             password=None, must_change: bool = False) -> bool:  # fmt: skip
-    """Change an account's role, state or password (must_change: one its owner must replace)."""
+             password=None, must_change: bool = False, official=None) -> bool:  # fmt: skip
+    """Change an account's role, state, official or password (must_change: one to replace).
+
+    `official` None keeps the link; an account that stops being an official's loses it.
+    """
     user = find_user(conn, username, required=True)
     before = _public(user)
     changes = {} if role is None else {"role": _role(role)}
+    new_role = changes.get("role", user.role)
+    kept = user.official if new_role == OFFICIAL else None
+    changes["official"] = _official_link(conn, new_role, kept if official is None else official)
     if active is not None:
         changes["active"] = bool(active)
     after = {**before, **changes}
@@ -193,7 +207,7 @@ def list_tokens(conn: Connection) -> list[dict]:
 
 
 USER_COLUMNS = (users.c.id, users.c.username, users.c.name, users.c.role, users.c.active,
-                 users.c.changed_ms, users.c.must_change_password)  # fmt: skip
+                 users.c.changed_ms, users.c.must_change_password, users.c.official)  # fmt: skip
 
 
 def _row(conn: Connection, condition) -> User | None:
@@ -202,7 +216,23 @@ def _row(conn: Connection, condition) -> User | None:
 
 
 def _public(user: User) -> dict:
-    return {"username": user.username, "name": user.name, "role": user.role, "active": user.active}
+    return {"username": user.username, "name": user.name, "role": user.role, "active": user.active,
+            "official": user.official}  # fmt: skip
+
+
+def _official_link(conn: Connection, role: str, official: str | None) -> str | None:
+    """Return the official code an account of this role belongs to (None for staff roles)."""
+    code = (official or "").strip()
+    if role != OFFICIAL:
+        if code:
+            raise InputError(f"only an {OFFICIAL} account belongs to an official, not {role}")
+        return None
+    if not code:
+        raise InputError(f"an {OFFICIAL} account needs the official's code (--official CODE)")
+    known = conn.execute(select(officials.c.code).where(officials.c.code == code)).scalar()
+    if known is None:
+        raise InputError(f"unknown official {code!r}: add it to the officials first")
+    return code
 
 
 def _role(role: str) -> str:

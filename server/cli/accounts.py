@@ -16,22 +16,25 @@ from hailong.server.cli.transaction import actor_option, print_in_transaction
 from hailong.server.config import CollectorConfig
 from hailong.server.errors import InputError
 
-ROLES = ("admin", "leader", "staff")
+ROLES = ("admin", "leader", "staff", "official")
+OFFICIAL_HELP = "the official's code an 'official' account belongs to (it sees only their figures)"
 
 
 def register(sub) -> None:
     """Add `user` and `token` to the collector's subcommand parser."""
     common = actor_option()
-    user = sub.add_parser("user", help="web accounts (admin, leader, staff)")
+    user = sub.add_parser("user", help="web accounts (admin, leader, staff, official)")
     users = user.add_subparsers(dest="action", required=True)
     add = users.add_parser("add", parents=[common], help="create an account")
     add.add_argument("username")
     add.add_argument("--role", choices=ROLES, required=True)
     add.add_argument("--name", default="", help="full name shown on the pages")
+    add.add_argument("--official", help=OFFICIAL_HELP)
     add.add_argument("--password-file", type=Path, help="read the password from this file")
     change = users.add_parser("set", parents=[common], help="change an account")
     change.add_argument("username")
     change.add_argument("--role", choices=ROLES)
+    change.add_argument("--official", help=OFFICIAL_HELP)
     state = change.add_mutually_exclusive_group()
     state.add_argument("--active", dest="active", action="store_const", const=True)
     state.add_argument("--inactive", dest="active", action="store_const", const=False)
@@ -58,7 +61,8 @@ def user_command(config: CollectorConfig, args: argparse.Namespace) -> int:
             password, made_up = _password(args)
             # A made-up password was seen by whoever ran this: its owner must replace it.
             made = accounts.add_user(conn, args.username, password, args.role, args.actor,
-                                     name=args.name, must_change=made_up)  # fmt: skip
+                                     name=args.name, must_change=made_up,
+                                     official=args.official)  # fmt: skip
             if not made_up:
                 return [f"user {made.username} added ({made.role})"]
             return [f"user {made.username} added ({made.role}); its first sign-in asks for a new "
@@ -66,10 +70,12 @@ def user_command(config: CollectorConfig, args: argparse.Namespace) -> int:
         if args.action == "set":
             new = _password(args)[0] if args.password or args.password_file else None
             changed = accounts.set_user(conn, args.username, args.actor, role=args.role,
-                                        active=args.active, password=new)  # fmt: skip
+                                        active=args.active, password=new,
+                                        official=args.official)  # fmt: skip
             return [f"user {args.username.lower()} {'updated' if changed else 'unchanged'}"]
         return [
             f"{u.username:<20} {u.role:<8} {'active' if u.active else 'inactive':<9} {u.name}"
+            + (f" (official {u.official})" if u.official else "")
             for u in accounts.list_users(conn)
         ] or ["no accounts yet: hailong-collector user add NAME --role admin"]
 
