@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Connection
 
 from hailong.server.reference.dossier_rule import collisions
+from hailong.server.reference.replies import replies_of
 from hailong.server.reporting import queries as q
 from hailong.server.reporting.coverage import CoverageTotal, coverage_total, missing_months
 from hailong.server.reporting.fairness import OfficialStats, rank_officials
@@ -72,6 +73,7 @@ class OfficialRow:
     code: str
     name: str
     result: OfficialStats
+    reply: str = ""  # the official's giải trình for the period, if written
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,7 @@ def build_report(
         previous_screening=earlier.screening,
         fields=fields,
         field_total=field_total,
-        officials=_official_rows(conn, by_official, settings.min_sample),
+        officials=_official_rows(conn, by_official, settings.min_sample, replies_of(conn, period)),
         unattributed=_level_stats({k: n for k, n in by_official.items() if k[0] is None}),
         dossier_months=months,
         remarks=q.remarks_text(conn, period.label),
@@ -303,9 +305,10 @@ def _field_rows(
     return rows, total
 
 
-def _official_rows(conn, by_official, min_sample: int) -> tuple[OfficialRow, ...]:
-    """Build table B: attributed officials ranked by fairness.rank_officials."""
+def _official_rows(conn, by_official, min_sample: int, replies: dict) -> tuple[OfficialRow, ...]:
+    """Build table B: attributed officials ranked by fairness.rank_officials, with their replies."""
     stats = _by_first({k: n for k, n in by_official.items() if k[0] is not None})
     names = q.official_names(conn, stats)
     ranked = rank_officials(stats, min_sample=min_sample)
-    return tuple(OfficialRow(r.official, names.get(r.official, r.official), r) for r in ranked)
+    return tuple(OfficialRow(r.official, names.get(r.official, r.official), r,
+                             replies.get(r.official, "")) for r in ranked)  # fmt: skip

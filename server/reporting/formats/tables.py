@@ -26,6 +26,8 @@ from hailong.server.reporting.metrics import (
     LEVEL_NAMES,
 )
 
+REPLY_NOTE = "Giải trình: ý kiến của chính cán bộ về kết quả của mình, viết trước khi công bố."
+
 
 def report_tables(data: ReportData) -> tuple[Table, ...]:
     """Return tables A, B, R1–R2 (reasons, when asked), C, C2, D and L (late, when any)."""
@@ -99,8 +101,12 @@ def _coverage_total_rows(data: ReportData) -> list[tuple]:
 
 
 def officials_table(data: ReportData) -> Table:
-    """Table B: each official's ratings, with rates and ranks held back below the minimum."""
+    """Table B: each official's ratings, with rates and ranks held back below the minimum.
+
+    A "Giải trình" column holds the officials' replies, when any official wrote one.
+    """
     minimum = data.settings.min_sample
+    replied = any(row.reply for row in data.officials)
     columns = (
         Column("no", "TT", width=6),
         Column("code", "Mã cán bộ", width=12),
@@ -109,12 +115,15 @@ def officials_table(data: ReportData) -> Table:
         *level_columns(),
         Column("rate_pct", "Tỷ lệ hài lòng", width=10),
         Column("rank", "Xếp hạng", width=8),
+        *((Column("reply", "Giải trình", width=36),) if replied else ()),
     )
-    rows = [_official_cells(i, row) for i, row in enumerate(data.officials, start=1)]
+    reply = (lambda row: (row.reply or None,)) if replied else (lambda row: ())
+    rows = [(*_official_cells(i, row), *reply(row)) for i, row in enumerate(data.officials, 1)]
     keys = [row.code for row in data.officials]
     if data.unattributed.total:
         rows.append(("", "", "Chưa xác định cán bộ", data.unattributed.total,
-                     *level_cells(data.unattributed, False), None, None))  # fmt: skip
+                     *level_cells(data.unattributed, False), None, None,
+                     *((None,) if replied else ())))  # fmt: skip
         keys.append("unattributed")
     notes = (
         f"Tỷ lệ và xếp hạng chỉ tính khi cán bộ có từ {minimum} lượt đánh giá trở lên "
@@ -123,6 +132,7 @@ def officials_table(data: ReportData) -> Table:
         "không xếp trên hàng trăm lượt. Đây là một căn cứ tham khảo, không phải kết quả xếp loại.",
         "Lượt đánh giá được tính cho cán bộ trực tại quầy của kiosk theo lịch trực, không theo mã "
         "kiosk gửi kèm; quầy chưa có lịch trực thì theo mã gửi kèm.",
+        *((REPLY_NOTE,) if replied else ()),
     )
     return Table("B", "Bảng B. Kết quả theo cán bộ, công chức", "B. Theo cán bộ", columns,
                  tuple(rows), tuple(keys), notes=notes)  # fmt: skip
