@@ -36,6 +36,7 @@ from hailong.server.web import (
     explain,
     i18n,
     kiosks,
+    mine,
     ratelimit,
     summary,
     users,
@@ -43,22 +44,23 @@ from hailong.server.web import (
 from hailong.server.web.site import Site, report_settings, secret_key, site
 
 BLUEPRINTS = (auth, summary, board, devices, admin, duty, dossiers, kiosks, audit, users, api,
-              explain)  # fmt: skip
-# (endpoint, label, roles that see it; none: every signed-in user)
+              explain, mine)  # fmt: skip
+# (endpoint, label, roles that see it; none: every staff account, never an official's)
 NAV = (
+    ("mine.mine", "Kết quả của tôi", ("official",)),
     ("summary.summary", "Tổng hợp", ()),
     ("board.board", "Bảng công khai", ()),
-    ("devices.fleet", "Thiết bị", ()),
+    ("devices.fleet", "Thiết bị", ()),  # the kiosk administration opens from its page
     ("admin.officials", "Cán bộ", ("staff",)),
     ("admin.fields", "Lĩnh vực", ("staff",)),
     ("admin.counters", "Quầy", ("staff",)),
     ("duty.duty", "Phân công", ("staff",)),
     ("dossiers.dossier_counts", "Hồ sơ", ("staff",)),
-    ("kiosks.kiosks", "Kiosk", ("staff",)),
     ("audit.audit", "Nhật ký", ()),
     ("users.users", "Tài khoản", ("admin",)),
 )
-ROLE_NAMES = {"admin": "Quản trị", "leader": "Lãnh đạo", "staff": "Cán bộ thống kê"}
+ROLE_NAMES = {"admin": "Quản trị", "leader": "Lãnh đạo", "staff": "Cán bộ thống kê",
+              "official": "Cán bộ, công chức (CBCC)"}  # fmt: skip
 QUARANTINE_KINDS = {"invalid": "Sai định dạng", "signature": "Sai chữ ký",
                     "mismatch": "Sai mã thiết bị", "conflict": "Xung đột"}  # fmt: skip
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -159,13 +161,18 @@ def _template_values() -> dict:
     return {
         **i18n.template_helpers(),
         "unit_name": site().settings.unit_name,
-        "nav_items": NAV,
+        "nav_items": _nav(getattr(g, "user", None)),
         "role_names": ROLE_NAMES,
         "quarantine_kinds": QUARANTINE_KINDS,
         "moment": lambda ms: i18n.moment(ms, tz),
         "ago": i18n.ago,
         "now_ms": now_ms(),
     }
+
+
+def _nav(user) -> tuple:
+    """Return the menu entries the user may open (an official's menu holds only their page)."""
+    return () if user is None else tuple(item for item in NAV if user.can(*item[2]))
 
 
 def _error_pages(app: Flask) -> None:

@@ -20,14 +20,15 @@ KINDS = {
     "field": "Lĩnh vực", "official": "Cán bộ", "counter": "Quầy", "duty": "Phân công trực",
     "dossier_count": "Số hồ sơ", "dossier_file": "Tệp số hồ sơ", "device_counter": "Vị trí kiosk",
     "device": "Kiosk", "press": "Lượt bấm", "user": "Tài khoản", "api_token": "Mã truy cập API",
-    "remarks": "Nhận xét, kiến nghị", "published": "Báo cáo đã công bố",
+    "remarks": "Nhận xét, kiến nghị", "published": "Báo cáo đã công bố", "reply": "Giải trình",
 }  # fmt: skip
 KEYS = {
     "name": "tên", "active": "đang dùng", "field": "lĩnh vực", "counter": "quầy",
     "official": "cán bộ", "start_ms": "từ", "end_ms": "đến", "resolved": "số hồ sơ",
     "month": "tháng", "role": "vai trò", "reason": "lý do", "text": "nội dung", "device": "kiosk",
     "seq": "số thứ tự", "dossier": "mã hồ sơ", "password": "mật khẩu", "username": "tên đăng nhập",
-    "code": "mã", "sha256": "mã băm SHA-256", "path": "tệp",
+    "code": "mã", "sha256": "mã băm SHA-256", "path": "tệp", "period": "kỳ",
+    "convention": "cách tính kỳ",
 }  # fmt: skip
 HIDDEN = ("password_hash", "token_hash", "id", "changed_ms", "created_ms")
 

@@ -48,11 +48,17 @@ def sign_in(user: accounts.User) -> None:
 
 
 def require_login() -> object | None:
-    """Send a visitor to the login page, and an account with a one-time password to change it."""
+    """Send a visitor to the login page, and an account with a one-time password to change it.
+
+    An official's account is refused (403): staff pages show other officials' figures and
+    citizens' presses; it has its own page (web/mine.py).
+    """
     if g.user is None:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if g.user.must_change:
         return redirect(url_for("auth.change_password"))
+    if g.user.role == accounts.OFFICIAL:
+        abort(403)
     return None
 
 
@@ -118,7 +124,7 @@ def change_password():
         accounts.change_own_password(conn, user, form["current"], form["new"])
     sign_in(user)
     flash(gettext("Đã đổi mật khẩu."), "info")
-    return redirect(url_for("summary.summary"))
+    return redirect(url_for("auth.home"))
 
 
 def _password_page(error: str | None = None) -> str:
@@ -162,8 +168,11 @@ def switch_language(code: str):
 
 @bp.get("/")
 def home():
-    """Send staff to the summary and everyone else to the public board."""
-    return redirect(url_for("summary.summary" if g.user else "board.board"))
+    """Send staff to the summary, an official to their own results, a visitor to the board."""
+    if g.user is None:
+        return redirect(url_for("board.board"))
+    own = g.user.role == accounts.OFFICIAL
+    return redirect(url_for("mine.mine" if own else "summary.summary"))
 
 
 def _lifetime_s() -> int:

@@ -1,4 +1,4 @@
-"""Accounts page (admin only): staff accounts and their roles, and tokens for the JSON API."""
+"""Accounts page (admin only): staff and officials' accounts and their roles, and API tokens."""
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ def add():
     """Create an account."""
     form = request.form
     apply(lambda conn: accounts.add_user(conn, form.get("username", ""), form.get("password", ""),
-                                         form.get("role", ""), actor(), name=form.get("name", "")),
+                                         form.get("role", ""), actor(), name=form.get("name", ""),
+                                         official=form.get("official")),
           gettext("Đã tạo tài khoản."))  # fmt: skip
     return redirect(url_for("users.users"))
 
@@ -45,7 +46,8 @@ def change(username: str):
     changed = apply(lambda conn: accounts.set_user(conn, username, actor(), role=form.get("role"),
                                                    active=active,
                                                    password=form.get("password") or None,
-                                                   must_change=username != actor()),
+                                                   must_change=username != actor(),
+                                                   official=form.get("official", "")),
                     gettext("Đã lưu {user}.", user=username))  # fmt: skip
     if changed and username == actor() and form.get("password"):
         # A new password ends the account's sessions everywhere but in the browser that set it.
