@@ -50,9 +50,10 @@ def _page(template: str):
     period, data = cache.shown(s, request.args.get("period", "").strip()[:40])
     shown = [row for row in data.officials if not row.result.held_back]
     big = template == "board.html"
+    # The board's chart is scaled by style.css: drawn narrow enough to stay readable on a phone.
     levels = svg.level_bars(data.totals, gettext("Số lượt theo mức độ hài lòng"),
-                            width=1200 if big else 640, row=64 if big else 40,
-                            font=30 if big else 18)  # fmt: skip
+                            width=680 if big else 640, row=50 if big else 40,
+                            font=26 if big else 18)  # fmt: skip
     return render_template(
         template,
         period=period,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from hailong.protocol.bundle import BUNDLE_NAME
+from hailong.server.broker.accounts import accounts as broker_accounts
 from hailong.server.broker.provision import SetupError, add_device, revoke_device
 from hailong.server.epoch import to_ms
 from hailong.server.errors import CollectorError, InputError
@@ -16,6 +18,7 @@ from hailong.server.reference import catalogue as reference
 from hailong.server.reference import corrections
 from hailong.server.reporting.periods import parse_local_time
 from hailong.server.storage.db import corrections as corrections_table
+from hailong.server.storage.db import device_counters
 from hailong.server.web.auth import require_login, role
 from hailong.server.web.changes import actor, apply, push_kiosks
 from hailong.server.web.i18n import gettext
@@ -41,8 +44,9 @@ def _page(**extra):
         marked = conn.execute(
             select(corrections_table).order_by(corrections_table.c.id.desc()).limit(RECENT)
         ).all()
+    revocable = _revocable() if g.user.can("admin") else []
     return render_template("admin/kiosks.html", rows=rows, counters=counters, marked=marked,
-                           **extra)  # fmt: skip
+                           revocable=revocable, **extra)  # fmt: skip
 
 
 @bp.post("/kiosks/place")
@@ -153,14 +157,31 @@ def _setup_message(exc: SetupError) -> str:
                    source=str(exc.source), items=items)  # fmt: skip
 
 
+@bp.get("/kiosks/revoke")
+@role("admin")
+def confirm_revoke():
+    """Ask the admin to confirm revoking the kiosk picked from the list, naming its counter."""
+    device = request.args.get("device", "").strip()
+    if device not in _revocable():
+        flash(gettext("Không có kiosk {device} để thu hồi.", device=device), "error")
+        return redirect(url_for("kiosks.kiosks"))
+    with site().engine.connect() as conn:
+        counter = conn.execute(select(device_counters.c.counter)
+                               .where(device_counters.c.device == device)).scalar()  # fmt: skip
+    return _page(revoking={"device": device, "counter": counter})
+
+
 @bp.post("/kiosks/revoke")
 @role("admin")
 def revoke():
     """Revoke a kiosk: its broker account and ACL entry go, its key is retired, its counter freed.
 
-    Its stored presses stay, and stay verifiable: the retired key is kept aside.
+    Its stored presses stay, and stay verifiable: the retired key is kept aside. Without the
+    confirmation the form carries, nothing is revoked: the admin is asked first.
     """
     device = request.form.get("device", "").strip()
+    if request.form.get("confirm") != "1":
+        return redirect(url_for("kiosks.confirm_revoke", device=device))
     try:
         with site().engine.begin() as conn:
             revoke_device(conn, site().config, device, actor())
@@ -169,3 +190,16 @@ def revoke():
     else:
         flash(gettext("Đã thu hồi kiosk {device}.", device=device), "info")
     return redirect(url_for("kiosks.kiosks"))
+
+
+def _revocable() -> list[str]:
+    """Return every kiosk one could revoke: seen, placed at a counter, or with a broker account."""
+    with site().engine.connect() as conn:
+        known = {r["device"] for r in reference.list_devices(conn)}
+        known |= set(conn.execute(select(device_counters.c.device)).scalars())
+    config = site().config
+    # An unreadable password file: the page lists the rest.
+    with contextlib.suppress(CollectorError, OSError):
+        known |= set(broker_accounts(config.broker.password_file))
+    known.discard(config.mqtt.username)
+    return sorted(known)

@@ -39,7 +39,8 @@ def level_bars(stats: LevelStats, title: str, *, width: int = 470, row: int = 34
             + _rect(label_w, y + row * 0.15, length, row * 0.7, LEVEL_COLOURS[level])
             + _text(label_w + bar_w + 8, y + row * 0.62, text, font, weight="bold")
         )
-    return _svg(width, row * 4, title, "".join(parts))
+    # Drawn in a width × height box but sized by the page: it fills a TV and shrinks on a phone.
+    return _svg(width, row * 4, title, "".join(parts), css="chart fluid")
 
 
 def meter(percent_value: float | None, colour: str, label: str) -> Markup:
@@ -83,7 +84,8 @@ def heat_map(matrix: Sequence[Sequence[int]], top: int, title: str, width: int =
                 f'<rect x="{left + h * cell_w:.1f}" y="{y}" width="{cell_w - 2:.1f}" '
                 f'height="{cell_h - 2}" fill="{_shade(n, top)}"><title>{escape(hint)}</title></rect>'
             )
-    return _svg(width, head + 7 * cell_h, title, "".join(parts))
+    # Fills its card; below its min-width (style.css) it scrolls in it rather than shrink.
+    return _svg(width, head + 7 * cell_h, title, "".join(parts), css="chart fluid heat")
 
 
 def _shade(n: int, top: int) -> str:
@@ -98,9 +100,11 @@ def _shade(n: int, top: int) -> str:
 
 def _svg(width: float, height: float, title: str, body: str, css: str = "chart") -> Markup:
     ident = f"t{secrets.token_hex(4)}"
+    # A fluid chart has no pixel size of its own: style.css gives it the width of its box.
+    size = "" if "fluid" in css.split() else f'width="{width}" height="{height:.0f}" '
     return Markup(
-        f'<svg class="{css}" viewBox="0 0 {width} {height:.0f}" width="{width}" '
-        f'height="{height:.0f}" role="img" aria-labelledby="{ident}" '
+        f'<svg class="{css}" viewBox="0 0 {width} {height:.0f}" {size}'
+        f'role="img" aria-labelledby="{ident}" '
         f'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'
         f'<title id="{ident}">{escape(title)}</title>{body}</svg>'
     )

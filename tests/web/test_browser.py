@@ -208,9 +208,9 @@ def test_admin_registers_a_kiosk_and_downloads_its_bundle(page, serve, tmp_path)
     form.get_by_role("button").click()
     expect(page.get_by_role("alert").filter(has_text="already provisioned")).to_be_visible()
 
-    revoke = page.locator("form", has=page.get_by_role("button", name="Thu hồi"))
-    revoke.get_by_label("Mã kiosk").fill("k8")
-    revoke.get_by_role("button").click()
+    page.get_by_label("Kiosk cần thu hồi").select_option("k8")
+    page.get_by_role("button", name="Thu hồi…").click()
+    page.get_by_role("button", name="Xác nhận thu hồi k8").click()
     expect(page.get_by_role("status").filter(has_text="Đã thu hồi kiosk k8")).to_be_visible()
     assert "k8:" not in (tmp_path / "passwd").read_text()
     assert not (tmp_path / "keys" / "k8.key").exists(), "the key is retired, kept aside"
