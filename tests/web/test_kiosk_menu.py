@@ -83,6 +83,9 @@ def test_a_revoke_posted_without_the_confirmation_only_asks(page, serve, tmp_pat
 
 def test_an_unknown_kiosk_cannot_be_asked_about(page, served):
     login(page, served)
+    # Every response re-sends the permanent session cookie: a favicon request of the page before
+    # could overwrite the cookie carrying the flash. Let that page finish first (bounded).
+    page.wait_for_load_state("networkidle", timeout=10_000)
     page.goto(served.path("/admin/kiosks/revoke?device=k9"))
     expect(page.get_by_role("alert")).to_have_text("Không có kiosk k9 để thu hồi.")
     expect(page).to_have_url(re.compile(r"/admin/kiosks$"))
