@@ -128,6 +128,9 @@ def _configure(app: Flask, config: CollectorConfig, overrides: dict) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=web.secure_cookies,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=web.session_hours),
+        # Send the cookie only when the session changed: a late response (the favicon of the
+        # page before) must not put back an older cookie and lose a message meant for this page.
+        SESSION_REFRESH_EACH_REQUEST=False,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         WTF_CSRF_SSL_STRICT=web.secure_cookies,
         MAX_CONTENT_LENGTH=5 * 1024 * 1024,  # dossier files are a few kB; refuse big uploads

@@ -6,8 +6,9 @@ a `securitypolicyviolation` event; either one fails the test, naming the page.
 
 from __future__ import annotations
 
+from hailong.server.accounts import users as accounts
 from hailong.server.web import NAV
-from tests.web.conftest import login
+from tests.web.conftest import PASSWORD, login
 
 LISTEN = """
 window.__violations = [];
@@ -23,12 +24,13 @@ EXTRA = [
 ]
 
 
-def staff_paths(app) -> list[str]:
-    """Return every page of the navigation, plus pages that show more with a query."""
+def staff_paths(app, official: bool = False) -> list[str]:
+    """Return the navigation's pages for staff (or for an official), plus pages with a query."""
     with app.test_request_context():
         from flask import url_for
 
-        return [url_for(endpoint) for endpoint, _label, _roles in NAV] + EXTRA
+        return [url_for(endpoint) for endpoint, _label, roles in NAV
+                if ("official" in roles) == official] + ([] if official else EXTRA)  # fmt: skip
 
 
 def test_no_page_breaks_its_content_security_policy(page, served):
@@ -41,6 +43,12 @@ def test_no_page_breaks_its_content_security_policy(page, served):
     login(page, served, "admin")
     for path in staff_paths(served.app):
         seen[path] = visit(page, served, path)
+    with served.engine.begin() as conn:  # an official's own page too
+        accounts.add_user(conn, "bich", PASSWORD, "official", "admin", official="cb-02")
+    page.context.clear_cookies()
+    login(page, served, "bich")
+    for path in staff_paths(served.app, official=True):
+        seen[path + "?official"] = visit(page, served, path + "?period=2024-03")
     blocked = [(url, text) for url, text in console if "Content Security Policy" in text]
     assert blocked == []
     assert {path: found for path, found in seen.items() if found} == {}

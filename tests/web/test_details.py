@@ -5,6 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.web.conftest import login
+from tests.web.test_security import _sign_in
 
 
 def test_favicon_is_served_and_linked(page, served):
@@ -37,3 +38,10 @@ def test_ranking_score_is_explained_where_it_is_shown(page, served):
     # min_sample 10 in the test settings, office at 85 %: 3 of 3 → 88.5 %, 270 of 300 → 89.8 %
     expect(page.locator("main")).to_contain_text("được 88,5%")
     expect(page.locator("main")).to_contain_text("được 89,8%")
+
+
+def test_a_static_file_does_not_resend_the_session_cookie(served):
+    """A late favicon response must not put back an older cookie and lose the next page's message."""
+    client = served.app.test_client()
+    _sign_in(client, "leader")
+    assert "Set-Cookie" not in client.get("/static/favicon.svg").headers
