@@ -8,8 +8,8 @@ journal on disk, a private mosquitto and a real `hailong-collector ingest` ackin
 cgroup v1 cpu group of C cores (period 10 ms: a long period would let a burst run, then stall it,
 which reads as latency; bench/cgroup.py). The child joins the group before exec.
 (a) press -> thanks frame drawn (bench/kiosk_child.py: a feeder thread in the kiosk process puts
-    ButtonPressed events in its inbox; includes the durable journal write). Baseline: the bare
-    Screen.draw of the same thanks frame, in the same process.
+    ButtonPressed events in its inbox; includes the durable journal write, whose own p50 / p99 is
+    printed beside). Baseline: the bare Screen.draw of the same thanks frame, in the same process.
 (b) process start -> idle screen drawn: the kiosk says READY=1 to $NOTIFY_SOCKET (sd_notify) once
     its first frame is on the screen; its journal holds --history delivered presses. Median of
     --starts starts. Baseline: `python -c "import pygame"` run to its end.
@@ -126,6 +126,9 @@ def report(figures: dict[str, dict], args) -> bool:
         print(f"\n== {mode}: {'one core' if mode == 'full' else f'{args.cpu_quota:g} of a core'}")
         print(f"press -> thanks drawn p50 / p99   {p50:7.1f} / {p99:5.1f} ms"
               f"   Screen.draw alone {b50:.1f} / {b99:.1f} ms")  # fmt: skip
+        if f["press"].get("journal"):
+            j50, j99 = percentiles(f["press"]["journal"])
+            print(f"   of which the journal write     {j50:7.1f} / {j99:5.1f} ms")
         print(f"start -> idle drawn (median)      {start:7.2f} s"
               f"   every start {' '.join(f'{s:.2f}' for s in f['start s'])};"
               f" python + import pygame {f['import pygame s']:.2f} s")  # fmt: skip

@@ -34,6 +34,7 @@ class Feeder(threading.Thread):
         self.drawn = threading.Condition()
         self.view, self.thanks_count, self.thanks_at = "", 0, 0.0
         self.latencies: list[float] = []
+        self.journal_ms: list[float] = []  # of which the durable journal write (its fsyncs)
         self.missed = 0
 
     def on_draw(self, frame) -> None:
@@ -63,6 +64,7 @@ class Feeder(threading.Thread):
                 "latencies": self.latencies,
                 "missed": self.missed,
                 "baseline": self.baseline,
+                "journal": self.journal_ms,
             }
             self.out.write_text(json.dumps(figures))
             os.kill(os.getpid(), signal.SIGTERM)  # the kiosk's own handler stops the loop
@@ -102,6 +104,16 @@ def timed_app(out: Path, presses: int):
                 feeder.on_draw(frame)
 
             screen.draw = timed_draw
+            append = self.journal.append
+
+            def timed_append(press):
+                start = time.monotonic()
+                try:
+                    return append(press)
+                finally:
+                    feeder.journal_ms.append((time.monotonic() - start) * 1000)
+
+            self.journal.append = timed_append
             feeder.start()
 
     return TimedApp
