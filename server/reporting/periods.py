@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from hailong.server.epoch import to_ms
+from hailong.server.epoch import from_ms, now_ms, to_ms
 from hailong.server.errors import InputError
 
 CONVENTIONS = ("calendar", "cutoff")
@@ -246,7 +246,9 @@ def parse_local_time(text: str | None, tz: str) -> datetime:
     """Read "dd/mm/yyyy HH:MM" (or a date alone: midnight) in the office's zone; None is now."""
     zone = ZoneInfo(tz)
     if text is None:
-        return datetime.now(zone)
+        # The clock's whole millisecond: datetime.now() rounded by to_ms could lie half a
+        # millisecond ahead of a now_ms() read just after, and "start in the future" refuse it.
+        return from_ms(now_ms(), zone)
     day_text, _, clock = text.strip().partition(" ")
     try:
         day = parse_user_date(day_text)

@@ -341,3 +341,17 @@ def test_bounds_ms_are_local_midnights_as_utc_milliseconds():
     # 01/03/2024 00:00 +07:00 = 29/02/2024 17:00 UTC; the end is 01/04 00:00 +07:00.
     assert first == int(datetime(2024, 2, 29, 17, tzinfo=UTC).timestamp() * 1000)
     assert end == int(datetime(2024, 3, 31, 17, tzinfo=UTC).timestamp() * 1000)
+
+
+def test_now_typed_as_nothing_is_never_ahead_of_the_clock():
+    """An empty "from" is now: a whole millisecond, never after a now_ms() read just after it.
+
+    A duty started "now" was once refused as starting in the future: datetime.now() rounded up.
+    """
+    from hailong.server.epoch import now_ms, to_ms
+    from hailong.server.reporting.periods import parse_local_time
+
+    for _ in range(200):
+        moment = parse_local_time(None, "Asia/Ho_Chi_Minh")
+        assert moment.microsecond % 1000 == 0
+        assert to_ms(moment) <= now_ms()
