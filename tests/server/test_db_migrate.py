@@ -139,13 +139,18 @@ def test_version_1_is_upgraded_in_place_keeping_its_data(database_url):
     assert before["version"] == [(1,)] and before["revision"] is None
     assert migrate.upgrade(db.connect(url)) == migrate.head()
     after = snapshot(url)
-    assert after["rows"] == before["rows"]
+    # Later revisions may add columns (0004: quarantine's length and sha256), empty for old rows:
+    # every v1 column keeps its name, type and value.
+    for table, rows in before["rows"].items():
+        width = len(before["schema"][table][0])
+        assert [tuple(r)[:width] for r in after["rows"][table]] == [tuple(r) for r in rows]
+        assert all(v is None for r in after["rows"][table] for v in tuple(r)[width:])
     assert after["version"] == [] and after["revision"] == migrate.head()
     assert set(V2_TABLES + LATER_TABLES) <= names(url, "table")
     assert {"ix_presses_report", "ix_duty_counter_start", "ix_audit_at",
             "ix_presses_dossier"} <= names(url, "index")  # fmt: skip
     for table, (columns, indexes) in before["schema"].items():  # v1 objects untouched
-        assert after["schema"][table][0] == columns
+        assert after["schema"][table][0][: len(columns)] == columns
         assert set(indexes) <= set(after["schema"][table][1])
 
 
