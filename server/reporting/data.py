@@ -3,6 +3,9 @@
 A report counts live presses that no correction excludes ("accepted"); test presses and
 excluded ones are shown as filtered, with their reasons. Resolved dossiers are entered per
 field and calendar month (YYYY-MM); a period takes the months given by `dossier_months`.
+A little over ~300 lines: the report model's dataclasses and their one assembly stay together,
+so that every table of every format reads one place; its parts live beside it (coverage,
+reasons, late, queries).
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Write a report as an A4 PDF in the administrative frame, with an embedded Unicode serif font."""
+"""Write a report as an A4 PDF in the administrative frame, with an embedded Unicode serif font.
+
+A little over ~300 lines: one document's layout, top to bottom (frame, sections, tables, chart,
+signature); the cells, fonts and frame text it lays out live in their own modules.
+"""
 
 from __future__ import annotations
 
