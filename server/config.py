@@ -142,10 +142,17 @@ class CollectorConfig:
     ingest: IngestSettings = field(default_factory=IngestSettings)
     web: WebSettings = field(default_factory=WebSettings)
     broker: BrokerSettings = field(default_factory=BrokerSettings)
+    # Where `publish` writes and `verify` rechecks: absolute, so that it never depends on the
+    # folder a staff member happens to run the command from.
+    publish_folder: Path = Path("/var/lib/hailong-collector/published")
     source: str = field(default="<defaults>", metadata={"internal": True})
 
     def __post_init__(self):
         zone_named(self.time_zone)
+        if not Path(self.publish_folder).is_absolute():
+            raise invalid(
+                "publish_folder", f"must be an absolute path, got {str(self.publish_folder)!r}"
+            )
         if "://" not in self.database:
             raise invalid(
                 "database", f"must be a URL like sqlite:///path.db, got {self.database!r}"

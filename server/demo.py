@@ -44,6 +44,7 @@ def write_configs(folder: Path, broker: Mosquitto, web_port: int, passwords: dic
     collector = folder / "collector.toml"
     collector.write_text(
         f'database = "sqlite:///{folder / "collector.db"}"\n'
+        f'publish_folder = "{folder / "published"}"\n'
         f"[mqtt]\nport = {broker_port}\n"
         f'password_file = "{folder / "collector.password"}"\n'
         f'client_id = "demo-collector"\n'

@@ -21,7 +21,6 @@ from hailong.server.reporting.periods import (
 )
 from hailong.server.reporting.settings import ReportSettings, report_settings
 
-DEFAULT_FOLDER = Path("var/hailong/published")
 DEFAULT_CONVENTION = "cutoff"  # publish.DEFAULT_CONVENTION, spelled here to keep startup light
 
 
@@ -45,8 +44,7 @@ def register(sub) -> None:
     # The plan's dates (28/3, 28/6, 28/9, 28/12) presume periods that close on the 14th.
     publish.add_argument("--convention", choices=CONVENTIONS, default=DEFAULT_CONVENTION,
                          help="period boundaries: the cut-off on the 14th (default) or calendar months")  # fmt: skip
-    publish.add_argument("--folder", type=Path, default=DEFAULT_FOLDER,
-                         help=f"publication folder (default: {DEFAULT_FOLDER})")  # fmt: skip
+    publish.add_argument("--folder", type=Path, help="publication folder (default: publish_folder in the configuration)")  # fmt: skip
     report.set_defaults(run=report_command)
     publish.set_defaults(run=publish_command)
     summary = sub.add_parser("summary", help="print counts per level for a date range")
@@ -88,7 +86,7 @@ def publish_command(config: CollectorConfig, args: argparse.Namespace) -> int:
         return _usage(exc)
     engine = open_database(config.database)
     try:
-        done = publish_reports(engine, day, args.folder, settings_for(config, args.settings),
+        done = publish_reports(engine, day, args.folder or config.publish_folder, settings_for(config, args.settings),
                                args.convention)  # fmt: skip
     finally:
         engine.dispose()

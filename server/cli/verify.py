@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from hailong.server.cli.reports import DEFAULT_FOLDER
 from hailong.server.config import CollectorConfig
 
 # Press columns copied from the payload as sent (at_ms may be re-dated, so it is not one).
@@ -23,8 +22,7 @@ SHOWN = 20  # failures printed per check; the rest are counted
 def register(sub) -> None:
     """Add `verify` to the collector's subcommand parser."""
     verify = sub.add_parser("verify", help="recheck press signatures, published files, audit log")
-    verify.add_argument("--folder", type=Path, default=DEFAULT_FOLDER,
-                        help=f"publication folder (default: {DEFAULT_FOLDER})")  # fmt: skip
+    verify.add_argument("--folder", type=Path, help="publication folder (default: publish_folder in the configuration)")  # fmt: skip
     verify.set_defaults(run=verify_command)
 
 
@@ -38,7 +36,7 @@ def verify_command(config: CollectorConfig, args: argparse.Namespace) -> int:
         with engine.connect() as conn:
             checks = [
                 ("presses", *check_presses(conn, device_keys(config.ingest.keys_dir))),
-                ("published files", *check_published(conn, args.folder)),
+                ("published files", *check_published(conn, args.folder or config.publish_folder)),
                 ("audit log rows", *chain_breaks(conn)),
             ]
     finally:

@@ -169,3 +169,31 @@ def test_commands_refuse_bad_arguments(engine, tmp_path):
         "--config", config, "publish", "--date", "27/04/2024", "--folder", tmp_path / "p"
     )
     assert quiet.returncode == 0 and "no report is due on 27/04/2024" in quiet.stdout
+
+
+def test_publish_writes_into_the_configured_folder_wherever_it_is_run(tmp_path):
+    """Issue 17: the default folder comes from the configuration, not the current directory."""
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    engine = db.open_database(url)
+    build_world(engine)
+    engine.dispose()
+    settings = tmp_path / "report.toml"
+    settings.write_text(
+        'unit_name = "Ủy ban nhân dân xã An Bình"\nplace = "An Bình"\n', encoding="utf-8"
+    )
+    folder = tmp_path / "cong-bo"
+    config = tmp_path / "c.toml"
+    config.write_text(f'database = "{url}"\npublish_folder = "{folder}"\n'
+                      f'[web]\nreport_settings = "{settings}"\n', encoding="utf-8")  # fmt: skip
+    elsewhere = tmp_path / "somewhere-else"
+    elsewhere.mkdir()
+    done = subprocess.run([sys.executable, "-m", "hailong.server.cli", "--config", str(config), "publish",
+                           "--date", "28/04/2024"], cwd=elsewhere, capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert list(folder.rglob("*.pdf")) and not list(elsewhere.rglob("*"))
+    relative = tmp_path / "bad.toml"
+    relative.write_text(f'database = "{url}"\npublish_folder = "published"\n')
+    bad = subprocess.run([sys.executable, "-m", "hailong.server.cli", "--config", str(relative), "publish"],
+                         capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert bad.returncode == 2 and "publish_folder: must be an absolute path" in bad.stderr
