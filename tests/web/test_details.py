@@ -45,3 +45,28 @@ def test_a_static_file_does_not_resend_the_session_cookie(served):
     client = served.app.test_client()
     _sign_in(client, "leader")
     assert "Set-Cookie" not in client.get("/static/favicon.svg").headers
+
+
+FITS = """el => {
+  const ctx = document.createElement('canvas').getContext('2d');
+  const style = getComputedStyle(el);
+  ctx.font = style.font;
+  const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return [...el.options].every(o => ctx.measureText(o.text).width <= room - 16);  // 16: the arrow
+}"""
+
+
+def test_role_choices_show_whole(page, served):
+    """Issue 17: the role select showed "Cán bộ thống k…"; every choice must fit its select."""
+    login(page, served, "admin")
+    for width in (1366, 1024, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(served.path("/admin/users"))
+        _every_choice_fits(page.locator("select[name=role]"))
+
+
+def _every_choice_fits(selects) -> None:
+    """Assert every option of every select fits the select's box."""
+    assert selects.count() >= 3
+    for i in range(selects.count()):
+        assert selects.nth(i).evaluate(FITS), selects.nth(i).get_attribute("aria-label")
