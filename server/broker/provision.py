@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from hailong.protocol import ProtocolError, check_device_id
@@ -24,8 +24,10 @@ from hailong.protocol.bundle import BUNDLE_NAME, Bundle
 from hailong.protocol.files import fsync_folder, write_atomic
 from hailong.server.broker import accounts
 from hailong.server.config import CollectorConfig
+from hailong.server.epoch import now_ms
 from hailong.server.errors import InputError
 from hailong.server.reference import catalogue as reference
+from hailong.server.reference import placements
 from hailong.server.reference.audit import check_actor, record
 from hailong.server.storage.db import device_counters, devices
 
@@ -92,9 +94,8 @@ def revoke_device(conn: Connection, config: CollectorConfig, device: str, actor:
         raise InputError(f"unknown kiosk {device!r}")
     accounts.write_acl(config.broker.acl_file, config.broker.password_file,
                        config.mqtt.prefix, config.mqtt.username)  # fmt: skip
-    if placed is not None:
-        conn.execute(delete(device_counters).where(device_counters.c.device == device))
-        record(conn, actor, "delete", "device_counter", device, dict(placed._mapping), None)
+    # Its placement is closed, not deleted: its stored presses stay attributed to that counter.
+    placements.leave(conn, device, now_ms(), actor)
     record(conn, actor, "revoke", "device", device, {"device": device}, None)
     return Revoked(device, removed, retired, _reload(config, reload))
 

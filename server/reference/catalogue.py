@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from hailong.protocol import Config, ProtocolError, check_device_id, parse_config
 from hailong.server.epoch import now_ms
 from hailong.server.errors import InputError
-from hailong.server.reference import duty
+from hailong.server.reference import duty, placements
 from hailong.server.reference.audit import check_actor, record
 from hailong.server.reference.duty import Assignment, assignments, official_at, open_assignments  # noqa: F401 (API)
 from hailong.server.storage.db import counters, device_counters, devices, fields, officials
@@ -134,24 +134,22 @@ def list_devices(conn: Connection) -> list[dict]:
     return [dict(r._mapping) for r in conn.execute(query)]
 
 
-def set_device_counter(conn: Connection, device: str, counter: str, actor: str) -> Config:
-    """Place a kiosk at a counter and rebuild its retained Config; return that Config."""
+def set_device_counter(conn, device, counter, actor, *, at_ms=None, tz="UTC") -> Config:
+    """Place a kiosk at a counter from at_ms (now), rebuild its retained Config; return that Config.
+
+    The kiosk's earlier placement is closed there (placements.move): its presses before at_ms
+    stay attributed to the counter it stood at then.
+    """
     check_actor(actor)
     try:
         device = check_device_id(device)
     except ProtocolError as exc:
         raise InputError(f"device {device!r}: {exc.problem}") from None
     _require(conn, "counter", counter)
-    key = device_counters.c.device == device
-    before = conn.execute(select(device_counters.c.counter).where(key)).scalar()
-    if before != counter:
-        if before is None:
-            conn.execute(device_counters.insert().values(device=device, counter=counter))
-        else:
-            conn.execute(update(device_counters).where(key).values(counter=counter))
-        old = None if before is None else {"device": device, "counter": before}
-        record(conn, actor, "update" if old else "create", "device_counter", device, old,
-               {"device": device, "counter": counter})  # fmt: skip
+    now = now_ms()
+    placements.move(
+        conn, device, counter, now if at_ms is None else at_ms, actor, now_ms=now, tz=tz
+    )
     if conn.execute(select(devices.c.device).where(devices.c.device == device)).first() is None:
         conn.execute(devices.insert().values(device=device, acked_upto=0))  # not seen yet
     store_config(conn, device)

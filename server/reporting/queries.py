@@ -22,10 +22,10 @@ from sqlalchemy.engine import Connection
 
 from hailong.server.epoch import from_ms
 from hailong.server.reference.duty import on_duty
+from hailong.server.reference.placements import placed_at
 from hailong.server.reporting.metrics import Rating
 from hailong.server.storage.db import (
     corrections,
-    device_counters,
     dossier_counts,
     fields,
     officials,
@@ -80,18 +80,13 @@ def accepted_counts(conn: Connection, start_ms: int, end_ms: int, *names: str) -
 
 
 def press_counter():
-    """Return the counter a press is from: its kiosk's placement, else the counter it sent.
+    """Return the counter a press is from: its kiosk's placement at its time, else the one it sent.
 
-    The placement is what staff set (catalogue.set_device_counter), so a kiosk cannot claim
-    another counter; a kiosk never placed falls back to its own setting.
+    The placement is what staff set (placements.move), so a kiosk cannot claim another counter,
+    and moving it later never re-attributes what it took before; a kiosk not placed at that
+    time falls back to its own setting.
     """
-    placed = (
-        select(device_counters.c.counter)
-        .where(device_counters.c.device == presses.c.device)
-        .correlate(presses)  # nested in on_duty's subquery: presses is the outermost query's
-        .scalar_subquery()
-    )
-    return func.coalesce(placed, presses.c.counter)
+    return func.coalesce(placed_at(presses.c.device, presses.c.at_ms), presses.c.counter)
 
 
 def rostered_official():

@@ -178,7 +178,21 @@ duty = Table(
     Index("ix_duty_counter_start", "counter", "start_ms"),
 )
 
-# Which counter a kiosk stands at now; its retained Config is built from this.
+# Where each kiosk stood, [start_ms, end_ms); end_ms NULL: it stands there still. The report
+# attributes a press through the placement at its time (reference/placements.py), so moving a
+# kiosk never re-attributes the presses it took at its earlier counter.
+device_placements = Table(
+    "device_placements",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("device", String(32), nullable=False),
+    Column("counter", String(64), nullable=False),
+    Column("start_ms", BigInteger, nullable=False),
+    Column("end_ms", BigInteger),
+    Index("ix_device_placements_device_start", "device", "start_ms"),
+)
+
+# Which counter a kiosk stands at now (its open placement); its retained Config is built from this.
 device_counters = Table(
     "device_counters",
     metadata,

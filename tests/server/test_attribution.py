@@ -12,6 +12,7 @@ from hailong.server.reporting.formats.tables import screening_table
 from hailong.server.reporting.periods import parse_period
 from hailong.server.reporting.settings import ReportSettings
 from hailong.server.storage import db
+from hailong.server.storage.schema import device_placements
 from tests.server.batches import press, store
 from tests.server.report_world import at, ms, press_row
 
@@ -27,6 +28,7 @@ def office(engine, presses: list[dict]) -> None:
         conn.execute(insert(db.duty).values(counter="Q2", official="cb-03", end_ms=None,
                                             start_ms=ms(at("2024-03-01", "00:00"))))  # fmt: skip
         conn.execute(insert(db.device_counters).values(device="k5", counter="Q2"))
+        conn.execute(insert(device_placements).values(device="k5", counter="Q2", start_ms=0))
         if presses:
             conn.execute(insert(db.presses), presses)
 

@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 from sqlalchemy import insert
 
 from hailong.server.storage import db
+from hailong.server.storage.schema import device_placements
 from tests.server.report_world import at, press_row
 from tests.web.conftest import login
 
@@ -14,6 +15,7 @@ def test_official_mismatch_is_flagged_and_counted_for_the_roster(page, served):
     # k5 stands at Q2, where cb-02 is on duty from 16/03, but its presses name cb-01.
     with served.engine.begin() as conn:
         conn.execute(insert(db.device_counters).values(device="k5", counter="Q2"))
+        conn.execute(insert(device_placements).values(device="k5", counter="Q2", start_ms=0))
         conn.execute(insert(db.presses), [
             press_row("k5", s, 4, at("2024-03-20", f"09:0{s}"), counter="Q1", official="cb-01")
             for s in (1, 2)
