@@ -11,6 +11,7 @@ import json
 from hailong.server.cli import devices as provision_cli
 from hailong.server.cli.transaction import group as command_group
 from hailong.server.cli.transaction import staff_command
+from hailong.server.epoch import to_ms
 from hailong.server.reference import catalogue as reference
 from hailong.server.reference.duty import local_text
 from hailong.server.reporting.periods import parse_local_time
@@ -64,6 +65,9 @@ def _register_duty(sub, command) -> None:
     place = command(device, "counter", device_counter, "place a kiosk at a counter")
     place.add_argument("device")
     place.add_argument("counter")
+    place.add_argument(
+        "--from", dest="start", help='"dd/mm/yyyy HH:MM" it stood there from (default: now)'
+    )
     command(device, "list", device_list, "list the kiosks")
     provision_cli.register(device, command)
 
@@ -140,9 +144,12 @@ def duty_list(conn, args, tz):
     ] or ["no duty recorded yet"]
 
 
-def device_counter(conn, args, _tz):
-    """Place a kiosk at a counter."""
-    config = reference.set_device_counter(conn, args.device, args.counter, args.actor)
+def device_counter(conn, args, tz):
+    """Place a kiosk at a counter from a time (now): its earlier presses keep the old counter."""
+    start = to_ms(parse_local_time(args.start, tz)) if args.start else None
+    config = reference.set_device_counter(
+        conn, args.device, args.counter, args.actor, at_ms=start, tz=tz
+    )
     return [f"{args.device} at counter {args.counter}; config {json.dumps(config.to_dict(), ensure_ascii=False)}"]  # fmt: skip
 
 

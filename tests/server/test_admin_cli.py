@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hailong.server.cli import main
+from hailong.server.reference import placements
 from hailong.server.storage.db import (
     audit,
     corrections,
@@ -106,6 +107,19 @@ def test_device_counter_stores_the_config(cli):
     status, out, _ = cli("device", "counter", "quay-1", "Q1")
     assert status == 0 and '"official_name": "Nguyễn Văn An"' in out
     assert cli("device", "list")[1].split() == ["quay-1", "Q1", "-", "never", "seen"]
+
+
+def test_device_counter_from_a_time_keeps_the_kiosks_earlier_counter(cli, db):
+    setup_office(cli)
+    cli("counter", "add", "Q2", "Quầy 2", "--actor", "lan")
+    assert cli("device", "counter", "quay-1", "Q1", "--from", "01/03/2024 07:30")[0] == 0
+    assert cli("device", "counter", "quay-1", "Q2", "--from", "15/03/2024 12:00")[0] == 0
+    status, out, err = cli("device", "counter", "quay-1", "Q1", "--from", "10/03/2024 08:00")
+    assert (status, out) == (2, "") and "stands at counter Q2 from 15/03/2024 12:00" in err
+    with db.connect() as conn:
+        moved = placements.history(conn, "quay-1")
+    assert [(p.counter, p.end_ms) for p in moved] == [("Q1", moved[1].start_ms), ("Q2", None)]
+    assert moved[1].start_ms - moved[0].start_ms == (14 * 24 + 4) * 3_600_000 + 30 * 60_000
 
 
 def test_dossier_commands(cli, db, tmp_path):
