@@ -54,7 +54,8 @@ def _page(**extra):
 def place():
     """Place a kiosk at a counter and send it the Config it should show."""
     device, counter = request.form.get("device", "").strip(), request.form.get("counter", "")
-    config = apply(lambda conn: reference.set_device_counter(conn, device, counter, actor()),
+    tz = site().config.time_zone  # a refusal names the current placement's start in local time
+    config = apply(lambda conn: reference.set_device_counter(conn, device, counter, actor(), tz=tz),
                    gettext("Đã đặt kiosk {device} tại quầy {counter}.", device=device,
                            counter=counter))  # fmt: skip
     if config is not None:

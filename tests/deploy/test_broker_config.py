@@ -25,6 +25,7 @@ from hailong.server.broker.accounts import setup
 from hailong.server.broker.private import free_port
 from hailong.server.broker.provision import add_device, revoke_device
 from hailong.server.errors import InputError
+from hailong.server.reference import placements
 from hailong.server.storage.db import open_database
 from tests.deploy.conftest import write_collector
 from tests.support import wait_for
@@ -217,7 +218,10 @@ def test_revoke_and_reload_shut_a_connected_kiosk_out(fleet):
     engine = open_database(fleet.collector.config.database)
     with engine.begin() as conn:
         done = revoke_device(conn, fleet.collector.config, "k2", "test")
+        [placed] = placements.history(conn, "k2")
     engine.dispose()
+    # Closed, not deleted: k2's stored presses stay attributed to Q2.
+    assert placed.counter == "Q2" and placed.end_ms is not None
     assert done.reloaded == (f"pid {fleet.process.pid}",)  # SIGHUP through the pid file
     try:
         wait_for(lambda: not k2.is_connected() or publish_reason(k2, TOPICS.press("k2")) == 135,
