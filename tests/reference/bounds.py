@@ -59,6 +59,24 @@ def span(kind: str, year: int, index: int, convention: str) -> Span:
     return Span(kind, label(year, index), convention, first, last, named)
 
 
+def previous(period: Span) -> Span:
+    """Return the period of the same kind and convention just before one (table C's)."""
+    year, last_month = (int(part) for part in period.months[-1].split("-"))
+    index = last_month // KINDS[period.kind][0]
+    if index > 1:
+        return span(period.kind, year, index - 1, period.convention)
+    return span(period.kind, year - 1, 12 // KINDS[period.kind][0], period.convention)
+
+
+def from_label(kind: str, label: str, convention: str) -> Span:
+    """Return the period a label names ("2025-07", "2025-Q3", "2025-H1", "2025-9M", "2025")."""
+    year = int(label[:4])
+    index = (
+        int(label[5:]) if kind == "month" else int(label[-1]) if kind in ("quarter", "half") else 1
+    )
+    return span(kind, year, index, convention)
+
+
 def every_period(year: int) -> list[Span]:
     """Return the year's 12 months, 4 quarters, 2 halves, 9 months and year in both conventions."""
     counts = {"month": 12, "quarter": 4, "half": 2, "nine_months": 1, "year": 1}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from tests.reference.dataset import Event, health_item
-from tests.reference.office import DUTY_HANDOVER, HCM
+from tests.reference.office import DUTY_HANDOVER, HCM, PUBLICATIONS
 
 MS = timedelta(milliseconds=1)
 # boot -> (mono, true instant) of its first synced reading; sub-millisecond digits on purpose.
@@ -18,7 +18,7 @@ MARKS = (("tech-session", TECH), ("mark-dossier", TECH), ("child", CHILD))
 def special_events() -> list[Event]:
     """Return every case a report could get wrong."""
     return [*border_events(), *redated_events(), *dossier_events(), *duty_events(),
-            *marked_events()]  # fmt: skip
+            *marked_events(), *hours_events(), *burst_events(), *late_events()]  # fmt: skip
 
 
 def border_events() -> list[Event]:
@@ -98,3 +98,55 @@ def marked_events() -> list[Event]:
         ],  # fmt: skip
         Event("k2", datetime(2025, 10, 20, 10, 0, tzinfo=HCM), 1, "chung-thuc", tag="child"),
     ]
+
+
+def hours_events() -> list[Event]:
+    """Presses on Saturday, Sunday, holidays and 1 ms either side of each opening and closing."""
+    at = lambda d, h, m=0, ms=0: datetime(2025, *d, h, m, tzinfo=HCM) + ms * MS  # noqa: E731
+    return [
+        *[Event("k2", at((3, 8), h, m, ms), 3, "chung-thuc")  # Saturday: open in the morning
+          for h, m, ms in ((9, 0, 0), (11, 29, 59_999), (11, 30, 0), (14, 0, 0))],
+        Event("k2", at((3, 9), 9), 4, "chung-thuc"),  # Sunday
+        Event("k1", at((9, 2), 9), 4, "ho-tich"),  # Quốc khánh
+        Event("k3", at((1, 28), 10), 2, "dat-dai"),  # Tết
+        *[Event("k1", at((5, 20), h, m, ms), 4, "ho-tich")  # a Tuesday's four edges
+          for h, m, ms in ((7, 29, 59_999), (7, 30, 0), (11, 29, 59_999), (11, 30, 0),
+                           (13, 29, 59_999), (13, 30, 0), (16, 59, 59_999), (17, 0, 0))],
+    ]  # fmt: skip
+
+
+def burst_events() -> list[Event]:
+    """Four presses within exactly 10 s (a burst), within 10.001 s (none), one of them a test
+    (none: tests never count), and four straddling the cut-off border of 15/05/2025."""
+    at = lambda d, s: datetime(2025, *d, 10, tzinfo=HCM) + timedelta(seconds=s)  # noqa: E731
+    border = datetime(2025, 5, 15, tzinfo=HCM)
+    return [
+        *[Event("k2", at((5, 21), s), 1, "chung-thuc") for s in (0, 3, 6, 10)],
+        *[Event("k2", at((5, 22), s), 1, "chung-thuc") for s in (0, 3, 6, 10.001)],
+        *[Event("k2", at((5, 23), s), 2, "chung-thuc", mode="test" if s == 4 else "live")
+          for s in (0, 2, 4, 6)],
+        *[Event("k3", border + timedelta(seconds=s), 4, "dat-dai") for s in (-3, -1.5, 1.5, 3)],
+    ]  # fmt: skip
+
+
+def late_events() -> list[Event]:
+    """Presses of k2 delivered after their period was published (PUBLICATIONS): bổ sung.
+
+    Pressed in the cut-off month 07 and delivered in month 08; pressed in calendar July after
+    the cut-off month ended and delivered in September; pressed in both and delivered in
+    October, one of them a test press (never counted, late or not).
+    """
+    cutoff_at, calendar_at = (moment for _convention, moment in PUBLICATIONS)
+    groups = (  # (pressed from, ratings, delivered); rating 0 stands for a test press
+        (datetime(2025, 7, 10, 9, tzinfo=HCM), (4, 4, 3, 1, 2), cutoff_at + timedelta(days=8)),
+        (datetime(2025, 7, 20, 10, tzinfo=HCM), (4, 3, 4), calendar_at + timedelta(days=6)),
+        (datetime(2025, 7, 11, 14, tzinfo=HCM), (1, 4, 0), calendar_at + timedelta(days=43)),
+    )
+    found = []
+    for start, ratings, delivered in groups:
+        for i, rating in enumerate(ratings):
+            when = start + timedelta(minutes=i)
+            mode = "test" if rating == 0 else "live"
+            found.append(Event("k2", when, rating or 4, "chung-thuc", mode=mode,
+                               delay=delivered - when))  # fmt: skip
+    return found

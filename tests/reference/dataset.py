@@ -5,7 +5,9 @@ the cases a report can get wrong placed on purpose (cases.py): presses at 23:59:
 00:00:00.000 on every calendar and cut-off border, the same instants written with +07:00 and Z,
 test-mode presses, unsynced presses re-dated by a Health anchor (some stored before it, some
 after), a kiosk that delivers a week late, dossier repeats (one late and earlier), collisions,
-a duty handover to the millisecond, and presses staff mark as tests (corrections.exclude).
+a duty handover to the millisecond, presses staff mark as tests (corrections.exclude), presses
+at every edge of office hours, on Saturday, Sunday and holidays, bursts and near-bursts, and
+presses delivered after their period was published (late arrivals, bổ sung).
 """
 
 from __future__ import annotations
@@ -13,13 +15,24 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from pathlib import Path
 
 from hailong.protocol import Topics
 from hailong.protocol.messages import Anchor, Health
 from hailong.server.ingest.intake import Message, classify
 from hailong.server.reference import corrections
+from hailong.server.reporting.publish import publish
 from hailong.server.storage.batch import store_batch
-from tests.reference.office import ACTOR, FIELDS, HCM, OFFICIALS, build_office
+from tests.reference.office import (
+    ACTOR,
+    FIELDS,
+    HCM,
+    OFFICIALS,
+    PUBLICATIONS,
+    build_office,
+    report_settings,
+)
 from tests.support import press_bytes
 
 T = Topics()
@@ -121,9 +134,21 @@ def _ts(moment: datetime, utc: bool) -> str:
     return moment.astimezone(HCM).isoformat(timespec="milliseconds")
 
 
-def store_stream(engine, stream: list[tuple[datetime, object]]) -> None:
-    """Store messages in delivery order, BATCH at a time, each batch in its own transaction."""
-    ordered = [item for _at, item in sorted(stream, key=lambda pair: pair[0])]
+def store_stream(engine, stream: list[tuple[datetime, object]], folder: Path) -> None:
+    """Store messages in delivery order, publishing each of PUBLICATIONS when its moment comes."""
+    ordered = sorted(stream, key=lambda pair: pair[0])
+    done = 0
+    for convention, moment in PUBLICATIONS:
+        before = [item for at, item in ordered[done:] if at < moment]
+        store_items(engine, before)
+        done += len(before)
+        clock = partial(int, moment.timestamp() * 1000)  # the publication's moment, not today
+        publish(engine, moment.date(), folder, report_settings(), convention, clock=clock)
+    store_items(engine, [item for _at, item in ordered[done:]])
+
+
+def store_items(engine, ordered: list) -> None:
+    """Store messages in the order given, BATCH at a time, each batch in its own transaction."""
     for start in range(0, len(ordered), BATCH):
         chunk = ordered[start : start + BATCH]
         now = max(item.message.received_ms for item in chunk)
@@ -140,8 +165,12 @@ def mark_tests(engine, seqs_by_tag: dict[str, tuple[str, list[int]]], marks) -> 
             corrections.exclude(conn, device, range(min(seqs), max(seqs) + 1), reason, ACTOR)
 
 
-def build_dataset(engine, seed: int = 12) -> None:
-    """Fill an empty, migrated database with the reference office and its presses."""
+def build_dataset(engine, folder: Path, seed: int = 12) -> None:
+    """Fill an empty, migrated database with the reference office and its presses.
+
+    Two reports are published into `folder` on the way (office.PUBLICATIONS), so that the
+    presses delivered after them are late arrivals.
+    """
     from tests.reference import cases
 
     build_office(engine)
@@ -155,5 +184,5 @@ def build_dataset(engine, seed: int = 12) -> None:
         if event.tag:
             tags.setdefault(event.tag, (event.device, []))[1].append(seq)
     stream += cases.health_messages()
-    store_stream(engine, stream)
+    store_stream(engine, stream, folder)
     mark_tests(engine, tags, cases.MARKS)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from tests.reference.calc import NO_FIELD, FieldFigures, Figures, Levels
+from tests.reference.office import MIN_SAMPLE
 
 NO_FIELD_NAME = "Không ghi lĩnh vực"
 UNATTRIBUTED = "Chưa xác định cán bộ"
 ZONE = "Asia/Ho_Chi_Minh"
-MIN_SAMPLE = 20
 BEST_FIRST = (4, 3, 2, 1)
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from hailong.server.epoch import to_ms
 from hailong.server.reference import catalogue, dossiers
+from hailong.server.reporting.settings import ReportSettings
 
 HCM = timezone(timedelta(hours=7))
 ZONE = "Asia/Ho_Chi_Minh"
@@ -26,6 +28,10 @@ COUNTERS = (
     ("Q3", "Quầy 3", "dat-dai"),
 )
 PLACED = {"k1": "Q1", "k4": "Q1", "k2": "Q2", "k3": "Q3"}
+PLACED_FROM = datetime(2024, 11, 1, tzinfo=HCM)  # before the first press
+# k3 stands at Q2 from mid-March to mid-April 2025, to the ms; it still sends Q3 (its own setting).
+KIOSK_MOVES = (("k3", "Q2", datetime(2025, 3, 14, 12, 0, tzinfo=HCM)),
+               ("k3", "Q3", datetime(2025, 4, 15, 9, 0, tzinfo=HCM)))  # fmt: skip
 DUTY_HANDOVER = datetime(2025, 6, 16, 10, 30, tzinfo=HCM)  # cb-01 → cb-02 at Q1, to the ms
 # (counter, official or None to release, local start)
 ROSTER = (
@@ -46,6 +52,28 @@ DOSSIERS = {
 }
 
 
+# The report settings the flags are judged by: a Saturday morning, Tết and 2/9 closed, bursts of
+# more than 3 presses within 10 s. The reference reads these constants, never the product's rules.
+OFFICE_HOURS = (("07:30", "11:30"), ("13:30", "17:00"))
+SATURDAY_HOURS = (("07:30", "11:30"),)
+HOLIDAYS = ("2025-01-27", "2025-01-28", "2025-01-29", "2025-01-30", "2025-01-31", "2025-09-02")
+BURST_WINDOW_S, BURST_MAX = 10, 3
+MIN_SAMPLE = 20
+# Reports published while presses still arrive (dataset.py publishes them in its timeline):
+# the cut-off month 07 on 28/07/2025 and calendar July on 28/08/2025, at 06:00.
+PUBLICATIONS = (("cutoff", datetime(2025, 7, 28, 6, tzinfo=HCM)),
+                ("calendar", datetime(2025, 8, 28, 6, tzinfo=HCM)))  # fmt: skip
+
+
+def report_settings() -> ReportSettings:
+    """Return the report settings every reference test builds its reports with."""
+    return ReportSettings(
+        time_zone=ZONE, min_sample=MIN_SAMPLE, unit_name="Ủy ban nhân dân xã An Bình",
+        place="An Bình", office_hours=OFFICE_HOURS, saturday_hours=SATURDAY_HOURS,
+        holidays=HOLIDAYS, burst_window_s=BURST_WINDOW_S, burst_max=BURST_MAX,
+    )  # fmt: skip
+
+
 def build_office(engine) -> None:
     """Enter the catalogue, placements, roster and dossier counts as staff would."""
     with engine.begin() as conn:
@@ -58,7 +86,9 @@ def build_office(engine) -> None:
         for code, name, field in COUNTERS:
             catalogue.add_counter(conn, code, name, ACTOR, field)
         for device, counter in PLACED.items():
-            catalogue.set_device_counter(conn, device, counter, ACTOR)
+            catalogue.set_device_counter(conn, device, counter, ACTOR, at_ms=to_ms(PLACED_FROM))
+        for device, counter, moved in KIOSK_MOVES:
+            catalogue.set_device_counter(conn, device, counter, ACTOR, at_ms=to_ms(moved), tz=ZONE)
         for counter, official, start in ROSTER:
             if official is None:
                 catalogue.release(conn, counter, start, ACTOR, tz=ZONE)

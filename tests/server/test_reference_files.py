@@ -17,13 +17,11 @@ from hailong.server.cli import main
 from hailong.server.reporting.data import build_report
 from hailong.server.reporting.formats import render, write_report
 from hailong.server.reporting.periods import parse_period
-from hailong.server.reporting.settings import ReportSettings
 from hailong.server.storage import db
 from tests.reference import calc, rows
 from tests.reference.bounds import span
 from tests.reference.dataset import build_dataset
 from tests.reference.expect import (
-    MIN_SAMPLE,
     UNATTRIBUTED,
     ZONE,
     en,
@@ -36,6 +34,7 @@ from tests.reference.expect import (
     unattributed_cells,
     vi,
 )
+from tests.reference.office import report_settings
 from tests.reference.readers import (
     CLOSING,
     csv_cells,
@@ -46,9 +45,7 @@ from tests.reference.readers import (
     xlsx_sheets,
 )
 
-SETTINGS = ReportSettings(
-    time_zone=ZONE, min_sample=MIN_SAMPLE, unit_name="Ủy ban nhân dân xã An Bình", place="An Bình"
-)
+SETTINGS = report_settings()
 # Months at the re-dating (31/03–01/04) and duty handover (16/06) borders, and every longer kind.
 CHOSEN = [("month", 1), ("month", 4), ("month", 6), ("month", 7), ("quarter", 1), ("quarter", 3),
           ("half", 1), ("half", 2), ("nine_months", 1), ("year", 1)]  # fmt: skip
@@ -62,7 +59,7 @@ def office(tmp_path_factory):
     folder = tmp_path_factory.mktemp("ref-files")
     url = f"sqlite:///{folder / 'collector.db'}"
     engine = db.open_database(url)
-    build_dataset(engine)
+    build_dataset(engine, folder / "timeline")
     with engine.connect() as conn:
         raw = rows.read(conn)
     yield url, engine, raw

@@ -13,29 +13,26 @@ from datetime import date
 import pytest
 
 from hailong.server.reporting.data import build_report
-from hailong.server.reporting.metrics import fmt_pct
+from hailong.server.reporting.metrics import fmt_pct, fmt_points
 from hailong.server.reporting.periods import parse_period
-from hailong.server.reporting.settings import ReportSettings
 from hailong.server.storage import db
-from tests.reference import calc, rows
-from tests.reference.bounds import every_period
+from tests.reference import calc, judged, rows
+from tests.reference.bounds import every_period, previous
 from tests.reference.dataset import build_dataset
-from tests.reference.expect import MIN_SAMPLE, ZONE, levels_of, reference_levels
+from tests.reference.expect import levels_of, reference_levels
+from tests.reference.office import report_settings
 from tests.support import BACKENDS, fresh_database
 
 PERIODS = every_period(2025)
-SETTINGS = ReportSettings(
-    time_zone=ZONE, min_sample=MIN_SAMPLE, unit_name="Ủy ban nhân dân xã An Bình", place="An Bình"
-)
+SETTINGS = report_settings()
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def office(request, tmp_path_factory):
     """Return (engine, raw tables as the reference read them) of the generated office."""
-    engine = db.open_database(
-        fresh_database(request, request.param, tmp_path_factory.mktemp("ref"))
-    )
-    build_dataset(engine)
+    folder = tmp_path_factory.mktemp("ref")
+    engine = db.open_database(fresh_database(request, request.param, folder))
+    build_dataset(engine, folder / "published")
     with engine.connect() as conn:
         raw = rows.read(conn)
     yield engine, raw
@@ -85,6 +82,47 @@ def test_report_data_agrees_with_the_reference(office, span):
     assert levels_of(data.unattributed) == reference_levels(expected.unattributed)
     screening = data.screening
     assert {k: getattr(screening, k) for k in expected.screening} == expected.screening
+
+
+@pytest.mark.parametrize("span", PERIODS, ids=lambda s: f"{s.convention}-{s.label}")
+def test_flags_ranks_trend_and_late_agree_with_the_reference(office, span):
+    engine, raw = office
+    data, expected = _report(engine, span), calc.figures(raw, span)
+    flags = (data.screening.outside_hours, data.screening.bursts, data.screening.complete)
+    assert flags == (judged.outside_hours(raw, span), judged.bursts(raw, span), True)
+    ranked = judged.ranking(expected.officials)
+    assert {r.code: (_pct(r.result.score), r.result.rank) for r in data.officials} == {
+        code: (calc.pct(f.score.numerator, f.score.denominator), f.rank)
+        for code, f in ranked.items()
+    }
+    before = calc.figures(raw, previous(span)).totals
+    assert data.previous.label == previous(span).label
+    assert levels_of(data.trend.previous) == reference_levels(before)
+    assert data.trend.total_diff == expected.totals.total - before.total
+    assert _points(data.trend.rate_diff) == judged.rate_points(expected.totals, before)
+    assert [
+        (r.period.label, r.published_on.isoformat(), levels_of(r.stats)) for r in data.late
+    ] == [
+        (line.label, line.published_on, reference_levels(line.levels))
+        for line in judged.late(raw, span)
+    ]
+
+
+def test_the_dataset_holds_every_flag_and_late_case(office):
+    _engine, raw = office
+    every = [judged.late(raw, span) for span in PERIODS]
+    lines = {(s.convention, s.label): [(x.label, x.levels.total) for x in found]
+             for s, found in zip(PERIODS, every, strict=True) if found}  # fmt: skip
+    assert lines == {("cutoff", "2025-08"): [("2025-07", 5)],
+                     ("calendar", "2025-09"): [("2025-07", 3)],
+                     ("cutoff", "2025-10"): [("2025-07", 2)],
+                     ("calendar", "2025-10"): [("2025-07", 2)]}  # fmt: skip
+    may = next(s for s in PERIODS if (s.convention, s.label) == ("calendar", "2025-05"))
+    assert judged.bursts(raw, may) >= 8  # the 10.000 s four and the border four
+
+
+def _points(value) -> str:
+    return "" if value is None else fmt_points(value, "en")
 
 
 def _pct(value) -> str:

@@ -14,19 +14,18 @@ import pytest
 from hailong.server.accounts import users as accounts
 from hailong.server.config import CollectorConfig, MqttSettings, WebSettings
 from hailong.server.reporting.publish import publish
-from hailong.server.reporting.settings import ReportSettings
 from hailong.server.storage import db
 from hailong.server.web import create_app
 from tests.reference import calc, rows
 from tests.reference.bounds import span
 from tests.reference.dataset import build_dataset
 from tests.reference.expect import MIN_SAMPLE, ZONE, field_name, pct_or_none, vi
+from tests.reference.office import report_settings
 from tests.reference.readers import html_tables
 from tests.web.conftest import add_accounts
 from tests.web.test_security import _sign_in
 
-SETTINGS = ReportSettings(time_zone=ZONE, min_sample=MIN_SAMPLE,
-                          unit_name="Ủy ban nhân dân xã An Bình", place="An Bình")  # fmt: skip
+SETTINGS = report_settings()
 CHOSEN = [("month", 1), ("month", 4), ("month", 6), ("month", 7), ("quarter", 1), ("quarter", 3),
           ("half", 1), ("half", 2), ("nine_months", 1), ("year", 1)]  # fmt: skip
 SPANS = [span(kind, 2025, i, c) for c in ("calendar", "cutoff") for kind, i in CHOSEN]
@@ -54,7 +53,7 @@ def office(tmp_path_factory):
     folder = tmp_path_factory.mktemp("ref-web")
     url = f"sqlite:///{folder / 'collector.db'}"
     engine = db.open_database(url)
-    build_dataset(engine)
+    build_dataset(engine, folder / "timeline")
     add_accounts(engine)
     for convention, days in PUBLISHED.items():
         for day in days:
