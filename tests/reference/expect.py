@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.reference.calc import NO_FIELD, FieldFigures, Figures, Levels
+from tests.reference.calc import NO_FIELD, FieldFigures, Figures, Levels, pct
 from tests.reference.office import MIN_SAMPLE
 
 NO_FIELD_NAME = "Không ghi lĩnh vực"
@@ -103,3 +103,18 @@ def reference_levels(found: Levels) -> dict:
     shares = {level: found.share(level) for level in BEST_FIRST}
     return {"counts": dict(found.counts), "total": found.total, "rate": found.rate(),
             "shares": shares}  # fmt: skip
+
+
+def late_cells(found: Levels) -> list:
+    """Table L's cells of one late line, ratings to rate."""
+    return [found.total, *level_cells(found), pct_or_none(found.rate())]
+
+
+def score_cell(score) -> Pct:
+    """Return an official's shrunk score (a fraction of 1) as a printed percentage."""
+    return Pct(pct(score.numerator, score.denominator))
+
+
+def points_vi(text: str) -> str:
+    """Write a change in points as the pages do ("+3,3")."""
+    return text.replace(".", ",")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import subprocess
+from decimal import ROUND_HALF_UP, Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -48,6 +49,14 @@ def _xlsx_cell(cell, expected) -> bool:
         # A zero share reads back as the integer 0.
         return isinstance(cell, int | float) and abs(cell * 100 - float(expected)) <= 0.05 + 1e-9
     return cell == expected
+
+
+def xlsx_points(cell: float) -> str:
+    """Print an XLSX change in percentage points as the reference does: "+3.3", "-0.5", "0.0"."""
+    text = str(Decimal(repr(cell)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    if text.strip("-") == "0.0":
+        return "0.0"
+    return text if text.startswith("-") else f"+{text}"
 
 
 def csv_cells(raw: bytes) -> dict[tuple[str, str, str], str]:

@@ -18,8 +18,8 @@ from hailong.server.reporting.data import build_report
 from hailong.server.reporting.formats import render, write_report
 from hailong.server.reporting.periods import parse_period
 from hailong.server.storage import db
-from tests.reference import calc, rows
-from tests.reference.bounds import span
+from tests.reference import calc, judged, rows
+from tests.reference.bounds import previous, span
 from tests.reference.dataset import build_dataset
 from tests.reference.expect import (
     UNATTRIBUTED,
@@ -27,6 +27,7 @@ from tests.reference.expect import (
     en,
     field_cells,
     field_name,
+    late_cells,
     official_cells,
     pct_or_none,
     screening_rows,
@@ -42,6 +43,7 @@ from tests.reference.readers import (
     pdf_lines,
     screening_label,
     xlsx_agrees,
+    xlsx_points,
     xlsx_sheets,
 )
 
@@ -50,6 +52,12 @@ SETTINGS = report_settings()
 CHOSEN = [("month", 1), ("month", 4), ("month", 6), ("month", 7), ("quarter", 1), ("quarter", 3),
           ("half", 1), ("half", 2), ("nine_months", 1), ("year", 1)]  # fmt: skip
 SPANS = [span(kind, 2025, i, c) for c in ("calendar", "cutoff") for kind, i in CHOSEN]
+# Periods with late lines, bursts, held-back officials, and the years, in both conventions.
+JUDGED = [span(kind, 2025, i, c) for kind, i, c in (
+    ("month", 8, "cutoff"), ("month", 10, "cutoff"), ("month", 6, "cutoff"), ("year", 1, "cutoff"),
+    ("month", 9, "calendar"), ("month", 10, "calendar"), ("month", 5, "calendar"),
+    ("year", 1, "calendar"))]  # fmt: skip
+LEVELS = ((4, "Rất hài lòng"), (3, "Hài lòng"), (2, "Bình thường"), (1, "Không hài lòng"))
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler missing")
 
 
@@ -174,3 +182,33 @@ def test_pdf_text_agrees(case, tmp_path):
         assert any(t.startswith(f"{label} {vi(n)}") for t in text), key
     met = expected.measured
     assert any(f"{met['met']}/{met['fields']} lĩnh vực đạt" in t for t in text)
+
+
+@pytest.mark.parametrize("case", JUDGED, ids=_ids, indirect=True)
+def test_xlsx_flags_ranks_trend_and_late_agree(case, tmp_path):
+    data, expected, raw = case
+    chosen = expected.span
+    sheets = xlsx_sheets(write_report(data, "xlsx", tmp_path / "r.xlsx"))
+    ranked = judged.ranking(expected.officials)
+    b = {row[1]: row[13] for row in sheets["B. Theo cán bộ"] if row[1] in ranked}
+    assert {code: None if cell == "—" else cell for code, cell in b.items()} == {
+        code: r.rank for code, r in ranked.items()
+    }
+    c = {row[0]: row[1:4] for row in sheets["C. So với kỳ trước"] if row and row[0]}
+    now, before = expected.totals, calc.figures(raw, previous(chosen)).totals
+    assert c["Tổng số lượt đánh giá"] == (now.total, before.total, now.total - before.total)
+    for level, name in LEVELS:
+        counts = now.counts[level], before.counts[level]
+        assert c[f"{name} (lượt)"] == (*counts, counts[0] - counts[1]), name
+    rate = c["Tỷ lệ hài lòng"]
+    assert xlsx_agrees(rate[:2], [pct_or_none(now.rate()), pct_or_none(before.rate())])
+    assert xlsx_points(rate[2]) == judged.rate_points(now, before)
+    assert c["Gắn cờ, vẫn tính: ngoài giờ làm việc"][0] == judged.outside_hours(raw, chosen)
+    assert c["Gắn cờ, vẫn tính: bấm dồn dập"][0] == judged.bursts(raw, chosen)
+    late = [row for row in sheets["C. So với kỳ trước"] if str(row[0]).startswith("Bổ sung ")]
+    lines = judged.late(raw, chosen)
+    assert len(late) == len(lines)
+    for row, line in zip(late, lines, strict=True):
+        assert row[0] == f"Bổ sung Tháng {line.label[5:]}/{line.label[:4]}"
+        wanted = [judged.published_day(line.published_on), *late_cells(line.levels)]
+        assert xlsx_agrees(row[1:12], wanted), line.label

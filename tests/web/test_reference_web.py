@@ -7,6 +7,7 @@ published on 28/03, 28/06, 28/09 and 28/12/2025, the calendar ones on 28/04/2025
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -16,10 +17,19 @@ from hailong.server.config import CollectorConfig, MqttSettings, WebSettings
 from hailong.server.reporting.publish import publish
 from hailong.server.storage import db
 from hailong.server.web import create_app
-from tests.reference import calc, rows
-from tests.reference.bounds import span
+from tests.reference import calc, judged, rows
+from tests.reference.bounds import previous, span
 from tests.reference.dataset import build_dataset
-from tests.reference.expect import MIN_SAMPLE, ZONE, field_name, pct_or_none, vi
+from tests.reference.expect import (
+    MIN_SAMPLE,
+    ZONE,
+    field_name,
+    late_cells,
+    pct_or_none,
+    points_vi,
+    score_cell,
+    vi,
+)
 from tests.reference.office import report_settings
 from tests.reference.readers import html_tables
 from tests.web.conftest import add_accounts
@@ -29,6 +39,12 @@ SETTINGS = report_settings()
 CHOSEN = [("month", 1), ("month", 4), ("month", 6), ("month", 7), ("quarter", 1), ("quarter", 3),
           ("half", 1), ("half", 2), ("nine_months", 1), ("year", 1)]  # fmt: skip
 SPANS = [span(kind, 2025, i, c) for c in ("calendar", "cutoff") for kind, i in CHOSEN]
+# Periods with late lines, bursts, held-back officials, and the years, in both conventions.
+JUDGED = [span(kind, 2025, i, c) for kind, i, c in (
+    ("month", 8, "cutoff"), ("month", 10, "cutoff"), ("month", 6, "cutoff"), ("year", 1, "cutoff"),
+    ("month", 9, "calendar"), ("month", 10, "calendar"), ("month", 5, "calendar"),
+    ("year", 1, "calendar"))]  # fmt: skip
+DAY = re.compile(r"\d\d/\d\d/\d{4}")
 PUBLISHED = {"cutoff": [date(2025, m, 28) for m in (3, 6, 9, 12)],
              "calendar": [date(2025, 4, 28), date(2026, 1, 28)]}  # fmt: skip
 # What those days publish (due_on): the month closed on the 14th, and the longer periods.
@@ -156,6 +172,36 @@ def test_api_agrees(api, office, chosen):
         code: (found.total, _counts(found), _num(found.rate()) if found.total >= MIN_SAMPLE else None)
         for code, found in expected.officials.items()
     }  # fmt: skip
+
+
+@pytest.mark.parametrize("chosen", JUDGED, ids=_ids)
+def test_summary_page_flags_ranks_trend_and_late_agree(staff, office, chosen):
+    _apps, raw = office
+    expected = calc.figures(raw, chosen)
+    html = staff.get(f"/summary?{_query(chosen)}&all=1").get_data(as_text=True)
+    flags = {"Ngoài giờ làm việc (vẫn tính)": judged.outside_hours(raw, chosen),
+             "Bấm dồn dập (vẫn tính)": judged.bursts(raw, chosen)}  # fmt: skip
+    for label, n in flags.items():
+        assert f"<dt>{label}</dt><dd>{vi(n)}</dd>" in html, label
+    page = html_tables(html)
+    for code, r in judged.ranking(expected.officials).items():
+        cells = next(c for _id, c in page.rows if len(c) > 8 and c[1].endswith(f" {code}"))
+        shown = (vi(r.rank), vi(score_cell(r.score))) if r.rank else ("—", "—")
+        assert (cells[0], cells[8]) == shown, code
+    now, before = expected.totals, calc.figures(raw, previous(chosen)).totals
+    diff = now.total - before.total
+    signed = ("+" if diff > 0 else "") + vi(diff)
+    change = f"{points_vi(judged.rate_points(now, before))} điểm %; số lượt: {signed}."
+    assert f"Thay đổi tỷ lệ hài lòng: {change}" in html
+    assert [vi(pct_or_none(before.rate())), vi(before.total)] in [c[2:] for _id, c in page.rows
+                                                                  if len(c) == 4]  # fmt: skip
+    late = [c[1:] for _id, c in page.rows if len(c) == 8 and DAY.fullmatch(c[1])]
+    assert late == [
+        [judged.published_day(line.published_on), *map(vi, late_cells(line.levels)[:1]),
+         *(vi(line.levels.counts[level]) for level in (4, 3, 2, 1)),
+         vi(pct_or_none(line.levels.rate()))]
+        for line in judged.late(raw, chosen)
+    ]  # fmt: skip
 
 
 def _num(text: str) -> float | None:
