@@ -19,6 +19,7 @@ ACTIONS = {
 KINDS = {
     "field": "Lĩnh vực", "official": "Cán bộ", "counter": "Quầy", "duty": "Phân công trực",
     "dossier_count": "Số hồ sơ", "dossier_file": "Tệp số hồ sơ", "device_counter": "Vị trí kiosk",
+    "device_placement": "Vị trí kiosk",
     "device": "Kiosk", "press": "Lượt bấm", "user": "Tài khoản", "api_token": "Mã truy cập API",
     "remarks": "Nhận xét, kiến nghị", "published": "Báo cáo đã công bố", "reply": "Giải trình",
 }  # fmt: skip
