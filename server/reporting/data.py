@@ -259,7 +259,7 @@ def _screening(conn, counted: _Counted, settings: ReportSettings | None = None) 
     odd = bursts = 0
     complete = settings is not None
     if settings is not None:
-        odd, bursts, complete = _flags(gathered.candidates, excluded, settings)
+        odd, bursts, complete = _flags(conn, counted, settings)
     held = q.quarantined(conn, *counted.bounds)
     marks = _attribution_flags(conn, counted) if settings is not None else (0, 0)
     return Screening(raw, accepted, filtered, held, odd, bursts, complete, *marks)
@@ -272,10 +272,17 @@ def _attribution_flags(conn, counted: _Counted) -> tuple[int, int]:
     return len(mismatched), len(collisions(conn, *counted.bounds) - out)
 
 
-def _flags(candidates: dict, excluded, settings: ReportSettings) -> tuple[int, int, bool]:
-    """Judge the flag candidates with metrics.accepted_and_filtered; cap them at flag_limit."""
-    marks = {(r.device, r.seq): r.excluded for r in excluded}
-    rows = sorted(candidates.values(), key=lambda row: row[3])  # by time: the cap keeps a prefix
+def _flags(conn, counted: _Counted, settings: ReportSettings) -> tuple[int, int, bool]:
+    """Judge the flag candidates with metrics.accepted_and_filtered; cap them at flag_limit.
+
+    The candidates reach a burst window beyond the period (flags.flag_candidates), so a burst
+    across its border is judged whole; only the presses inside the period are counted.
+    """
+    (start, end), pad = counted.bounds, int(settings.burst_window_s * 1000)
+    edges = q.excluded_ratings(conn, start - pad, start) + q.excluded_ratings(conn, end, end + pad)
+    marks = {(r.device, r.seq): r.excluded for r in [*counted.excluded, *edges]}
+    rows = sorted(counted.gathered.candidates.values(), key=lambda row: row[3])  # the cap: a prefix
+    inside = {(row[0], row[1]) for row in rows if start <= row[3] < end}
     pool = [q.to_rating(row, marks.get((row[0], row[1]))) for row in rows[: settings.flag_limit]]
     judged = accepted_and_filtered(
         pool,
@@ -286,7 +293,8 @@ def _flags(candidates: dict, excluded, settings: ReportSettings) -> tuple[int, i
         burst_max=settings.burst_max,
     )
     complete = len(rows) <= settings.flag_limit
-    return len(judged.outside_hours), len(judged.bursts), complete
+    odd = sum((r.device, r.seq) in inside for r in judged.outside_hours)
+    return odd, sum((r.device, r.seq) in inside for r in judged.bursts), complete
 
 
 def _field_rows(

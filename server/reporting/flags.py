@@ -49,13 +49,14 @@ def flag_candidates(
 ) -> dict[tuple[str, int], tuple]:
     """Fetch the live presses in a range that may be flagged: a superset, metrics decides.
 
-    Bursts are looked for among the presses up to `pad_ms` beyond each end, so that a burst
-    across the boundary of two adjacent ranges is found from either side.
+    Bursts are looked for among the presses up to `pad_ms` beyond each end, and those members
+    are kept: a burst across the boundary of two adjacent ranges is then judged whole from
+    either side, so a press's flag never depends on the period a report covers. Whoever counts
+    the flags counts only the presses inside its own range.
     """
     found = {(r.device, r.seq): tuple(r) for r in _outside_hours(conn, start_ms, end_ms, rules)}
     for row in _burst_members(conn, start_ms - pad_ms, end_ms + pad_ms, rules):
-        if start_ms <= row.at_ms < end_ms:
-            found[(row.device, row.seq)] = tuple(row)
+        found[(row.device, row.seq)] = tuple(row)
     return found
 
 

@@ -98,9 +98,11 @@ def halves(first: date, last: date) -> Iterator[tuple[date, date, bool]]:
 
 def rules_digest(rules: FlagRules) -> str:
     """Return a short digest of the flag rules, stored with the candidates they chose."""
+    # "padded": candidates now keep burst members beyond the half-month; older rows lack them.
     text = repr(
-        (sorted(rules.hours.items()), rules.holidays, rules.burst_window_s, rules.burst_max)
-    )
+        ("padded", sorted(rules.hours.items()), rules.holidays, rules.burst_window_s,
+         rules.burst_max)
+    )  # fmt: skip
     return hashlib.sha1(text.encode()).hexdigest()
 
 
