@@ -5,7 +5,8 @@ Rules written again from domain.md and the product's docstrings, never by callin
   in no [start, end) span of its weekday (Monday to Friday the office hours, Saturday its own,
   Sunday none);
 - burst: a counted press among more than BURST_MAX counted presses of one device within
-  BURST_WINDOW_S seconds (both ends included), among the period's own presses;
+  BURST_WINDOW_S seconds (both ends included), wherever those fall: a burst across a period's
+  border is flagged on both sides, so a press's flag does not depend on the report;
 - score: (satisfied + m·p0) ÷ (n + m), m = the minimum sample, p0 = satisfied ÷ ratings of all
   officials credited; ranked only with n ≥ the minimum, equal scores share the better rank;
 - trend: the totals of the period of the same kind just before;
@@ -74,18 +75,25 @@ def outside_hours(raw: Raw, span: Span) -> int:
 
 
 def bursts(raw: Raw, span: Span) -> int:
-    """Count the period's counted presses that belong to a burst."""
+    """Count the period's counted presses that belong to a burst, wherever its other presses fall."""
+    flagged = in_bursts(raw)
+    return sum(1 for r in counted(raw, span) if (r.device, r.seq) in flagged)
+
+
+def in_bursts(raw: Raw) -> set[tuple[str, int]]:
+    """Return (device, seq) of every counted press in a burst, over the whole dataset."""
     width, flagged = BURST_WINDOW_S * 1000, set()
     by_device: dict[str, list[Row]] = {}
-    for r in counted(raw, span):
-        by_device.setdefault(r.device, []).append(r)
+    for r in raw.rows:
+        if r.mode == "live" and r.excluded is None:
+            by_device.setdefault(r.device, []).append(r)
     for found in by_device.values():
         found.sort(key=lambda r: r.at_ms)
         for i, first in enumerate(found):
-            inside = [r for r in found[i:] if r.at_ms - first.at_ms <= width]
+            inside = [r for r in found[i : i + BURST_MAX + 1] if r.at_ms - first.at_ms <= width]
             if len(inside) > BURST_MAX:
                 flagged |= {(r.device, r.seq) for r in inside}
-    return len(flagged)
+    return flagged
 
 
 def ranking(officials: dict[str, Levels]) -> dict[str, Ranked]:
