@@ -19,7 +19,8 @@ from hailong.server.reporting.formats import render, write_report
 from hailong.server.reporting.periods import parse_period
 from hailong.server.storage import db
 from tests.reference import calc, judged, rows
-from tests.reference.bounds import previous, span
+from tests.reference.bounds import previous
+from tests.reference.chosen import JUDGED, SPANS
 from tests.reference.dataset import build_dataset
 from tests.reference.expect import (
     UNATTRIBUTED,
@@ -48,15 +49,6 @@ from tests.reference.readers import (
 )
 
 SETTINGS = report_settings()
-# Months at the re-dating (31/03–01/04) and duty handover (16/06) borders, and every longer kind.
-CHOSEN = [("month", 1), ("month", 4), ("month", 6), ("month", 7), ("quarter", 1), ("quarter", 3),
-          ("half", 1), ("half", 2), ("nine_months", 1), ("year", 1)]  # fmt: skip
-SPANS = [span(kind, 2025, i, c) for c in ("calendar", "cutoff") for kind, i in CHOSEN]
-# Periods with late lines, bursts, held-back officials, and the years, in both conventions.
-JUDGED = [span(kind, 2025, i, c) for kind, i, c in (
-    ("month", 8, "cutoff"), ("month", 10, "cutoff"), ("month", 6, "cutoff"), ("year", 1, "cutoff"),
-    ("month", 9, "calendar"), ("month", 10, "calendar"), ("month", 5, "calendar"),
-    ("year", 1, "calendar"))]  # fmt: skip
 LEVELS = ((4, "Rất hài lòng"), (3, "Hài lòng"), (2, "Bình thường"), (1, "Không hài lòng"))
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler missing")
 

@@ -19,6 +19,7 @@ from hailong.server.storage import db
 from hailong.server.web import create_app
 from tests.reference import calc, judged, rows
 from tests.reference.bounds import previous, span
+from tests.reference.chosen import JUDGED, SPANS
 from tests.reference.dataset import build_dataset
 from tests.reference.expect import (
     MIN_SAMPLE,
@@ -36,14 +37,6 @@ from tests.web.conftest import add_accounts
 from tests.web.test_security import _sign_in
 
 SETTINGS = report_settings()
-CHOSEN = [("month", 1), ("month", 4), ("month", 6), ("month", 7), ("quarter", 1), ("quarter", 3),
-          ("half", 1), ("half", 2), ("nine_months", 1), ("year", 1)]  # fmt: skip
-SPANS = [span(kind, 2025, i, c) for c in ("calendar", "cutoff") for kind, i in CHOSEN]
-# Periods with late lines, bursts, held-back officials, and the years, in both conventions.
-JUDGED = [span(kind, 2025, i, c) for kind, i, c in (
-    ("month", 8, "cutoff"), ("month", 10, "cutoff"), ("month", 6, "cutoff"), ("year", 1, "cutoff"),
-    ("month", 9, "calendar"), ("month", 10, "calendar"), ("month", 5, "calendar"),
-    ("year", 1, "calendar"))]  # fmt: skip
 DAY = re.compile(r"\d\d/\d\d/\d{4}")
 PUBLISHED = {"cutoff": [date(2025, m, 28) for m in (3, 6, 9, 12)],
              "calendar": [date(2025, 4, 28), date(2026, 1, 28)]}  # fmt: skip
