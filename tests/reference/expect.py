@@ -31,6 +31,8 @@ def vi(cell) -> str:
         return "—"
     if isinstance(cell, Pct):
         return cell.replace(".", ",") + "%"
+    if isinstance(cell, str):  # already printed: a day, a label
+        return cell
     return f"{cell:,}".replace(",", ".")
 
 
@@ -118,3 +120,25 @@ def score_cell(score) -> Pct:
 def points_vi(text: str) -> str:
     """Write a change in points as the pages do ("+3,3")."""
     return text.replace(".", ",")
+
+
+def signed(diff: int) -> str:
+    """Write a difference of counts as the PDF and pages do ("+1.234", "-5", "0")."""
+    return ("+" if diff > 0 else "") + vi(diff)
+
+
+def trend_cells(now: Levels, before: Levels) -> dict[str, list]:
+    """Table C's rows (CSV keys): counts now, before and the change; shares and rate (points)."""
+    from tests.reference.judged import rate_points
+
+    rows: dict[str, list] = {"total": [now.total, before.total, now.total - before.total]}
+    for level in BEST_FIRST:
+        counts = [now.counts[level], before.counts[level]]
+        rows[f"level_{level}"] = [*counts, counts[0] - counts[1]]
+        rows[f"level_{level}_pct"] = [
+            pct_or_none(now.share(level)),
+            pct_or_none(before.share(level)),
+        ]
+    rows["rate_pct"] = [pct_or_none(now.rate()), pct_or_none(before.rate()),
+                        rate_points(now, before) or None]  # fmt: skip
+    return rows

@@ -31,8 +31,11 @@ from tests.reference.expect import (
     late_cells,
     official_cells,
     pct_or_none,
+    points_vi,
     screening_rows,
+    signed,
     total_rows,
+    trend_cells,
     unattributed_cells,
     vi,
 )
@@ -50,6 +53,10 @@ from tests.reference.readers import (
 
 SETTINGS = report_settings()
 LEVELS = ((4, "Rất hài lòng"), (3, "Hài lòng"), (2, "Bình thường"), (1, "Không hài lòng"))
+TREND_NAMES = {
+    "total": "Tổng số lượt đánh giá",
+    **{f"level_{n}": f"{name} (lượt)" for n, name in LEVELS},
+}
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler missing")
 
 
@@ -204,3 +211,60 @@ def test_xlsx_flags_ranks_trend_and_late_agree(case, tmp_path):
         assert row[0] == f"Bổ sung Tháng {line.label[5:]}/{line.label[:4]}"
         wanted = [judged.published_day(line.published_on), *late_cells(line.levels)]
         assert xlsx_agrees(row[1:12], wanted), line.label
+
+
+def _trend(raw, expected):
+    """Return (now, before): the totals of the period and of the one of its kind just before."""
+    return expected.totals, calc.figures(raw, previous(expected.span)).totals
+
+
+@pytest.mark.parametrize("case", JUDGED, ids=_ids, indirect=True)
+def test_csv_flags_ranks_trend_and_late_agree(case):
+    data, expected, raw = case
+    chosen, cells = expected.span, csv_cells(render(data, "csv"))
+    assert cells[("C2", "flag: outside hours", "current")] == str(judged.outside_hours(raw, chosen))
+    assert cells[("C2", "flag: burst", "current")] == str(judged.bursts(raw, chosen))
+    ranked = judged.ranking(expected.officials)
+    assert {code: cells[("B", code, "rank")] for code in ranked} == {
+        code: en(r.rank) for code, r in ranked.items()
+    }
+    trend = trend_cells(*_trend(raw, expected))
+    for key, wanted in trend.items():
+        found = [cells[("C", key, c)] for c in ("current", "previous", "change")][: len(wanted)]
+        assert found == [en(w) for w in wanted], key
+    lines = judged.late(raw, chosen)
+    assert {k[1] for k in cells if k[0] == "L"} == {f"late {n.label}" for n in lines}
+    columns = ["published_on", "ratings", "level_4", "level_4_pct", "level_3", "level_3_pct",
+               "level_2", "level_2_pct", "level_1", "level_1_pct", "rate_pct"]  # fmt: skip
+    for line in lines:
+        found = [cells[("L", f"late {line.label}", c)] for c in columns]
+        assert found == [judged.published_day(line.published_on),
+                         *map(en, late_cells(line.levels))], line.label  # fmt: skip
+
+
+@needs_poppler
+@pytest.mark.parametrize("case", JUDGED, ids=_ids, indirect=True)
+def test_pdf_flags_ranks_trend_and_late_agree(case, tmp_path):
+    data, expected, raw = case
+    chosen = expected.span
+    lines = pdf_lines(write_report(data, "pdf", tmp_path / "r.pdf"))
+    text = [" ".join(line) for line in lines]
+    flags = {"ngoài giờ làm việc": judged.outside_hours(raw, chosen),
+             "bấm dồn dập": judged.bursts(raw, chosen)}  # fmt: skip
+    for label, n in flags.items():
+        assert f"Gắn cờ, vẫn tính: {label} {vi(n)} —" in text, label
+    for code, r in judged.ranking(expected.officials).items():
+        assert pdf_has_row(lines, [*official_cells(expected.officials[code]), r.rank]), code
+    trend = trend_cells(*_trend(raw, expected))
+    for key, name in TREND_NAMES.items():
+        now, before, change = trend[key]
+        assert f"{name} {vi(now)} {vi(before)} {signed(change)}" in text, key
+    now, before, change = trend["rate_pct"]
+    rate = [vi(now), vi(before), points_vi(change) if change else "—"]
+    assert f"Tỷ lệ hài lòng {' '.join(rate)}" in text
+    late = [t for t in text if t.startswith("Bổ sung Tháng ")]
+    assert late == [
+        " ".join([f"Bổ sung Tháng {line.label[5:]}/{line.label[:4]}",
+                  judged.published_day(line.published_on), *map(vi, late_cells(line.levels))])
+        for line in judged.late(raw, chosen)
+    ]  # fmt: skip

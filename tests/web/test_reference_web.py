@@ -238,3 +238,48 @@ def test_board_shows_the_published_figures(office, chosen, path):
         assert f'<p class="value">{vi(pct_or_none(expected.totals.rate()))}</p>' in text
     met = expected.measured
     assert f"{met['met']}/{met['fields']} lĩnh vực đạt" in text
+
+
+@pytest.mark.parametrize("chosen", JUDGED, ids=_ids)
+def test_api_flags_ranks_and_trend_agree(api, office, chosen):
+    _apps, raw = office
+    expected = calc.figures(raw, chosen)
+    body = api(f"/api/v1/summary?{_query(chosen)}")
+    screening = body["screening"]
+    assert (screening["outside_hours"], screening["bursts"]) == (
+        judged.outside_hours(raw, chosen), judged.bursts(raw, chosen))  # fmt: skip
+    before = previous(chosen)
+    now, then = expected.totals, calc.figures(raw, before).totals
+    assert (body["previous"]["from"], body["previous"]["to"]) == (
+        str(before.first),
+        str(before.last),
+    )
+    trend = body["trend"]
+    assert (trend["total_diff"], trend["rate_diff_points"], trend["previous_rate_pct"]) == (
+        now.total - then.total, _num(judged.rate_points(now, then)), _num(then.rate()))  # fmt: skip
+    people = api(f"/api/v1/officials?{_query(chosen)}")["officials"]
+    assert {p["code"]: (p["rank"], p["score_pct"]) for p in people} == {
+        code: (r.rank, float(score_cell(r.score)) if r.rank else None)
+        for code, r in judged.ranking(expected.officials).items()
+    }  # fmt: skip
+
+
+# The published periods that are also judged: the board shows their trend as published.
+BOARD_JUDGED = [s for s in JUDGED if s in BOARD]
+
+
+@pytest.mark.parametrize("chosen", BOARD_JUDGED, ids=_ids)
+@pytest.mark.parametrize("path", ["/board", "/board/poster"])
+def test_board_shows_the_published_trend(office, chosen, path):
+    apps, raw = office
+    before = previous(chosen)
+    now, then = calc.figures(raw, chosen).totals, calc.figures(raw, before).totals
+    text = apps[chosen.convention].test_client().get(f"{path}?period={chosen.label}")
+    text = text.get_data(as_text=True)
+    assert "Số liệu đã công bố ngày" in text, "the period is published"
+    change = points_vi(judged.rate_points(now, then)) or "—"
+    if path == "/board":
+        assert f'<p class="value">{change}<small> điểm %</small></p>' in text
+        assert f": {vi(pct_or_none(then.rate()))}</p>" in text
+    else:
+        assert f"): {change} điểm %." in text
