@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import insert
 
 from hailong.server.storage import db
@@ -120,3 +121,12 @@ def build_world(engine) -> None:
             received_ms=ms(at("2024-03-12", "10:00")), topic="hailong/v1/k9/press", device="k9",
             kind="invalid", reason="not JSON", payload=b"garbage",
         ))  # fmt: skip
+
+
+@pytest.fixture(name="engine")
+def world_engine(database_url):
+    """The office of report_world.py in a fresh database: a test module imports this to use it."""
+    engine = db.open_database(database_url)
+    build_world(engine)
+    yield engine
+    engine.dispose()

@@ -19,17 +19,13 @@ from hailong.server.reporting.formats import render
 from hailong.server.reporting.periods import parse_period
 from hailong.server.reporting.publish import BOARD, publish
 from hailong.server.storage import db
-from tests.server.report_world import at, build_world, ms, press_row
+from tests.server.report_world import (
+    at,
+    ms,
+    press_row,
+    world_engine,  # noqa: F401 - the `engine` fixture
+)
 from tests.server.test_publish import SETTINGS, run_cli, write_config
-
-
-@pytest.fixture
-def engine(database_url):
-    """The office of report_world.py in a fresh database."""
-    engine = db.open_database(database_url)
-    build_world(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.mark.parametrize(

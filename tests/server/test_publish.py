@@ -7,13 +7,15 @@ import subprocess
 import sys
 from datetime import date
 
-import pytest
 from openpyxl import load_workbook
 
 from hailong.server.reporting.data import ReportSettings
 from hailong.server.reporting.publish import BOARD, publish
 from hailong.server.storage import db
-from tests.server.report_world import build_world
+from tests.server.report_world import (
+    build_world,
+    world_engine,  # noqa: F401 - the `engine` fixture
+)
 
 SETTINGS = ReportSettings(
     time_zone="Asia/Ho_Chi_Minh",
@@ -21,15 +23,6 @@ SETTINGS = ReportSettings(
     place="An Bình",
     min_sample=10,
 )
-
-
-@pytest.fixture
-def engine(database_url):
-    """The office of report_world.py in a fresh database."""
-    engine = db.open_database(database_url)
-    build_world(engine)
-    yield engine
-    engine.dispose()
 
 
 def test_the_28th_of_april_publishes_march_and_the_first_quarter(engine, tmp_path):

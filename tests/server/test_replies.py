@@ -17,24 +17,16 @@ from hailong.server.reporting.data import ReportSettings, build_report
 from hailong.server.reporting.formats import render
 from hailong.server.reporting.periods import custom, parse_period
 from hailong.server.reporting.publish import publish
-from hailong.server.storage import db
 from hailong.server.storage.schema import replies as replies_table
-from tests.server.report_world import build_world
+from tests.server.report_world import (
+    world_engine,  # noqa: F401 - the `engine` fixture
+)
 
 SETTINGS = ReportSettings(time_zone="Asia/Ho_Chi_Minh", unit_name="Ủy ban nhân dân xã An Bình",
                           place="An Bình", min_sample=10)  # fmt: skip
 MARCH = parse_period("2024-03", "calendar")
 TODAY = date(2024, 4, 20)
 TEXT = "Ngày 18/03 quầy 2 mất điện, người dân phải chờ lâu."
-
-
-@pytest.fixture
-def engine(database_url):
-    """The office of report_world.py in a fresh database."""
-    engine = db.open_database(database_url)
-    build_world(engine)
-    yield engine
-    engine.dispose()
 
 
 def write(engine, text: str = TEXT, official: str = "cb-02", period=MARCH, today=TODAY) -> bool:

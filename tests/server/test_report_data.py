@@ -13,7 +13,13 @@ from hailong.server.reporting.periods import custom, parse_period
 from hailong.server.reporting.rollup import halves, report_halves
 from hailong.server.reporting.settings import report_settings
 from hailong.server.storage import db
-from tests.server.report_world import REMARKS, at, build_world, ms, press_row
+from tests.server.report_world import (
+    REMARKS,
+    at,
+    ms,
+    press_row,
+    world_engine,  # noqa: F401 - the `engine` fixture
+)
 
 SETTINGS = ReportSettings(
     time_zone="Asia/Ho_Chi_Minh",
@@ -22,15 +28,6 @@ SETTINGS = ReportSettings(
     min_sample=10,
 )
 ISSUED = date(2024, 4, 5)
-
-
-@pytest.fixture
-def engine(database_url):
-    """The office of report_world.py in a fresh database."""
-    engine = db.open_database(database_url)
-    build_world(engine)
-    yield engine
-    engine.dispose()
 
 
 def report(engine, label="2024-03", settings=SETTINGS, convention="calendar"):

@@ -6,30 +6,20 @@ import threading
 import time
 from datetime import date
 
-import pytest
-
 from hailong.server.reporting.figures import FigureCache
 from hailong.server.reporting.periods import custom
 from hailong.server.reporting.reading import read_report
 from hailong.server.reporting.settings import ReportSettings
-from hailong.server.storage import db
 from tests.server.batches import press, store
-from tests.server.report_world import build_world
+from tests.server.report_world import (
+    world_engine,  # noqa: F401 - the `engine` fixture
+)
 
 MARCH = custom(date(2024, 3, 1), date(2024, 3, 31))
 SETTINGS = ReportSettings(time_zone="Asia/Ho_Chi_Minh")
 SEEN = 4  # distinct totals the builds must see, so that presses really arrived meanwhile
 BUILD_AT_LEAST_S = 3.0  # many builds, many chances to catch a torn read
 BUILD_AT_MOST_S = 60.0  # a slow machine builds fewer per second: wait for SEEN, bounded
-
-
-@pytest.fixture
-def engine(database_url):
-    """The office of report_world.py."""
-    engine = db.open_database(database_url)
-    build_world(engine)
-    yield engine
-    engine.dispose()
 
 
 class Writer(threading.Thread):
