@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from hailong.server.epoch import local_text, to_ms
 from hailong.server.errors import InputError
 from hailong.server.reference.audit import record
+from hailong.server.reference.intervals import in_force
 from hailong.server.storage.db import duty
 
 
@@ -32,21 +33,9 @@ class Assignment:
 def on_duty(counter, at_ms):
     """Return the scalar query "the official on duty at `counter` at `at_ms`" (values or columns).
 
-    A duty covers [start_ms, end_ms): at the instant one ends and the next begins, the next one
-    serves. Overlapping rows (refused by begin, possible in old data): the latest start wins,
-    then the latest row.
+    A duty covers [start_ms, end_ms); the rule is intervals.in_force's.
     """
-    return (
-        select(duty.c.official)
-        .where(
-            duty.c.counter == counter,
-            duty.c.start_ms <= at_ms,
-            or_(duty.c.end_ms.is_(None), duty.c.end_ms > at_ms),
-        )
-        .order_by(duty.c.start_ms.desc(), duty.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    return in_force(duty, "official", "counter", counter, at_ms)
 
 
 def official_at(conn: Connection, counter: str, at_ms: int) -> str | None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection
 
 from hailong.server.epoch import local_text
 from hailong.server.errors import InputError
 from hailong.server.reference.audit import record
+from hailong.server.reference.intervals import in_force
 from hailong.server.storage.schema import device_counters, device_placements
 
 
@@ -33,21 +34,10 @@ def placed_at(device, at_ms):
     """Return the scalar query "the counter kiosk `device` stood at at `at_ms`" (values or columns).
 
     A placement covers [start_ms, end_ms): at the instant a kiosk is moved, the new counter has
-    it. Overlapping rows (refused by move, possible in hand-edited data): the latest start wins,
-    then the latest row. Columns of an outer query are correlated (the report's presses).
+    it; the rule is intervals.in_force's. Columns of an outer query (the report's presses) are
+    correlated.
     """
-    return (
-        select(device_placements.c.counter)
-        .where(
-            device_placements.c.device == device,
-            device_placements.c.start_ms <= at_ms,
-            or_(device_placements.c.end_ms.is_(None), device_placements.c.end_ms > at_ms),
-        )
-        .order_by(device_placements.c.start_ms.desc(), device_placements.c.id.desc())
-        .limit(1)
-        .correlate_except(device_placements)
-        .scalar_subquery()
-    )
+    return in_force(device_placements, "counter", "device", device, at_ms)
 
 
 def counter_at(conn: Connection, device: str, at_ms: int) -> str | None:
