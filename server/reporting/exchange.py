@@ -128,6 +128,8 @@ def _figures(payload: dict) -> OfficeFigures:
 def _period(found: dict) -> Period:
     """Rebuild the period and refuse one whose dates are not its label's."""
     period = parse_period(found["label"], found["convention"])
+    if period.label != found["label"]:
+        raise ValueError(f"period {found['label']!r} is not written as the program writes it")
     if (period.start.isoformat(), period.end.isoformat()) != (found["start"], found["end"]):
         raise ValueError(f"period {found['label']} does not run {found['start']}..{found['end']}")
     return period

@@ -145,3 +145,20 @@ def test_default_recipients_and_signer_name_no_district():
     frame = ProvinceFrame()
     assert not any("huyện" in text.casefold() for text in
                    (*frame.recipients, frame.signer_title, frame.signer_authority, frame.number))  # fmt: skip
+
+
+def test_a_province_with_no_dossier_count_measures_nothing_and_says_so():
+    offices = [office("xa-a", A), office("xa-b", B)]
+    report = consolidate(PERIOD, offices, replace(SETTINGS, province=FRAME), date(2024, 3, 28))
+    text = render_province(report, "csv").decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    total = {
+        r["column"]: r["value"] for r in rows if (r["table"], r["row_key"]) == ("P3", "province")
+    }
+    assert total["dossiers"] == "" and total["coverage_pct"] == "" and total["ratings"] == "150"
+    assert {r["row_name"] for r in rows if (r["table"], r["row_key"]) == ("P3", "province")} == {
+        "Toàn tỉnh"
+    }
+    flagged = {r["row_key"]: r["value"] for r in rows if r["table"] == "P4"}
+    assert all("chưa nhập số hồ sơ đã giải quyết" in reason for reason in flagged.values())
+    assert set(flagged) == {"xa-a", "xa-b"}

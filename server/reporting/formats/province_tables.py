@@ -139,7 +139,8 @@ def fields_table(report: ProvinceReport, lang: str = "vi") -> Table:
         if cov.meets_target is False:
             marked.add((i, "coverage_pct"))
     cov, t = report.field_total, report.totals
-    rows.append(("", f"{say('Toàn tỉnh', lang)} ({_met(cov)} {say('lĩnh vực đạt', lang)})",
+    met = f" ({_met(cov)} {say('lĩnh vực đạt', lang)})" if cov.fields else ""
+    rows.append(("", f"{say('Toàn tỉnh', lang)}{met}",
                  cov.dossiers, cov.ratings, cov.percent, cov.needed, None, t.total, t.rate))  # fmt: skip
     if cov.meets_target is False:
         marked.add((len(rows) - 1, "coverage_pct"))
