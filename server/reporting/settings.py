@@ -11,11 +11,31 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hailong.protocol.tomlconf import invalid, load
 from hailong.server.reporting.flags import FlagRules
 from hailong.server.reporting.hours import OfficeHours, interval, weekday_hours
+
+
+@dataclass(frozen=True)
+class ProvinceFrame:
+    """The consolidated report's frame: the body that sends it upward, its recipients and signer.
+
+    A `[province]` table of the report settings file. Nothing here names a district: since
+    1/7/2025 the province's Sở Nội vụ (or whoever the province names) consolidates its communes.
+    """
+
+    SECTION: ClassVar[str] = "province"  # where these keys sit in the settings file
+    unit_name: str = ""  # e.g. "Sở Nội vụ"; required for a consolidated report
+    parent_name: str = ""  # e.g. "Ủy ban nhân dân tỉnh An Giang"
+    place: str = ""  # địa danh in "<place>, ngày … tháng … năm …"; required
+    number: str = "Số:      /BC"
+    recipients: tuple[str, ...] = ("Như trên", "Lưu: VT")
+    signer_authority: str = ""  # TM./KT./TL.; "" for none
+    signer_title: str = "GIÁM ĐỐC"
+    signer_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -41,6 +61,7 @@ class ReportSettings:
     burst_window_s: float = 10.0
     burst_max: int = 3
     flag_limit: int = 100_000  # most presses examined one by one per flag; beyond: "at least"
+    province: ProvinceFrame = field(default_factory=ProvinceFrame)  # the report upward's frame
 
     def __post_init__(self) -> None:
         checks = (

@@ -71,18 +71,18 @@ def level_cells(stats: LevelStats, shown: bool = True) -> list:
     return cells
 
 
-def cell_text(value) -> str:
-    """Write a cell for people, the Vietnamese way: 1.234 · 82,7% · +1,2 · —."""
+def cell_text(value, lang: str = "vi") -> str:
+    """Write a cell for people, the Vietnamese way: 1.234 · 82,7% · +1,2 · — (English: 1,234 · 82.7%)."""
     if value is None:
         return "—"
     if isinstance(value, Points):
-        return fmt_points(value)
+        return fmt_points(value, lang)
     if isinstance(value, Delta):
-        return ("+" if value > 0 else "") + thousands(value)
+        return ("+" if value > 0 else "") + thousands(value, lang)
     if isinstance(value, int):
-        return thousands(value)
+        return thousands(value, lang)
     if isinstance(value, float):
-        return fmt_pct(value)
+        return fmt_pct(value, lang)
     return str(value)
 
 
@@ -99,9 +99,10 @@ def cell_value(value) -> str:
     return str(value)
 
 
-def thousands(value: int) -> str:
-    """Group digits with dots, as Vietnamese does: 1.234.567."""
-    return f"{int(value):,}".replace(",", ".")
+def thousands(value: int, lang: str = "vi") -> str:
+    """Group digits with dots, as Vietnamese does: 1.234.567 (English: 1,234,567)."""
+    grouped = f"{int(value):,}"
+    return grouped.replace(",", ".") if lang == "vi" else grouped
 
 
 def points(value: float | None) -> Points | None:

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from hailong.server.errors import ConfigError
 from hailong.server.reporting.data import ReportData
-from hailong.server.reporting.periods import format_date_vi, format_dmy
+from hailong.server.reporting.periods import Period, format_date_vi, format_dmy
 
 NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
@@ -48,17 +48,25 @@ class Frame:
 
 def build_frame(data: ReportData) -> Frame:
     """Lay out the frame of a report from its data and settings; refuse one without its office."""
-    s = data.settings
+    return frame_for(data.settings, data.period, data.issued, SUBJECT)
+
+
+def frame_for(identity, period: Period, issued: date, subject: str) -> Frame:
+    """Lay out the frame of any report: `identity` names the sender, its recipients and signer.
+
+    `identity` is ReportSettings (an office's report) or ProvinceFrame (the report upward):
+    both carry unit_name, parent_name, place, number, recipients and the signer's lines.
+    """
+    s = identity
     check_identity(s)
-    period = data.period
     return Frame(
         parent=nfc(s.parent_name.upper()),
         unit=nfc(s.unit_name.upper()),
         number=nfc(s.number),
         nation=NATION,
         motto=MOTTO,
-        place_date=place_date(s.place, data),
-        title=(DOCUMENT_KIND, SUBJECT, nfc(period.title_vi.upper())),
+        place_date=nfc(f"{s.place.strip()}, {format_date_vi(issued)}"),
+        title=(DOCUMENT_KIND, subject, nfc(period.title_vi.upper())),
         range_line=f"({period.range_vi})",
         addressees=addressee_line(s.recipients),
         recipients=recipient_lines(s.recipients),
@@ -73,16 +81,15 @@ def check_identity(settings) -> None:
     if "unit_name" not in missing and nfc(settings.unit_name.strip().upper()) in BARE_UNITS:
         missing.insert(0, "unit_name")
     if missing:
-        wanted = "; ".join(f"{key} = {REQUIRED[key]}" for key in missing)
+        # The report upward's identity sits in the settings file's [province] table.
+        section = getattr(settings, "SECTION", "")
+        wanted = "; ".join(
+            f"{f'[{section}] ' if section else ''}{key} = {REQUIRED[key]}" for key in missing
+        )
         raise ConfigError(
             f"Báo cáo chưa thể in: thiếu {wanted} trong tệp cài đặt báo cáo "
             "([web] report_settings của collector, hoặc report --settings)."
         )
-
-
-def place_date(place: str, data: ReportData) -> str:
-    """Return "<Địa danh>, ngày dd tháng mm năm yyyy"."""
-    return nfc(f"{place.strip()}, {format_date_vi(data.issued)}")
 
 
 def addressee_line(recipients: tuple[str, ...]) -> str:

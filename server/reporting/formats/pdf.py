@@ -49,7 +49,7 @@ class ReportPDF(FPDF):
 def pdf_bytes(data: ReportData) -> bytes:
     """Return the PDF's bytes; the same data always gives the same bytes."""
     frame = build_frame(data)
-    pdf = new_document(data, frame)
+    pdf = new_document(frame, datetime.combine(data.issued, time(8), ZoneInfo(data.settings.zone)))
     write_frame(pdf, frame)
     tables = {t.code: t for t in report_tables(data)}
     section(pdf, "I. KẾT QUẢ CHUNG")
@@ -75,15 +75,15 @@ def pdf_bytes(data: ReportData) -> bytes:
     return bytes(pdf.output())
 
 
-def new_document(data: ReportData, frame: Frame) -> ReportPDF:
-    """Start an A4 document with NĐ 30 margins, the serif font and fixed metadata."""
+def new_document(frame: Frame, moment: datetime) -> ReportPDF:
+    """Start an A4 document with NĐ 30 margins, the serif font and fixed metadata (`moment`)."""
     pdf = ReportPDF(format="A4", unit="mm")
     pdf.set_margins(*MARGINS)
     pdf.set_auto_page_break(True, margin=20)
     for style, path in find_fonts().items():
         pdf.add_font(FAMILY, style, str(path))
     # The issue date, not the clock: the same report is the same file.
-    pdf.set_creation_date(datetime.combine(data.issued, time(8), ZoneInfo(data.settings.zone)))
+    pdf.set_creation_date(moment)
     pdf.set_title(" ".join(frame.title))
     pdf.set_creator("hailong")
     pdf.add_page()
@@ -214,7 +214,7 @@ def bar_chart(pdf: FPDF, data: ReportData) -> None:
     pdf.set_y(y + 6)
 
 
-def write_table(pdf: FPDF, table: Table, title: bool = False) -> None:
+def write_table(pdf: FPDF, table: Table, title: bool = False, lang: str = "vi") -> None:
     """Print a table with its two heading rows, its marked cells and its notes."""
     if title:
         pdf.set_font(FAMILY, "B", 12)
@@ -238,21 +238,23 @@ def write_table(pdf: FPDF, table: Table, title: bool = False) -> None:
                 bold = "BOLD" if r in table.totals else None
                 align = "LEFT" if isinstance(value, str) and value else "RIGHT"
                 style = FontFace(emphasis=bold, fill_color=fill, size_pt=size)
-                row.cell(cell_text(value), align="CENTER" if value is None else align, style=style)
+                row.cell(
+                    cell_text(value, lang), align="CENTER" if value is None else align, style=style
+                )
     pdf.set_font(FAMILY, "I", 10)
     for note in table.notes:
         pdf.multi_cell(0, 5, note, align="J", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
 
 
-def write_signature(pdf: FPDF, frame: Frame) -> None:
+def write_signature(pdf: FPDF, frame: Frame, label: str = RECIPIENTS_LABEL) -> None:
     """Print the recipients (left) and the signer (right) together, on a new page if needed."""
     if pdf.will_page_break(SIGNATURE_HEIGHT):
         pdf.add_page()
     pdf.ln(4)
     top, left = pdf.get_y(), pdf.epw * 0.45
     pdf.set_font(FAMILY, "BI", 12)
-    pdf.cell(left, 6, RECIPIENTS_LABEL, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(left, 6, label, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FAMILY, "", 11)
     for line in frame.recipients:
         pdf.multi_cell(left, 5, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from io import BytesIO
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
@@ -50,8 +50,13 @@ def xlsx_bytes(data: ReportData) -> bytes:
         write_table(totals, tables["L"], below + 2, freeze=False)
     remarks = book.create_sheet(tables["D"].sheet)
     write_signature(remarks, frame, write_table(remarks, tables["D"], 1) + 2)
+    return workbook_bytes(book, frame, data.issued)
+
+
+def workbook_bytes(book: Workbook, frame: Frame, issued: date) -> bytes:
+    """Return a finished workbook's bytes, stamped with the issue date: same data, same bytes."""
     store_as_text(book)  # a name like =HYPERLINK(…) from a kiosk or a form is text, not a formula
-    moment = datetime.combine(data.issued, time(8))
+    moment = datetime.combine(issued, time(8))
     book.properties.creator = "hailong"
     book.properties.title = " ".join(frame.title)
     book.properties.created = book.properties.modified = moment
@@ -113,9 +118,11 @@ def write_table(sheet: Worksheet, table: Table, top: int, freeze: bool = True) -
     return last + len(table.notes)
 
 
-def write_signature(sheet: Worksheet, frame: Frame, top: int) -> None:
+def write_signature(
+    sheet: Worksheet, frame: Frame, top: int, label: str = RECIPIENTS_LABEL
+) -> None:
     """Write the recipients on the left and the signer on the right, below the remarks."""
-    sheet.cell(top, 1, RECIPIENTS_LABEL).font = Font(name=FONT, bold=True, italic=True, size=12)
+    sheet.cell(top, 1, label).font = Font(name=FONT, bold=True, italic=True, size=12)
     for n, line in enumerate(frame.recipients, 1):
         sheet.cell(top + n, 1, line).font = Font(name=FONT, size=11)
     sheet.column_dimensions["B"].width = 40
