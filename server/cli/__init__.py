@@ -12,7 +12,16 @@ import sys
 from pathlib import Path
 
 from hailong.protocol import ConfigFileError
-from hailong.server.cli import accounts, database, processes, records, reports, staff, verify
+from hailong.server.cli import (
+    accounts,
+    bridge,
+    database,
+    processes,
+    records,
+    reports,
+    staff,
+    verify,
+)
 from hailong.server.config import load_config
 from hailong.server.errors import CollectorError
 
@@ -27,6 +36,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         module.register(sub)
     database.register(sub)
     verify.register(sub)
+    bridge.register(sub)
     return parser.parse_args(argv)
 
 
