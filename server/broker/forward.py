@@ -100,8 +100,8 @@ class Forwarder:
             self._reforward(due)
 
     def _reforward(self, due: Reforward) -> None:
-        log.warning("%s: the province holds up to %d, the commune %d+: re-forwarding %d..%d",
-                    due.device, due.first - 1, due.last, due.first, due.last)  # fmt: skip
+        log.warning("%s: the province has stored up to %d only: re-forwarding %d..%d",
+                    due.device, due.first - 1, due.first, due.last)  # fmt: skip
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(presses.c.payload, presses.c.sig)
