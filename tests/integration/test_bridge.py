@@ -3,8 +3,8 @@
 Every part is real and set up by the `bridge` commands: per commune a mosquitto, a collector
 (SQLite), the re-forwarder and two headless kiosks signing their presses; a province mosquitto
 whose ACL and accounts `bridge add` wrote, reached over TLS through a TCP relay that stands for
-the WAN (SIGKILLed to cut it), and the province collector (SQLite) verifying the kiosks' keys.
-At the end both levels hold exactly the kiosks' journals, byte for byte; then the province is
+the WAN (SIGKILLed to cut it), and the province collector (SQLite, then PostgreSQL) verifying
+the kiosks' keys. At the end both levels hold exactly the kiosks' journals, byte for byte; then the province is
 restored from a backup taken at the cut, and the commune re-forwarders bring it back.
 """
 
@@ -25,7 +25,8 @@ from hailong.server.cli import main
 from hailong.server.storage.db import devices, open_database, presses, quarantine
 from tests.deploy.conftest import make_tls, write_collector
 from tests.integration.fleet import Fleet
-from tests.support import collector_toml, mqtt_client, wait_for
+from tests.postgres import SUPERUSER
+from tests.support import BACKENDS, collector_toml, fresh_database, mqtt_client, wait_for
 
 pytestmark = pytest.mark.slow
 COMMUNES = {"xa-a": ("a1", "a2"), "xa-b": ("b1", "b2")}
@@ -46,6 +47,46 @@ class Commune:
 
     def made(self) -> int:
         return sum(self.fleet.last_seq(d) for d in self.fleet.names)
+
+
+class Backup:
+    """Back the province's database up at one moment and restore it later (SQLite or PostgreSQL)."""
+
+    def __init__(self, url: str, folder: Path, request):
+        self.url, self.folder = url, folder
+        self.cluster = request.getfixturevalue("postgres") if url.startswith("postgresql") else None
+
+    def take(self) -> None:
+        """Copy the database as it is now, while ingest writes to it."""
+        if self.cluster is None:
+            with sqlite3.connect(self._file()) as source, sqlite3.connect(self._copy()) as copy:
+                source.backup(copy)
+        else:
+            self.cluster._run("pg_dump", *self._where(), "-Fc", "-f", self._copy(), self._name())
+
+    def restore(self) -> None:
+        """Replace the database by the copy (every connection to it must be closed)."""
+        if self.cluster is None:
+            for suffix in ("-wal", "-shm"):
+                Path(f"{self._file()}{suffix}").unlink(missing_ok=True)
+            self._copy().replace(self._file())
+        else:
+            self.cluster.drop_database(self._name())
+            self.cluster.create_database(self._name())
+            self.cluster._run("pg_restore", *self._where(), "-d", self._name(), self._copy())
+
+    def _file(self) -> Path:
+        return Path(self.url.removeprefix("sqlite:///"))
+
+    def _copy(self) -> Path:  # PostgreSQL's tools run as the server's user: in its folder
+        folder = self.folder if self.cluster is None else self.cluster.folder
+        return folder / f"backup-{self._name() if self.cluster else 'province'}.db"
+
+    def _name(self) -> str:
+        return self.url.rsplit("/", 1)[1]
+
+    def _where(self) -> tuple:
+        return ("-h", "127.0.0.1", "-p", self.cluster.port, "-U", SUPERUSER)
 
 
 def cli(config, *args) -> int:
@@ -130,9 +171,11 @@ def wait_bridge_up(commune: Commune) -> None:
         client.disconnect()
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_two_communes_bridged_through_a_cut_and_two_kills_store_everything_once(
-    tmp_path, procs, capsys
+    request, backend, tmp_path, procs, capsys
 ):
+    backup = Backup(fresh_database(request, backend, tmp_path / "province"), tmp_path, request)
     tls = make_tls(tmp_path / "tls")
     relay_port = free_port()  # where the communes' bridges connect: the WAN
     admin = write_collector(tmp_path / "province-admin", tls, port=relay_port)
@@ -146,18 +189,17 @@ def test_two_communes_bridged_through_a_cut_and_two_kills_store_everything_once(
         tls_listener=(tls.ca_cert, tls.cert, tls.key),
     ).start()  # fmt: skip
     try:
-        run(tmp_path, admin, communes, province_broker, relay_port, procs, capsys)
+        run(tmp_path, admin, communes, province_broker, relay_port, procs, capsys, backup)
     finally:
         province_broker.kill()
         for c in communes:
             c.fleet.broker.kill()
 
 
-def run(tmp_path, admin, communes, province_broker, relay_port, procs, capsys) -> None:
-    db = tmp_path / "province" / "collector.db"
-    province_config = collector_toml(tmp_path / "province", province_broker, f"sqlite:///{db}",
+def run(tmp_path, admin, communes, province_broker, relay_port, procs, capsys, backup) -> None:
+    province_config = collector_toml(tmp_path / "province", province_broker, backup.url,
                                      keys_dir=str(admin.folder / "keys"), **BATCH)  # fmt: skip
-    province = open_database(f"sqlite:///{db}")
+    province = open_database(backup.url)
 
     def start_province():
         child = procs.start("ingest-province", "hailong.server.cli", "--config", province_config,
@@ -192,8 +234,7 @@ def run(tmp_path, admin, communes, province_broker, relay_port, procs, capsys) -
     relay.kill()
     relay.wait(10)
     at_cut = made()
-    with sqlite3.connect(db) as source, sqlite3.connect(tmp_path / "backup.db") as copy:
-        source.backup(copy)
+    backup.take()
     a = communes[0]
     a_at_cut = a.made()
     wait_for(lambda: a.made() >= a_at_cut + 200, 60, "xa-a's kiosks to press during the cut")
@@ -221,9 +262,7 @@ def run(tmp_path, admin, communes, province_broker, relay_port, procs, capsys) -
     # The province is restored from the backup taken at the cut: only the communes can help.
     assert procs.stop(province_ingest) == 0
     province.dispose()
-    for suffix in ("-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
-    (tmp_path / "backup.db").replace(db)
+    backup.restore()
     assert count(province) <= at_cut
     province_ingest = start_province()
     wait_for(lambda: province_complete(province, communes), 90,
