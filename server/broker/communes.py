@@ -108,15 +108,20 @@ def add_commune(conn: Connection, config: CollectorConfig, registration_file: Pa
 def configure_bridge(conn: Connection, config: CollectorConfig, bundle_file: Path, actor: str,
                      output: Path, ca_file: Path | None = None,
                      retry_max_s: int = 60) -> BridgeBundle:  # fmt: skip
-    """Write the commune broker's bridge stanza (mode 0640) and the province's CA beside it."""
+    """Write the commune broker's bridge stanza and the province's CA (0640, mosquitto's group)."""
     check_actor(actor)
     bundle = read_bundle(bundle_file)
     if bundle.prefix != config.mqtt.prefix:
         raise InputError(f"the province uses prefix {bundle.prefix!r}, this collector "
                          f"{config.mqtt.prefix!r}: they must be the same")  # fmt: skip
-    ca_file = ca_file or output.with_name(f"hailong-province-{bundle.commune}-ca.crt")
-    accounts.write_private(ca_file, bundle.ca_certificate)
-    accounts.write_private(output, bridge_stanza(bundle, ca_file, retry_max_s=retry_max_s))
+    # Beside the broker's own files, in mosquitto's group: it reads both again at a reload.
+    files = config.broker.password_file.parent
+    files.mkdir(parents=True, exist_ok=True)
+    ca_file = ca_file or files / f"province-{bundle.commune}-ca.crt"
+    group = files.stat().st_gid
+    write_atomic(ca_file, bundle.ca_certificate, mode=0o640, group=group)
+    stanza = bridge_stanza(bundle, ca_file, retry_max_s=retry_max_s)
+    write_atomic(output, stanza, mode=0o640, group=group)  # it holds the bridge's password
     record(conn, actor, "bridge-config", "commune", bundle.commune, None,
            {"province": f"{bundle.host}:{bundle.port}", "devices": list(bundle.devices),
             "file": str(output)})  # fmt: skip

@@ -93,14 +93,14 @@ def bridge_forward(config: CollectorConfig, args) -> int:
     """Run the re-forwarder until SIGTERM or Ctrl-C."""
     from hailong.server.broker.communes import read_bundle
     from hailong.server.broker.forward import Forwarder
-    from hailong.server.cli.processes import _stop_on_signals
+    from hailong.server.cli.processes import stop_on_signals
     from hailong.server.storage.db import open_database
 
     config.mqtt_password()  # read secrets now: a bad path is a configuration error
     bundle = read_bundle(args.bundle)
     if args.timeout <= 0 or args.chunk < 1:
         raise CollectorError("--timeout must be above 0 and --chunk at least 1")
-    stop = _stop_on_signals()
+    stop = stop_on_signals()
     Forwarder(config, open_database(config.database), bundle, args.timeout,
               max(args.timeout, 900.0), args.chunk).run(stop)  # fmt: skip
     return 0
