@@ -202,9 +202,9 @@ def run(tmp_path, admin, communes, province_broker, relay_port, procs, capsys, b
     province = open_database(backup.url)
 
     def start_province():
+        start = procs.log("ingest-province").count("connected to")
         child = procs.start("ingest-province", "hailong.server.cli", "--config", province_config,
                             "ingest")  # fmt: skip
-        start = procs.log("ingest-province").count("connected to")
         wait_for(lambda: procs.log("ingest-province").count("connected to") > start, 30,
                  "the province collector to connect")  # fmt: skip
         return child
@@ -261,6 +261,8 @@ def run(tmp_path, admin, communes, province_broker, relay_port, procs, capsys, b
 
     # The province is restored from the backup taken at the cut: only the communes can help.
     assert procs.stop(province_ingest) == 0
+    reforwards = lambda: [procs.log(f"forward-{c.name}").count("re-forwarding") for c in communes]  # noqa: E731
+    before = reforwards()
     province.dispose()
     backup.restore()
     assert count(province) <= at_cut
@@ -268,7 +270,7 @@ def run(tmp_path, admin, communes, province_broker, relay_port, procs, capsys, b
     wait_for(lambda: province_complete(province, communes), 90,
              "the re-forwarded presses at the restored province")  # fmt: skip
     assert_province_holds_the_journals(province, communes)
-    assert all("re-forwarding" in procs.log(f"forward-{c.name}") for c in communes)
+    assert all(n > b for n, b in zip(reforwards(), before, strict=True)), "only they could"
 
     capsys.readouterr()
     assert cli(a.fleet.config, "bridge", "status", "--bundle", a.bundle) == 0
