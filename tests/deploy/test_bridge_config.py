@@ -204,6 +204,14 @@ def test_a_commune_cannot_register_another_communes_kiosk(setup, capsys):
     assert (province.folder / "broker" / "acl").read_text() == before
 
 
+def test_export_refuses_a_kiosk_without_a_key_and_a_bad_commune_name(setup, capsys):
+    a, tmp = setup["a"], setup["tmp"]
+    assert cli(a.path, "bridge", "export", "xa-a", "-o", tmp / "x.reg", "--device", "k9") == 2
+    assert "no signing key for kiosk(s) k9" in capsys.readouterr().err
+    assert cli(a.path, "bridge", "export", "Xã A", "-o", tmp / "x.reg") == 2
+    assert "commune 'Xã A'" in capsys.readouterr().err and not (tmp / "x.reg").exists()
+
+
 def test_mosquitto_accepts_the_stanza_and_a_broken_file_is_refused(setup, capsys):
     tmp, a = setup["tmp"], setup["a"]
     log = lambda: (tmp / "xa-a" / "mosquitto.log").read_text()  # noqa: E731
