@@ -124,8 +124,8 @@ def wait_collector_online(broker: Mosquitto, timeout: float = 20) -> None:
         client.disconnect()
 
 
-def start_ingest(procs, config: Path, broker: Mosquitto):
-    """Start the ingest process and return once it listens."""
-    child = procs.start("ingest", "hailong.server.cli", "--config", config, "ingest")
+def start_ingest(procs, config: Path, broker: Mosquitto, name: str = "ingest"):
+    """Start the ingest process (its log: <name>.log) and return once it listens."""
+    child = procs.start(name, "hailong.server.cli", "--config", config, "ingest")
     wait_collector_online(broker)
     return child

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hailong.protocol import DEFAULT_PREFIX
+from hailong.server.broker.bridge import state_topic, up_prefix
 from hailong.server.errors import CollectorError
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,11 @@ def acl_text(prefix: str = DEFAULT_PREFIX, collector: str = COLLECTOR_USER) -> s
             f"topic readwrite {prefix}/+/ack",
             f"topic readwrite {prefix}/+/config",
             f"topic readwrite {prefix}/collector/status",
+            # a commune bridged upward: the province's acks come back here, and the presses
+            # the province lacks are re-forwarded from here (server/broker/bridge.py)
+            f"topic read {up_prefix(prefix)}/+/ack",
+            f"topic read {state_topic(prefix)}",
+            f"topic write {up_prefix(prefix)}/+/press",
             "",
             "# every other user is a device whose username is its id (%u)",
             f"pattern write {prefix}/%u/press",
@@ -71,6 +77,8 @@ class Mosquitto:
     # A second listener with TLS beside the plain one: the demo's kiosks registered as in an office.
     tls_listener: tuple[Path, Path, Path] | None = None
     tls_port: int = 0
+    acl: str | None = None  # the ACL's text; None: acl_text(prefix)
+    extra_config: str = ""  # appended to the generated config, e.g. a bridge stanza
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     def start(self, timeout: float = 10.0) -> Mosquitto:
@@ -195,13 +203,14 @@ class Mosquitto:
         ]
         if self.users is not None:
             self._write_passwords()
-            (self.folder / "acl").write_text(acl_text(self.prefix))
+            (self.folder / "acl").write_text(self.acl or acl_text(self.prefix))
             lines += [f"password_file {self.folder}/passwd", f"acl_file {self.folder}/acl"]
         if self.tls_listener is not None:  # last: the lines after a listener are its own
             ca, cert, key = self.tls_listener
             lines += [f"listener {self.tls_port} {self.host}", f"cafile {ca}", f"certfile {cert}",
                       f"keyfile {key}", "tls_version tlsv1.2"]  # fmt: skip
-        (self.folder / "mosquitto.conf").write_text("\n".join(lines) + "\n")
+        text = "\n".join(lines) + "\n" + self.extra_config  # a bridge stanza ends the file
+        (self.folder / "mosquitto.conf").write_text(text)
 
     def _write_passwords(self) -> None:
         path = self.folder / "passwd"

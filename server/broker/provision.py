@@ -179,7 +179,7 @@ def _issue(config: CollectorConfig, keys_dir: Path, bundle: Bundle, path: Path) 
     """Write the bundle, then give the broker and ingest the same password and key."""
     write_atomic(path, bundle.to_toml(), mode=0o600)  # a FAT boot partition ignores the mode
     try:
-        key_file = _install_key(keys_dir, bundle.device, bundle.signing_key)
+        key_file = install_key(keys_dir, bundle.device, bundle.signing_key)
         accounts.set_password(config.broker.password_file, bundle.device, bundle.password)
         accounts.write_acl(config.broker.acl_file, config.broker.password_file,
                            config.mqtt.prefix, config.mqtt.username)  # fmt: skip
@@ -200,7 +200,7 @@ def _bundle(config, device, ca_pem, settings, hostname) -> Bundle:
                   settings=wanted)  # fmt: skip
 
 
-def _install_key(keys_dir: Path, device: str, key: str) -> Path:
+def install_key(keys_dir: Path, device: str, key: str) -> Path:
     """Write <device>.key for ingest (mode 0640, the folder's group), retiring any old one."""
     keys_dir.mkdir(mode=0o750, parents=True, exist_ok=True)
     _retire_key(keys_dir, device)

@@ -14,6 +14,7 @@ from pathlib import Path
 from hailong.protocol import ConfigFileError
 from hailong.server.cli import (
     accounts,
+    bridge,
     database,
     processes,
     province,
@@ -36,6 +37,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         module.register(sub)
     database.register(sub)
     verify.register(sub)
+    bridge.register(sub)
     return parser.parse_args(argv)
 
 

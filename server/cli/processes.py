@@ -49,7 +49,7 @@ def ingest(config: CollectorConfig, args) -> int:
     if args.instance:
         client_id = f"{config.mqtt.client_id}-{args.instance}"
         config = replace(config, mqtt=replace(config.mqtt, client_id=client_id))
-    stop = _stop_on_signals()
+    stop = stop_on_signals()
     worker = Ingest(config, open_database(config.database))
     signal.signal(signal.SIGHUP, lambda *_: worker.reload_keys.set())
     worker.run(stop)
@@ -80,7 +80,8 @@ def demo(config: CollectorConfig, args) -> int:
     return run_demo(args.folder, web_port=args.port, rate=args.rate)
 
 
-def _stop_on_signals() -> threading.Event:
+def stop_on_signals() -> threading.Event:
+    """Return an event that SIGTERM or SIGINT sets."""
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

@@ -30,7 +30,11 @@ def openssl(*args: str) -> None:
 @pytest.fixture
 def tls(tmp_path) -> Tls:
     """Make a CA and a broker certificate with openssl, as scripts/install-collector does."""
-    folder = tmp_path / "tls"
+    return make_tls(tmp_path / "tls")
+
+
+def make_tls(folder: Path) -> Tls:
+    """Make a CA and a broker certificate for localhost/127.0.0.1 in folder, with openssl."""
     folder.mkdir()
     ca_key, ca_cert = folder / "ca.key", folder / "ca.crt"
     key, csr, cert = folder / "broker.key", folder / "broker.csr", folder / "broker.crt"

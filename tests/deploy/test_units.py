@@ -29,6 +29,7 @@ EXPOSURE = {
     "hailong-collector-ingest.service": 1.5,
     "hailong-collector-ingest@.service": 1.5,
     "hailong-collector-web.service": 1.5,
+    "hailong-collector-upward.service": 1.5,
     "hailong-publish.service": 1.0,
     "hailong-kiosk.service": 2.0,
     "hailong-provision.service": 2.5,

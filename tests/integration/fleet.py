@@ -44,6 +44,8 @@ class Fleet:
     kiosk_options: dict = field(
         default_factory=lambda: {"retransmit_after_s": 2, "reconnect_max_s": 2}
     )
+    kiosk_top: dict = field(default_factory=dict)  # name -> top-level kiosk settings (a key)
+    name: str = "ingest"  # the ingest's log name, when several fleets share a test
     collector: object = None
     kiosks: dict = field(default_factory=dict)
     instances: dict = field(default_factory=dict)  # name -> ingest process sharing the presses
@@ -56,7 +58,7 @@ class Fleet:
 
     def start_collector(self) -> None:
         """Start ingest and wait until it has subscribed (its online status is retained)."""
-        self.collector = start_ingest(self.procs, self.config, self.broker)
+        self.collector = start_ingest(self.procs, self.config, self.broker, self.name)
 
     def start_instances(self, *names: str) -> None:
         """Start ingest instances side by side (`--instance name`) and wait until all listen."""
@@ -84,7 +86,8 @@ class Fleet:
 
     def start_kiosk(self, name: str, rate: float, count: int) -> None:
         """Start a kiosk pressing count times at rate per second."""
-        path = kiosk_toml(self.folder, self.broker, name, **self.kiosk_options)
+        path = kiosk_toml(self.folder, self.broker, name, self.kiosk_top.get(name),
+                          **self.kiosk_options)  # fmt: skip
         self.kiosks[name] = self.procs.start(name, "hailong.device.cli", "--config", path, "run",
                                              "--headless", "--simulate", rate, "--count", count)  # fmt: skip
 
