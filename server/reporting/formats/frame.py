@@ -75,8 +75,9 @@ def check_identity(settings) -> None:
     if missing:
         wanted = "; ".join(f"{key} = {REQUIRED[key]}" for key in missing)
         raise ConfigError(
-            f"Báo cáo chưa thể in: thiếu {wanted} trong tệp cài đặt báo cáo "
-            "([web] report_settings của collector, hoặc report --settings)."
+            "Báo cáo chưa thể in: thiếu {wanted} trong tệp cài đặt báo cáo "
+            "([web] report_settings của collector, hoặc report --settings).",
+            wanted=wanted,
         )
 
 
