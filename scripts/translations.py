@@ -104,8 +104,14 @@ def main(argv: list[str]) -> int:
             for message in catalog.obsolete.values():
                 print(f"{domain}: dropped {_name(message)}")
             with (ROOT / po).open("wb") as file:
-                write_po(file, catalog, width=100, ignore_obsolete=True, sort_output=True,
-                         include_lineno=False)  # line numbers would churn at every edit
+                write_po(
+                    file,
+                    catalog,
+                    width=100,
+                    ignore_obsolete=True,
+                    sort_output=True,
+                    include_lineno=False,
+                )  # line numbers would churn at every edit
             print(f"updated {po}")
         elif command == "compile":
             (ROOT / po.replace(".po", ".mo")).write_bytes(compiled(read(domain)))
