@@ -6,9 +6,10 @@
     scripts/translations check     fail when a text lacks its English, is obsolete, or a .mo is stale
 
 Vietnamese is the source language: a msgid is the Vietnamese text the code writes, its msgstr
-the English. Plain pybabel does the same with the keywords below, e.g.
-    pybabel extract -F babel.cfg -k InputError -k ImportProblem -k Text -k NC_:1c,2 \
-        -o hailong-collector.pot server protocol
+the English. Plain pybabel does the same with babel.cfg and the keywords below, e.g.
+    pybabel extract -F babel.cfg -k InputError -k ImportProblem:2 -k Text -k CollectorError \
+        -k ConfigError -k NC_:1c,2 -o hailong-collector.pot server protocol
+    pybabel compile -D hailong-collector -d server/locale -l en
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po  # noqa: F401 (write_po: the tests)
 
@@ -34,7 +36,7 @@ DOMAINS = {
 # Error classes take their Vietnamese message first; NC_ marks a text with a context ("menu").
 KEYWORDS = {**DEFAULT_KEYWORDS, "InputError": None, "ImportProblem": (2,), "Text": None,
             "CollectorError": None, "ConfigError": None, "NC_": ((1, "c"), 2)}  # fmt: skip
-METHODS = [("**/templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "python")]
+MAPPING = ROOT / "babel.cfg"
 PROJECT = "hailong"
 
 
@@ -42,8 +44,11 @@ def extract(domain: str) -> Catalog:
     """Return a template catalogue of every text the domain's code and templates translate."""
     folders, _po = DOMAINS[domain]
     template = Catalog(project=PROJECT, locale=None, fuzzy=False)
+    with MAPPING.open(encoding="utf-8") as file:
+        methods, options = parse_mapping_cfg(file, str(MAPPING))
     for folder in folders:
-        found = extract_from_dir(ROOT / folder, METHODS, keywords=KEYWORDS, strip_comment_tags=True)
+        found = extract_from_dir(ROOT / folder, methods, options, keywords=KEYWORDS,
+                                 strip_comment_tags=True)  # fmt: skip
         for path, line, message, comments, context in found:
             where = (f"{folder}/{path}", line)
             template.add(message, None, [where], auto_comments=comments, context=context)
