@@ -88,6 +88,10 @@ def problems(domain: str) -> list[str]:
     return found
 
 
+def _keys(catalog: Catalog) -> set:
+    return {(m.id, m.context) for m in catalog if m.id}
+
+
 def _name(message) -> str:
     context = f"[{message.context}] " if message.context else ""
     return f"{context}{message.id!r}"
@@ -104,8 +108,10 @@ def main(argv: list[str]) -> int:
                 write_po(file, extract(domain), width=100)
             print(f"wrote {out.relative_to(ROOT)}")
         elif command == "update":
-            catalog = read(domain)
-            catalog.update(extract(domain), no_fuzzy_matching=True)
+            catalog, template = read(domain), extract(domain)
+            if _keys(catalog) == _keys(template):  # nothing new: no date to churn the .po and .mo
+                template.creation_date = catalog.creation_date
+            catalog.update(template, no_fuzzy_matching=True)
             for message in catalog.obsolete.values():
                 print(f"{domain}: dropped {_name(message)}")
             with (ROOT / po).open("wb") as file:
