@@ -117,7 +117,7 @@ def assign(conn, counter, official, start, actor, *, tz, now=None) -> Assignment
     check_actor(actor)
     _require(conn, "counter", counter)
     if not _require(conn, "official", official)["active"]:
-        raise InputError("Cán bộ {code} đã ngừng sử dụng", code=official)
+        raise InputError("Cán bộ {code} không ở trạng thái “Đang dùng”", code=official)
     now = now_ms() if now is None else now
     new = duty.begin(conn, counter, official, duty.moment_ms(start), actor, now_ms=now, tz=tz)
     refresh_configs(conn, [counter])

@@ -108,7 +108,7 @@ def _check_after(last: Assignment, official: str, start_ms: int, tz: str) -> Non
                          counter=last.counter, official=last.official,
                          at=local_text(last.end_ms, tz))  # fmt: skip
     if last.end_ms is None and last.official == official:
-        raise InputError("{official} đã đang trực tại quầy {counter}", official=official,
+        raise InputError("{official} đang trực tại quầy {counter} rồi", official=official,
                          counter=last.counter)  # fmt: skip
 
 
