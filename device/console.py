@@ -8,30 +8,19 @@ from datetime import datetime
 
 from hailong.device import texts
 from hailong.protocol import Press
+from hailong.protocol.i18n import N_
 
+# What the lines say, in Vietnamese; the English is in the kiosk's catalogue (device/texts.py).
 _LINES = {
-    "vi": {
-        "ready": "Sẵn sàng: phím 1–4 là nút 1–4 từ trái sang ({labels}); q để thoát.",
-        "recorded": "Nút {button} → {label}{reason}: đã ghi (seq {seq}), chờ xác nhận{test}",
-        "reason": ", lý do {n}: {text}",
-        "test": " (lượt thử, không tính)",
-        "acked": "seq {seqs} đã xác nhận",
-        "held": "Nút {button}: bỏ qua, đang trong thời gian chờ sau lượt trước (còn {left} giây)",
-        "dossier-required": "Nút {button}: chưa ghi, cần quét mã hồ sơ trước",
-        "dossier-already-rated": "mã hồ sơ bị từ chối: hồ sơ này đã được đánh giá",
-        "stopping": "Đang dừng kiosk.",
-    },
-    "en": {
-        "ready": "Ready: keys 1–4 are buttons 1–4 from the left ({labels}); q quits.",
-        "recorded": "Button {button} → {label}{reason}: recorded (seq {seq}), awaiting ack{test}",
-        "reason": ", reason {n}: {text}",
-        "test": " (test press, not counted)",
-        "acked": "seq {seqs} acknowledged",
-        "held": "Button {button}: ignored, cooldown after the last press ({left} s left)",
-        "dossier-required": "Button {button}: not recorded, scan the dossier code first",
-        "dossier-already-rated": "dossier code refused: this dossier was already rated",
-        "stopping": "Stopping the kiosk.",
-    },
+    "ready": N_("Sẵn sàng: phím 1–4 là nút 1–4 từ trái sang ({labels}); q để thoát."),
+    "recorded": N_("Nút {button} → {label}{reason}: đã ghi (seq {seq}), chờ xác nhận{test}"),
+    "reason": N_(", lý do {n}: {text}"),
+    "test": N_(" (lượt thử, không tính)"),
+    "acked": N_("seq {seqs} đã xác nhận"),
+    "held": N_("Nút {button}: bỏ qua, đang trong thời gian chờ sau lượt trước (còn {left} giây)"),
+    "dossier-required": N_("Nút {button}: chưa ghi, cần quét mã hồ sơ trước"),
+    "dossier-already-rated": N_("mã hồ sơ bị từ chối: hồ sơ này đã được đánh giá"),
+    "stopping": N_("Đang dừng kiosk."),
 }
 
 
@@ -39,7 +28,8 @@ class Console:
     """Print one plain line per event worth a technician's eye; never a Python repr."""
 
     def __init__(self, language: str, clock: Callable[[], datetime], write=None):
-        self.lines = _LINES[language]
+        translate = texts.CATALOGUE.translator(language)
+        self.lines = {key: translate(line) for key, line in _LINES.items()}
         self.language = language
         self.clock = clock
         self.write = write or (lambda line: print(line, file=sys.stdout, flush=True))

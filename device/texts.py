@@ -1,63 +1,53 @@
-"""Every string the kiosk shows, in Vietnamese (the default) and English."""
+"""Every string the kiosk shows, in Vietnamese (the default) and English.
+
+The Vietnamese is written here, by key; it is the msgid of the kiosk's gettext catalogue
+(device/locale/en/LC_MESSAGES/hailong-kiosk.po, compiled to the .mo read at start), which gives
+the English. Reading the .mo needs only the standard library: the kiosk never imports Babel.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from types import MappingProxyType
 
-LANGUAGES = ("vi", "en")
+from hailong.protocol.i18n import LANGUAGES, N_, Catalogue
+
 DEFAULT_LANGUAGE = "vi"
+CATALOGUE = Catalogue("hailong-kiosk", Path(__file__).parent / "locale")
 
 # Label and reason tuples are best first / left to right, matching the four buttons.
 _VI = {
-    "question": (
+    "question": N_(
         "Ông/Bà đánh giá như thế nào về thái độ công chức khi tiếp nhận"
         " và hướng dẫn giải quyết hồ sơ?"
     ),
-    "labels": ("Rất hài lòng", "Hài lòng", "Bình thường", "Không hài lòng"),
-    "reason_question": "Ông/Bà chưa hài lòng vì điều gì?",
-    "reasons": ("Thời gian chờ lâu", "Thái độ cán bộ", "Thủ tục, hồ sơ phức tạp", "Lý do khác"),
-    "reason_skip": "Bỏ qua",
-    "reason_countdown": "Tự động bỏ qua sau {n} giây",
-    "thanks": "Cảm ơn Ông/Bà!",
-    "press_hint": "Mời Ông/Bà bấm nút bên dưới",
-    "scan_prompt": "Vui lòng quét mã hồ sơ trên phiếu hẹn",
-    "scan_hint": "Đưa mã vạch hoặc mã QR lại gần máy quét",
-    "offline": "Mất kết nối",
-    "clock_unsynced": "Chưa đồng bộ giờ",
-    "separator": " · ",
-    "counter": "Quầy",
-    "official": "Cán bộ",
-    "field": "Lĩnh vực",
-    "dossier": "Hồ sơ",
-    "service_title": "Chế độ kỹ thuật",
-    "service_hint": "Nhấn từng nút để kiểm tra nút và đèn",
-    "button": "Nút",
-}
-
-_EN = {
-    "question": "How would you rate the attitude of the official who received and guided your dossier?",
-    "labels": ("Very satisfied", "Satisfied", "Neutral", "Not satisfied"),
-    "reason_question": "What were you not satisfied with?",
-    "reasons": ("Long waiting time", "Staff attitude", "Complex procedure", "Other reason"),
-    "reason_skip": "Skip",
-    "reason_countdown": "Skipping automatically in {n} s",
-    "thanks": "Thank you!",
-    "press_hint": "Please press a button below",
-    "scan_prompt": "Please scan the dossier code on your appointment slip",
-    "scan_hint": "Hold the barcode or QR code close to the scanner",
-    "offline": "Offline",
-    "clock_unsynced": "Clock not synced",
-    "separator": " · ",
-    "counter": "Counter",
-    "official": "Official",
-    "field": "Field",
-    "dossier": "Dossier",
-    "service_title": "Service mode",
-    "service_hint": "Press each button to test it and its light",
-    "button": "Button",
+    "labels": (N_("Rất hài lòng"), N_("Hài lòng"), N_("Bình thường"), N_("Không hài lòng")),
+    "reason_question": N_("Ông/Bà chưa hài lòng vì điều gì?"),
+    "reasons": (
+        N_("Thời gian chờ lâu"),
+        N_("Thái độ cán bộ"),
+        N_("Thủ tục, hồ sơ phức tạp"),
+        N_("Lý do khác"),
+    ),
+    "reason_skip": N_("Bỏ qua"),
+    "reason_countdown": N_("Tự động bỏ qua sau {n} giây"),
+    "thanks": N_("Cảm ơn Ông/Bà!"),
+    "press_hint": N_("Mời Ông/Bà bấm nút bên dưới"),
+    "scan_prompt": N_("Vui lòng quét mã hồ sơ trên phiếu hẹn"),
+    "scan_hint": N_("Đưa mã vạch hoặc mã QR lại gần máy quét"),
+    "offline": N_("Mất kết nối"),
+    "clock_unsynced": N_("Chưa đồng bộ giờ"),
+    "separator": " · ",  # the same in every language: not in the catalogue
+    "counter": N_("Quầy"),
+    "official": N_("Cán bộ"),
+    "field": N_("Lĩnh vực"),
+    "dossier": N_("Hồ sơ"),
+    "service_title": N_("Chế độ kỹ thuật"),
+    "service_hint": N_("Nhấn từng nút để kiểm tra nút và đèn"),
+    "button": N_("Nút"),
 }
 
 
@@ -86,7 +76,15 @@ def _normalised(table: dict) -> Mapping[str, str | tuple[str, ...]]:
     return MappingProxyType(out)
 
 
-_TABLES = {"vi": _normalised(_VI), "en": _normalised(_EN)}
+def _translated(language: str) -> dict:
+    translate = CATALOGUE.translator(language)
+    return {
+        key: tuple(translate(v) for v in value) if isinstance(value, tuple) else translate(value)
+        for key, value in _VI.items()
+    }
+
+
+_TABLES = {language: _normalised(_translated(language)) for language in LANGUAGES}
 
 
 def _table(language: str) -> Mapping[str, str | tuple[str, ...]]:

@@ -12,13 +12,12 @@ from pathlib import Path
 
 from hailong.device import texts
 from hailong.device.errors import DeviceError
+from hailong.protocol.i18n import N_
 
 ESPEAK = "espeak-ng"
 VOICES = {"vi": "vi", "en": "en"}  # espeak-ng voice names (Debian's espeak-ng-data)
-_SAID = {
-    "vi": ("Cảm ơn Ông/Bà", "Cảm ơn Ông/Bà đã đánh giá: {label}"),
-    "en": ("Thank you", "Thank you for your rating: {label}"),
-}
+# The plain thanks and the thanks naming the level; English from the kiosk's catalogue.
+_SAID = (N_("Cảm ơn Ông/Bà"), N_("Cảm ơn Ông/Bà đã đánh giá: {label}"))
 RENDER_TIMEOUT_S = 60.0
 
 
@@ -28,7 +27,7 @@ class VoiceError(DeviceError):
 
 def phrases(language: str) -> dict[str, str]:
     """Return each file's name and what it says: the plain thanks, and one per rating."""
-    plain, chosen = _SAID[language]
+    plain, chosen = (texts.CATALOGUE.gettext(text, language) for text in _SAID)
     said = {"thanks": plain}
     for position, label in enumerate(texts.labels(language)):
         said[f"thanks-{4 - position}"] = chosen.format(label=label)  # rating 4 is leftmost

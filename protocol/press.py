@@ -11,9 +11,10 @@ from typing import Any
 
 from hailong.protocol.errors import ProtocolError
 from hailong.protocol.fields import Reader, decode_object, encode_object
+from hailong.protocol.i18n import N_
 from hailong.protocol.topics import check_device_id
 
-LEVELS = {4: "Rất hài lòng", 3: "Hài lòng", 2: "Bình thường", 1: "Không hài lòng"}
+LEVELS = {4: N_("Rất hài lòng"), 3: N_("Hài lòng"), 2: N_("Bình thường"), 1: N_("Không hài lòng")}
 MODES = ("live", "test")
 _KNOWN = [
     "v",

@@ -234,5 +234,7 @@ def test_the_wheel_holds_nothing_but_hailong(tmp_path):
     outside = [n for n in names if not n.startswith("hailong/") and ".dist-info/" not in n]
     assert outside == []
     for needed in ("hailong/server/web/templates/summary.html", "hailong/server/cli/__main__.py",
-                   "hailong/device/cli.py", "hailong/protocol/press.py"):  # fmt: skip
+                   "hailong/device/cli.py", "hailong/protocol/press.py",
+                   "hailong/server/locale/en/LC_MESSAGES/hailong-collector.mo",
+                   "hailong/device/locale/en/LC_MESSAGES/hailong-kiosk.mo"):  # fmt: skip
         assert needed in names

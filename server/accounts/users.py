@@ -58,16 +58,15 @@ def clean_username(text: str) -> str:
     """Return a username in lower case; refuse one with spaces or odd characters."""
     name = str(text).strip().lower()
     if not _USERNAME.fullmatch(name):
-        raise InputError(
-            f"username {text!r}: 2..64 of a-z 0-9 . _ @ -, starting with a letter or digit"
-        )
+        raise InputError("Tên đăng nhập “{name}”: 2..64 ký tự a-z 0-9 . _ @ -, bắt đầu bằng chữ hoặc số",
+                         name=text)  # fmt: skip
     return name
 
 
 def check_password(password: str) -> str:
     """Refuse a password that is too short."""
     if len(password) < MIN_PASSWORD:
-        raise InputError(f"the password must have at least {MIN_PASSWORD} characters")
+        raise InputError("Mật khẩu phải có ít nhất {n} ký tự", n=MIN_PASSWORD)
     return password
 
 
@@ -77,7 +76,7 @@ def add_user(conn: Connection, username: str, password: str, role: str, actor: s
     username, role = clean_username(username), _role(role)
     check_actor(actor)
     if _row(conn, users.c.username == username) is not None:
-        raise InputError(f"user {username} already exists")
+        raise InputError("Tài khoản {username} đã có", username=username)
     at = now_ms()
     row = {"username": username, "name": " ".join(name.split()), "role": role, "active": True,
            "official": _official_link(conn, role, official)}  # fmt: skip
@@ -123,7 +122,7 @@ def find_user(conn: Connection, username: str, required: bool = False) -> User |
     """Return the account with this username."""
     row = _row(conn, users.c.username == str(username).strip().lower())
     if row is None and required:
-        raise InputError(f"unknown user {username!r}")
+        raise InputError("Không có tài khoản “{username}”", username=username)
     return row
 
 
@@ -164,9 +163,9 @@ def authenticate(conn: Connection, username: str, password: str) -> User | None:
 def change_own_password(conn: Connection, user: User, current: str, new: str) -> None:
     """Replace the account's password by one its owner chose, knowing the current one."""
     if authenticate(conn, user.username, current) is None:
-        raise InputError("the current password is wrong")
+        raise InputError("Mật khẩu hiện tại không đúng")
     if new == current:
-        raise InputError("the new password must differ from the current one")
+        raise InputError("Mật khẩu mới phải khác mật khẩu hiện tại")
     set_user(conn, user.username, user.username, password=new)
 
 
@@ -174,7 +173,7 @@ def add_token(conn: Connection, name: str, actor: str) -> str:
     """Create an API token; return it (shown once: only its digest is kept)."""
     name = clean_username(name)
     if conn.execute(select(api_tokens.c.id).where(api_tokens.c.name == name)).first():
-        raise InputError(f"token {name} already exists")
+        raise InputError("Mã truy cập {name} đã có", name=name)
     token = "hl_" + secrets.token_urlsafe(32)
     at = now_ms()
     conn.execute(api_tokens.insert().values(name=name, digest=_digest(token), created_ms=at,
@@ -188,7 +187,7 @@ def revoke_token(conn: Connection, name: str, actor: str) -> None:
     done = conn.execute(update(api_tokens).where(api_tokens.c.name == name, api_tokens.c.active)
                         .values(active=False))  # fmt: skip
     if not done.rowcount:
-        raise InputError(f"no active token {name!r}")
+        raise InputError("Không có mã truy cập “{name}” đang dùng", name=name)
     record(conn, actor, "update", "api_token", name, {"active": True}, {"active": False})
 
 
@@ -225,19 +224,21 @@ def _official_link(conn: Connection, role: str, official: str | None) -> str | N
     code = (official or "").strip()
     if role != OFFICIAL:
         if code:
-            raise InputError(f"only an {OFFICIAL} account belongs to an official, not {role}")
+            raise InputError("Chỉ tài khoản {official} mới gắn với một cán bộ, không phải {role}",
+                             official=OFFICIAL, role=role)  # fmt: skip
         return None
     if not code:
-        raise InputError(f"an {OFFICIAL} account needs the official's code (--official CODE)")
+        raise InputError("Tài khoản {official} cần mã cán bộ (--official MÃ)", official=OFFICIAL)
     known = conn.execute(select(officials.c.code).where(officials.c.code == code)).scalar()
     if known is None:
-        raise InputError(f"unknown official {code!r}: add it to the officials first")
+        raise InputError("Không có cán bộ “{code}”: hãy thêm vào danh sách cán bộ trước", code=code)
     return code
 
 
 def _role(role: str) -> str:
     if role not in ROLES:
-        raise InputError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+        raise InputError("Vai trò phải là một trong {roles}, không phải “{role}”",
+                         roles=", ".join(ROLES), role=role)  # fmt: skip
     return role
 
 

@@ -19,6 +19,7 @@ from string import Template
 
 from hailong.protocol import DEFAULT_PREFIX, ConfigFileError
 from hailong.protocol.files import write_atomic
+from hailong.protocol.i18n import Text
 from hailong.server.broker.bridge import ACCOUNT_PREFIX, acl_block, registered_communes
 from hailong.server.broker.private import COLLECTOR_USER, acl_text
 from hailong.server.config import BrokerSettings, CollectorConfig, load_config
@@ -49,7 +50,8 @@ def set_password(password_file: Path, user: str, password: str) -> None:
             subprocess.run(["mosquitto_passwd", "-U", str(plain)], check=True,
                            capture_output=True, timeout=30)  # fmt: skip
         except (OSError, subprocess.SubprocessError) as exc:
-            raise BrokerFilesError(f"mosquitto_passwd failed (package mosquitto): {exc}") from None
+            raise BrokerFilesError(Text("Lệnh mosquitto_passwd không chạy được (gói mosquitto): {problem}",
+                                        problem=str(exc))) from None  # fmt: skip
         hashed = _lines(plain)[0]
     kept = [line for line in _existing(password_file) if line.split(":", 1)[0] != user]
     write_private(password_file, "".join(f"{line}\n" for line in [*kept, hashed]))
@@ -105,7 +107,8 @@ def setup(config: CollectorConfig, template: Path, output: Path) -> list[str]:
     """Write the broker's configuration, the collector's account and the ACL; idempotent."""
     password = config.mqtt_password()
     if not password:
-        raise BrokerFilesError(f"{config.source}: mqtt.password_file: the collector needs one")
+        raise BrokerFilesError(Text("{source}: mqtt.password_file: máy chủ thu nhận cần tệp này",
+                                    source=str(config.source)))  # fmt: skip
     set_password(config.broker.password_file, config.mqtt.username, password)
     devices = write_acl(config.broker.acl_file, config.broker.password_file,
                         config.mqtt.prefix, config.mqtt.username)  # fmt: skip
@@ -154,7 +157,8 @@ def _lines(path: Path) -> list[str]:
     try:
         text = path.read_text()
     except OSError as exc:
-        raise BrokerFilesError(f"cannot read {path}: {exc.strerror}") from None
+        raise BrokerFilesError(Text("Không đọc được {path}: {problem}", path=str(path),
+                                    problem=exc.strerror)) from None  # fmt: skip
     return [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 from hailong.protocol import ProtocolError, check_device_id
 from hailong.protocol.bundle import BUNDLE_NAME, Bundle
 from hailong.protocol.files import fsync_folder, write_atomic
+from hailong.protocol.i18n import N_
 from hailong.server.broker import accounts
 from hailong.server.config import CollectorConfig
 from hailong.server.epoch import now_ms
@@ -66,10 +67,12 @@ def add_device(conn: Connection, config: CollectorConfig, device: str, counter: 
     device, keys_dir, ca_pem = _check_setup(config, device)
     known = _is_provisioned(config, keys_dir, device)
     if known and not rotate:
-        raise InputError(f"kiosk {device} is already provisioned: `device add {device} --rotate` "
-                         f"issues new credentials, `device revoke {device}` retires it")  # fmt: skip
+        raise InputError("Kiosk {device} đã được đăng ký: chọn “cấp lại” (`device add {device} --rotate`) "
+                         "để có thông tin đăng nhập mới, hoặc thu hồi (`device revoke {device}`)",
+                         device=device)  # fmt: skip
     if rotate and not known:
-        raise InputError(f"kiosk {device} has no credentials to rotate: add it without --rotate")
+        raise InputError("Kiosk {device} chưa có thông tin đăng nhập để cấp lại: hãy đăng ký mới",
+                         device=device)  # fmt: skip
     reference.set_device_counter(conn, device, counter, actor)
     bundle = _bundle(config, device, ca_pem, settings, hostname)
     path = output / BUNDLE_NAME if output.is_dir() else output
@@ -91,7 +94,7 @@ def revoke_device(conn: Connection, config: CollectorConfig, device: str, actor:
     placed = conn.execute(select(device_counters).where(device_counters.c.device == device)).first()
     known = conn.execute(select(devices.c.device).where(devices.c.device == device)).first()
     if not (removed or retired or placed or known):
-        raise InputError(f"unknown kiosk {device!r}")
+        raise InputError("Không có kiosk “{device}”", device=device)
     accounts.write_acl(config.broker.acl_file, config.broker.password_file,
                        config.mqtt.prefix, config.mqtt.username)  # fmt: skip
     # Its placement is closed, not deleted: its stored presses stay attributed to that counter.
@@ -105,7 +108,7 @@ class Missing:
     """One setting `device add` needs and lacks: its key, what is wrong in Vietnamese, values."""
 
     key: str
-    problem: str  # Vietnamese, with {values}; its English is in web/english.py
+    problem: str  # Vietnamese, with {values}; its English is in the collector's catalogue
     values: Mapping[str, str]
 
     def text(self, translate: Callable[..., str] | None = None) -> str:
@@ -124,12 +127,13 @@ class SetupError(InputError):
 def _check_setup(config: CollectorConfig, device: str) -> tuple[str, Path, str]:
     device = _device_id(device)
     if device == config.mqtt.username:
-        raise InputError(f"{device!r} is the collector's own broker account")
+        raise InputError("“{device}” là tài khoản MQTT của chính máy chủ thu nhận", device=device)
     # A kiosk's client id is its username (use_username_as_clientid on the kiosks' listener):
     # a kiosk named like the collector's client ids could take over its session.
     collector_id = config.mqtt.client_id.lower()
     if device == collector_id or device.startswith(f"{collector_id}-"):
-        raise InputError(f"{device!r} is taken by the collector's own client id {collector_id!r}")
+        raise InputError("“{device}” trùng mã kết nối “{client}” của máy chủ thu nhận", device=device,
+                         client=collector_id)  # fmt: skip
     missing, ca_pem = _missing_settings(config)
     if missing:  # every one at once: a technician fixes the file once, not once per try
         raise SetupError(config.source, missing)
@@ -141,24 +145,24 @@ def _missing_settings(config: CollectorConfig) -> tuple[list[Missing], str]:
     missing = []
     if not config.broker.address:
         missing.append(
-            Missing("broker.address", "chưa đặt tên hoặc địa chỉ IP kiosk kết nối tới", {})
+            Missing("broker.address", N_("chưa đặt tên hoặc địa chỉ IP kiosk kết nối tới"), {})
         )
     if config.ingest.keys_dir is None:
-        missing.append(Missing("ingest.keys_dir", "chưa đặt thư mục khóa ký của kiosk", {}))
+        missing.append(Missing("ingest.keys_dir", N_("chưa đặt thư mục khóa ký của kiosk"), {}))
     folder = config.broker.password_file.parent
     if not folder.is_dir():
         missing.append(
-            Missing("broker.password_file", "không có thư mục {path}", {"path": str(folder)})
+            Missing("broker.password_file", N_("không có thư mục {path}"), {"path": str(folder)})
         )
     ca_file, ca_pem = config.broker.ca_file, ""
     try:
         ca_pem = ca_file.read_text()
     except OSError as exc:
-        missing.append(Missing("broker.ca_file", "không đọc được chứng chỉ CA {path} ({problem})",
+        missing.append(Missing("broker.ca_file", N_("không đọc được chứng chỉ CA {path} ({problem})"),
                                {"path": str(ca_file), "problem": exc.strerror or str(exc)}))  # fmt: skip
     else:
         if "-----BEGIN CERTIFICATE-----" not in ca_pem:
-            missing.append(Missing("broker.ca_file", "{path} không phải chứng chỉ PEM",
+            missing.append(Missing("broker.ca_file", N_("{path} không phải chứng chỉ PEM"),
                                    {"path": str(ca_file)}))  # fmt: skip
     return missing, ca_pem
 
@@ -166,8 +170,8 @@ def _missing_settings(config: CollectorConfig) -> tuple[list[Missing], str]:
 def _device_id(device: str) -> str:
     try:
         return check_device_id(device)
-    except ProtocolError as exc:
-        raise InputError(f"device {device!r}: {exc.problem}") from None
+    except ProtocolError:
+        raise InputError(reference.BAD_DEVICE_ID, device=device) from None
 
 
 def _is_provisioned(config: CollectorConfig, keys_dir: Path, device: str) -> bool:

@@ -119,11 +119,12 @@ def _password(args: argparse.Namespace) -> tuple[str, bool]:
         try:
             return args.password_file.read_text(encoding="utf-8").strip(), False
         except OSError as exc:
-            raise InputError(f"cannot read {args.password_file}: {exc.strerror}") from None
+            raise InputError("Không đọc được {path}: {problem}", path=str(args.password_file),
+                             problem=exc.strerror) from None  # fmt: skip
     if not sys.stdin.isatty():
         typed = sys.stdin.readline().strip()
         return (typed, False) if typed else (secrets.token_urlsafe(12), True)
     first = getpass.getpass("Password: ")
     if first != getpass.getpass("Password again: "):
-        raise InputError("the two passwords differ")
+        raise InputError("Hai mật khẩu không giống nhau")
     return first, False

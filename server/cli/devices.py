@@ -64,7 +64,9 @@ def _kiosk_settings(args) -> dict:
     if args.screen:
         width, _, height = args.screen.lower().partition("x")
         if not (width.isdigit() and height.isdigit()):
-            raise InputError(f"--screen {args.screen!r}: expected WxH, e.g. 800x480")
+            raise InputError(
+                "--screen “{screen}”: hãy viết RỘNGxCAO, ví dụ 800x480", screen=args.screen
+            )
         settings["screen"] = {"width": int(width), "height": int(height)}
     return settings
 

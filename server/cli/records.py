@@ -76,7 +76,7 @@ def dossiers_list(conn, args, _tz):
 def audit_list(conn, args, tz):
     """Show the latest audit rows."""
     if args.limit < 1:
-        raise InputError("--limit must be 1 or more")
+        raise InputError("--limit phải từ 1 trở lên")
     return [
         f"{local_text(e.at_ms, tz)}  {e.actor:<12} {e.action:<9} {e.entity} {e.key}: "
         f"{_compact(e.before)} → {_compact(e.after)}"
@@ -88,12 +88,12 @@ def mark_test(conn, args, tz):
     """Exclude test presses, by seq or by a time range."""
     if args.seq is not None:
         if args.start or args.end:
-            raise InputError("give either seqs or --from/--to, not both")
+            raise InputError("Hãy cho số thứ tự hoặc --from/--to, không cả hai")
         seqs = corrections.parse_seqs(args.seq)
         count = corrections.exclude(conn, args.device, seqs, args.reason, args.actor)
         return [f"{count} press(es) of {args.device} excluded: {args.reason}"]
     if not (args.start and args.end):
-        raise InputError("say which presses: a seq range, or both --from and --to")
+        raise InputError("Hãy nói lượt bấm nào: một khoảng số thứ tự, hoặc cả --from và --to")
     start, end = (epoch.to_ms(parse_local_time(t, tz)) for t in (args.start, args.end))
     found = corrections.covered(conn, args.device, start, end)
     count, before = corrections.exclude_between(conn, args.device, start, end, args.reason,
@@ -114,7 +114,8 @@ def remarks_set(conn, args, _tz):
         try:
             text = args.file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"{args.file}: cannot read as UTF-8 text: {exc}") from None
+            raise InputError("{path}: không đọc được dạng văn bản UTF-8: {problem}", path=str(args.file),
+                             problem=str(exc)) from None  # fmt: skip
     else:
         text = args.text
     label = remarks.set_remarks(conn, args.period, unicodedata.normalize("NFC", text), args.actor)

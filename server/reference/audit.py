@@ -43,7 +43,7 @@ def check_actor(actor: str | None) -> str:
     """Return the actor's name, stripped; refuse an empty one (every change names its author)."""
     name = (actor or "").strip()
     if not name:
-        raise InputError("say who makes the change (--actor NAME)")
+        raise InputError("Hãy ghi ai thực hiện thay đổi (--actor TÊN)")
     return name
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.engine import Connection
 
 from hailong.protocol import Config, ProtocolError, check_device_id, parse_config
+from hailong.protocol.i18n import N_, Text
 from hailong.server.epoch import now_ms
 from hailong.server.errors import InputError
 from hailong.server.reference import duty, placements
@@ -24,13 +25,22 @@ from hailong.server.storage.db import counters, device_counters, devices, fields
 CODE_MAX, NAME_MAX = 64, 128  # the Config message's limits for codes and shown names
 KEEP = object()  # "leave as it is", for optional changes that may also be set to None
 _TABLES = {"field": fields, "official": officials, "counter": counters}
+# Messages per kind of entry: Vietnamese puts the noun first and capitalised, English does not.
+_NOUNS = {"field": N_("lĩnh vực"), "official": N_("cán bộ"), "counter": N_("quầy")}
+_EXISTS = {"field": N_("Lĩnh vực {code} đã có"), "official": N_("Cán bộ {code} đã có"),
+           "counter": N_("Quầy {code} đã có")}  # fmt: skip
+_UNKNOWN = {"field": N_("Không có lĩnh vực “{code}”"), "official": N_("Không có cán bộ “{code}”"),
+            "counter": N_("Không có quầy “{code}”")}  # fmt: skip
+BAD_DEVICE_ID = N_("Mã kiosk “{device}” không dùng được: 1..32 ký tự a-z, 0-9 hoặc “-”, bắt đầu "
+                   "bằng chữ hoặc số, không trùng tên dành riêng")  # fmt: skip
 
 
 def clean_code(text: str, what: str) -> str:
     """Return a code in NFC without surrounding spaces; refuse empty, long or spaced codes."""
     code = unicodedata.normalize("NFC", str(text)).strip()
     if not code or len(code) > CODE_MAX or any(c.isspace() or not c.isprintable() for c in code):
-        raise InputError(f"{what} code {text!r} must be 1..{CODE_MAX} characters without spaces")
+        raise InputError("Mã {what} “{code}” phải có 1..{max} ký tự, không có dấu cách",
+                         what=Text(_NOUNS[what]), code=text, max=CODE_MAX)  # fmt: skip
     return code
 
 
@@ -38,7 +48,8 @@ def clean_name(text: str, what: str) -> str:
     """Return a display name in NFC; refuse empty or over-long names."""
     name = " ".join(unicodedata.normalize("NFC", str(text)).split())
     if not name or len(name) > NAME_MAX or not name.isprintable():
-        raise InputError(f"{what} name {text!r} must be 1..{NAME_MAX} printable characters")
+        raise InputError("Tên {what} “{name}” phải có 1..{max} ký tự in được",
+                         what=Text(_NOUNS[what]), name=text, max=NAME_MAX)  # fmt: skip
     return name
 
 
@@ -70,10 +81,8 @@ def set_official(conn: Connection, code: str, actor: str, *, name=None, active=N
     """Rename, deactivate or reactivate an official; refuse to deactivate one on duty."""
     on_duty = open_assignments(conn, official=code)
     if active is False and on_duty:
-        raise InputError(
-            f"official {code} is on duty at counter {on_duty[0].counter}: "
-            "end that duty or assign someone else first"
-        )
+        raise InputError("Cán bộ {code} đang trực tại quầy {counter}: hãy kết thúc phân công đó "
+                         "hoặc phân công người khác trước", code=code, counter=on_duty[0].counter)  # fmt: skip
     changed = _change(conn, "official", code, _named(name, active, "official"), actor)
     if changed:
         refresh_configs(conn, [a.counter for a in on_duty])
@@ -108,7 +117,7 @@ def assign(conn, counter, official, start, actor, *, tz, now=None) -> Assignment
     check_actor(actor)
     _require(conn, "counter", counter)
     if not _require(conn, "official", official)["active"]:
-        raise InputError(f"official {official} is inactive")
+        raise InputError("Cán bộ {code} không ở trạng thái “Đang dùng”", code=official)
     now = now_ms() if now is None else now
     new = duty.begin(conn, counter, official, duty.moment_ms(start), actor, now_ms=now, tz=tz)
     refresh_configs(conn, [counter])
@@ -143,8 +152,8 @@ def set_device_counter(conn, device, counter, actor, *, at_ms=None, tz="UTC") ->
     check_actor(actor)
     try:
         device = check_device_id(device)
-    except ProtocolError as exc:
-        raise InputError(f"device {device!r}: {exc.problem}") from None
+    except ProtocolError:
+        raise InputError(BAD_DEVICE_ID, device=device) from None
     _require(conn, "counter", counter)
     now = now_ms()
     placements.move(
@@ -203,7 +212,7 @@ def refresh_configs(conn: Connection, counter_codes) -> list[str]:
 def _create(conn: Connection, entity: str, row: dict, actor: str) -> None:
     check_actor(actor)
     if _get(conn, entity, row["code"]) is not None:
-        raise InputError(f"{entity} {row['code']} already exists")
+        raise InputError(_EXISTS[entity], code=row["code"])
     conn.execute(_TABLES[entity].insert().values(row))
     record(conn, actor, "create", entity, row["code"], None, row)
 
@@ -229,7 +238,7 @@ def _get(conn: Connection, entity: str, code: str) -> dict | None:
 def _require(conn: Connection, entity: str, code: str | None) -> dict:
     row = None if code is None else _get(conn, entity, code)
     if row is None:
-        raise InputError(f"unknown {entity} {code!r} (add it with `{entity} add`)")
+        raise InputError(_UNKNOWN[entity], code=code)
     return row
 
 

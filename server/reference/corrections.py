@@ -33,14 +33,14 @@ def exclude(conn: Connection, device: str, seqs: range, reason: str, actor: str)
     stored = _stored(conn, device, seqs)
     missing = [seq for seq in seqs if seq not in stored]
     if missing:
-        raise InputError(f"device {device} has no stored press with seq {_ranges(missing)}")
+        raise InputError("Kiosk {device} không có lượt bấm đã lưu với số thứ tự {seqs}", device=device,
+                         seqs=_ranges(missing))  # fmt: skip
     done = _excluded(conn, device, seqs)
     if done:
         first = min(done)
-        raise InputError(
-            f"device {device}: seq {_ranges(sorted(done))} already excluded "
-            f"(seq {first} by {done[first]}); nothing was marked: choose the others"
-        )
+        raise InputError("Kiosk {device}: số thứ tự {seqs} đã bị loại (số {first} do {by}); chưa đánh "
+                         "dấu lượt nào: hãy chọn các lượt khác", device=device,
+                         seqs=_ranges(sorted(done)), first=first, by=done[first])  # fmt: skip
     _write(conn, device, list(seqs), reason, actor)
     return len(seqs)
 
@@ -48,7 +48,7 @@ def exclude(conn: Connection, device: str, seqs: range, reason: str, actor: str)
 def covered(conn: Connection, device: str, start_ms: int, end_ms: int) -> list[Covered]:
     """Return the device's presses stored with an effective time in [start_ms, end_ms)."""
     if end_ms <= start_ms:
-        raise InputError("the end of the time range must be after its start")
+        raise InputError("Thời điểm kết thúc phải sau thời điểm bắt đầu")
     rows = conn.execute(
         select(presses.c.seq, presses.c.at_ms, presses.c.rating, presses.c.mode)
         .where(presses.c.device == device, presses.c.at_ms >= start_ms, presses.c.at_ms < end_ms)
@@ -56,7 +56,9 @@ def covered(conn: Connection, device: str, start_ms: int, end_ms: int) -> list[C
         .limit(MAX_MARK + 1)
     ).all()
     if len(rows) > MAX_MARK:
-        raise InputError(f"the range covers more than {MAX_MARK} presses: choose a shorter one")
+        raise InputError(
+            "Khoảng thời gian có hơn {n} lượt bấm: hãy chọn khoảng ngắn hơn", n=MAX_MARK
+        )
     done = _excluded(conn, device, range(rows[0].seq, rows[-1].seq + 1)) if rows else {}
     return [Covered(r.seq, r.at_ms, r.rating, r.mode, done.get(r.seq)) for r in rows]
 
@@ -67,12 +69,12 @@ def exclude_between(conn: Connection, device: str, start_ms: int, end_ms: int, r
     actor, reason = check_actor(actor), _reason(reason)
     found = covered(conn, device, start_ms, end_ms)
     if not found:
-        raise InputError(f"device {device} has no stored press in that time range")
+        raise InputError("Kiosk {device} không có lượt bấm đã lưu trong khoảng thời gian đó",
+                         device=device)  # fmt: skip
     fresh = [c.seq for c in found if c.excluded is None]
     if not fresh:
-        raise InputError(
-            f"device {device}: the {len(found)} press(es) in that range are all excluded already"
-        )
+        raise InputError("Kiosk {device}: cả {n} lượt bấm trong khoảng đó đều đã bị loại",
+                         device=device, n=len(found))  # fmt: skip
     _write(conn, device, fresh, reason, actor)
     return len(fresh), len(found) - len(fresh)
 
@@ -80,7 +82,7 @@ def exclude_between(conn: Connection, device: str, start_ms: int, end_ms: int, r
 def _reason(text: str) -> str:
     reason = " ".join(str(text).split())
     if not reason:
-        raise InputError("say why the presses are excluded (--reason TEXT)")
+        raise InputError("Hãy ghi lý do loại các lượt bấm")
     return reason
 
 
@@ -103,9 +105,9 @@ def parse_seqs(text: str) -> range:
     try:
         seqs = range(int(first), int(last or first) + 1)
     except ValueError:
-        raise InputError(f"{text!r} is not a seq or a range like 40-45") from None
+        raise InputError("“{text}” không phải số thứ tự hay khoảng như 40-45", text=text) from None
     if not seqs or seqs.start < 1 or len(seqs) > 10_000:
-        raise InputError(f"{text!r} must be 1..10000 presses counted from seq 1")
+        raise InputError("“{text}” phải là 1..10000 lượt bấm, đếm từ số thứ tự 1", text=text)
     return seqs
 
 

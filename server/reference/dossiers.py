@@ -15,10 +15,11 @@ from pathlib import Path
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
 
+from hailong.protocol.i18n import N_, Text
 from hailong.server.epoch import now_ms
 from hailong.server.errors import InputError
 from hailong.server.reference.audit import check_actor, record
-from hailong.server.reference.sheets import ImportErrors, read_table
+from hailong.server.reference.sheets import ImportErrors, ImportProblem, read_table
 from hailong.server.storage.db import dossier_counts, fields
 
 MAX_RESOLVED = 10**9
@@ -35,6 +36,9 @@ _MONTH_ISO = re.compile(r"(\d{4})-(\d{1,2})")
 _MONTH_VN = re.compile(r"(\d{1,2})/(\d{4})")
 _PLAIN = re.compile(r"\d+")
 _GROUPED = re.compile(r"\d{1,3}(?:([.,\u00a0\u202f ])\d{3})(?:\1\d{3})*")
+# The columns' names in messages about a form's values (an imported file's own labels name its).
+_LABELS = {"field": N_("Lĩnh vực"), "month": N_("Tháng"), "resolved": N_("Số hồ sơ đã giải quyết")}
+_MISSING = N_("còn trống")
 
 
 @dataclass(frozen=True)
@@ -83,12 +87,17 @@ def import_file(conn: Connection, path: str | Path, actor: str) -> ImportResult:
 def set_count(conn: Connection, field: str, month: str, resolved, actor: str) -> bool:
     """Enter one field's resolved dossiers for a month; return whether anything changed."""
     check_actor(actor)
-    problems: list[str] = []
-    code = _FieldIndex(conn).find(str(field), lambda p: problems.append(f"field: {p}"))
-    month_text = parse_month(month, lambda p: problems.append(f"month: {p}"))
-    count = parse_resolved(resolved, lambda p: problems.append(f"resolved: {p}"))
+    problems: list[Text] = []
+
+    def complain(column: str):
+        return lambda p: problems.append(Text("{column}: {problem}", column=Text(_LABELS[column]),
+                                              problem=p))  # fmt: skip
+
+    code = _FieldIndex(conn).find(str(field), complain("field"))
+    month_text = parse_month(month, complain("month"))
+    count = parse_resolved(resolved, complain("resolved"))
     if problems:
-        raise InputError("; ".join(problems))
+        raise InputError("{problems}", problems=problems)
     key = (dossier_counts.c.field == code) & (dossier_counts.c.month == month_text)
     before = conn.execute(select(dossier_counts.c.resolved).where(key)).scalar()
     if before == count:
@@ -128,19 +137,22 @@ def parse_month(value, fail) -> str | None:
         text = "" if value is None else str(value).strip()
         iso, vn = _MONTH_ISO.fullmatch(text), _MONTH_VN.fullmatch(text)
         if not text:
-            return fail("missing")
+            return fail(Text(_MISSING))
         if not (iso or vn):
-            return fail(f"{text!r} is not a month: write YYYY-MM (2024-03) or MM/YYYY (03/2024)")
+            return fail(Text("“{text}” không phải tháng: hãy viết YYYY-MM (2024-03) hoặc MM/YYYY "
+                             "(03/2024)", text=text))  # fmt: skip
         year, month = (int(iso[1]), int(iso[2])) if iso else (int(vn[2]), int(vn[1]))
     if not (1 <= month <= 12 and 2000 <= year <= 2099):
-        return fail(f"{value!r} is not a month between 2000-01 and 2099-12")
+        return fail(
+            Text("“{value}” không phải tháng trong khoảng 2000-01 đến 2099-12", value=value)
+        )
     return f"{year:04d}-{month:02d}"
 
 
 def parse_resolved(value, fail) -> int | None:
     """Return a non-negative whole number (1.234 and 1,234 read as thousands); else fail."""
     if isinstance(value, bool):
-        return fail(f"{value!r} is not a number")
+        return fail(Text("“{value}” không phải số", value=value))
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, int):
@@ -148,14 +160,14 @@ def parse_resolved(value, fail) -> int | None:
     else:
         text = "" if value is None else str(value).strip()
         if not text:
-            return fail("missing")
+            return fail(Text(_MISSING))
         if text.startswith("-"):
-            return fail(f"{text} is negative; a count of dossiers is 0 or more")
+            return fail(Text("{text} là số âm; số hồ sơ phải từ 0 trở lên", text=text))
         if not (_PLAIN.fullmatch(text) or _GROUPED.fullmatch(text)):
-            return fail(f"{text!r} is not a whole number of dossiers (e.g. 125)")
+            return fail(Text("“{text}” không phải số nguyên hồ sơ (ví dụ 125)", text=text))
         number = int(re.sub(r"\D", "", text))
     if not 0 <= number <= MAX_RESOLVED:
-        return fail(f"{number} must be between 0 and {MAX_RESOLVED}")
+        return fail(Text("{number} phải từ 0 đến {max}", number=number, max=MAX_RESOLVED))
     return number
 
 
@@ -174,7 +186,7 @@ class _FieldIndex:
         """Return the field's code, or call fail(problem)."""
         text = unicodedata.normalize("NFC", text).strip()
         if not text:
-            return fail("missing")
+            return fail(Text(_MISSING))
         if text in self.codes:
             return text
         matches = sorted(set(self.loose.get(fold(text), [])))
@@ -182,13 +194,15 @@ class _FieldIndex:
         if len(best) == 1:
             return best[0]
         if best:
-            return fail(f"{text!r} matches several fields ({', '.join(best)}); use the code")
-        return fail(f"unknown field {text!r} (codes and names are in `field list`)")
+            return fail(Text("“{text}” khớp nhiều lĩnh vực ({codes}); hãy dùng mã", text=text,
+                             codes=", ".join(best)))  # fmt: skip
+        return fail(Text("Không có lĩnh vực “{text}” (mã và tên có trong danh sách lĩnh vực)",
+                         text=text))  # fmt: skip
 
 
 def _check_rows(table: list[tuple[int, list]], index: _FieldIndex) -> list[_Row]:
     header_line, columns = _find_header(table)
-    problems: list[str] = []
+    problems: list[Text] = []
     rows: list[_Row] = []
     seen: dict[tuple[str, str], int] = {}
     for line, cells in table:
@@ -199,14 +213,15 @@ def _check_rows(table: list[tuple[int, list]], index: _FieldIndex) -> list[_Row]
             continue
         key = (row.field, row.month)
         if key in seen:
-            problems.append(
-                f"line {line}: {columns['month'][1]}: {row.field} {row.month} "
-                f"is already on line {seen[key]}"
-            )
+            problems.append(ImportProblem(line, "{column}: {field} {month} đã có ở dòng {other}",
+                                          column=columns["month"][1], field=row.field,
+                                          month=row.month, other=seen[key]))  # fmt: skip
         seen.setdefault(key, line)
         rows.append(row)
     if not rows and not problems:
-        problems.append(f"line {header_line}: the file has no data rows under its header")
+        problems.append(
+            ImportProblem(header_line, "tệp không có dòng số liệu nào dưới dòng tiêu đề")
+        )
     if problems:
         raise ImportErrors(problems)
     return rows
@@ -221,15 +236,17 @@ def _check_row(line, cells, columns, index, problems) -> _Row | None:
     found = {}
     for name, (position, label) in columns.items():
         value = cells[position] if position < len(cells) else None
-        found[name] = parsers[name](value, _complaint(problems, f"line {line}: {label}: "))
+        found[name] = parsers[name](value, _complaint(problems, line, label))
     if any(v is None for v in found.values()):
         return None
     return _Row(line, found["field"], found["month"], found["resolved"])
 
 
-def _complaint(problems: list[str], prefix: str):
+def _complaint(problems: list[Text], line: int, column: str):
     """Return a fail(problem) that appends the problem with its line and column, and gives None."""
-    return lambda problem: problems.append(prefix + problem)
+    return lambda problem: problems.append(
+        ImportProblem(line, "{column}: {problem}", column=column, problem=problem)
+    )
 
 
 def _find_header(table: list[tuple[int, list]]) -> tuple[int, dict[str, tuple[int, str]]]:
@@ -241,7 +258,8 @@ def _find_header(table: list[tuple[int, list]]) -> tuple[int, dict[str, tuple[in
         for position, cell in enumerate(cells):
             name = accepted.get(fold(str(cell))) if not _blank(cell) else None
             if name in columns:
-                raise ImportErrors([f"line {line}: {cell}: the column appears twice"])
+                raise ImportErrors([ImportProblem(line, "{column}: cột này xuất hiện hai lần",
+                                                  column=cell)])  # fmt: skip
             if name:
                 columns[name] = (position, str(cell).strip())
         if len(columns) == len(HEADERS):
@@ -250,11 +268,11 @@ def _find_header(table: list[tuple[int, list]]) -> tuple[int, dict[str, tuple[in
             best = (line, columns)
     if best is not None:
         missing = ", ".join(sorted(set(HEADERS) - set(best[1])))
-        raise ImportErrors([f"line {best[0]}: header: missing column(s) {missing}"])
-    raise ImportErrors(
-        ["line 1: header: no header row with the columns field, month, resolved "
-         "(Lĩnh vực, Tháng, Số hồ sơ đã giải quyết)"]
-    )  # fmt: skip
+        raise ImportErrors(
+            [ImportProblem(best[0], "dòng tiêu đề thiếu cột {columns}", columns=missing)]
+        )
+    raise ImportErrors([ImportProblem(1, "không có dòng tiêu đề với các cột Lĩnh vực, Tháng, Số hồ sơ "
+                                         "đã giải quyết (field, month, resolved)")])  # fmt: skip
 
 
 def _existing(conn: Connection, rows: list[_Row]) -> dict[tuple[str, str], int]:

@@ -60,7 +60,7 @@ def open_assignments(conn: Connection, official: str) -> list[Assignment]:
 def begin(conn, counter, official, start_ms, actor, *, now_ms, tz) -> Assignment:
     """Open a duty from start_ms, closing the counter's open one there; refuse overlaps."""
     if start_ms > now_ms:
-        raise InputError("a duty cannot start in the future: the kiosk shows who is on duty now")
+        raise InputError("Phân công không thể bắt đầu trong tương lai: kiosk hiện người đang trực")
     last = last_assignment(conn, counter)
     if last is not None:
         _check_after(last, official, start_ms, tz)
@@ -76,12 +76,11 @@ def end(conn, counter, end_ms, actor, *, now_ms, tz) -> Assignment:
     """Close the counter's open duty at end_ms."""
     last = last_assignment(conn, counter)
     if last is None or last.end_ms is not None:
-        raise InputError(f"nobody is on duty at counter {counter}")
+        raise InputError("Không có ai đang trực tại quầy {counter}", counter=counter)
     if not last.start_ms < end_ms <= now_ms:
-        raise InputError(
-            f"counter {counter}: the end must fall after {last.official}'s start "
-            f"({local_text(last.start_ms, tz)}) and not in the future"
-        )
+        raise InputError("Quầy {counter}: giờ kết thúc phải sau lúc {official} bắt đầu trực ({at}) "
+                         "và không ở tương lai", counter=counter, official=last.official,
+                         at=local_text(last.start_ms, tz))  # fmt: skip
     _close(conn, last, end_ms, actor)
     return Assignment(last.id, counter, last.official, last.start_ms, end_ms)
 
@@ -101,17 +100,16 @@ def moment_ms(moment: datetime | int) -> int:
 def _check_after(last: Assignment, official: str, start_ms: int, tz: str) -> None:
     """Refuse a duty that would start inside or before the counter's last one."""
     if start_ms <= last.start_ms:
-        raise InputError(
-            f"counter {last.counter}: {last.official} is on duty from "
-            f"{local_text(last.start_ms, tz)}; a new duty must start after that"
-        )
+        raise InputError("Quầy {counter}: {official} trực từ {at}; phân công mới phải bắt đầu sau đó",
+                         counter=last.counter, official=last.official,
+                         at=local_text(last.start_ms, tz))  # fmt: skip
     if last.end_ms is not None and start_ms < last.end_ms:
-        raise InputError(
-            f"counter {last.counter}: {last.official} is on duty until "
-            f"{local_text(last.end_ms, tz)}; a new duty cannot overlap it"
-        )
+        raise InputError("Quầy {counter}: {official} trực đến {at}; phân công mới không được chồng lên",
+                         counter=last.counter, official=last.official,
+                         at=local_text(last.end_ms, tz))  # fmt: skip
     if last.end_ms is None and last.official == official:
-        raise InputError(f"{official} is already on duty at counter {last.counter}")
+        raise InputError("{official} đang trực tại quầy {counter} rồi", official=official,
+                         counter=last.counter)  # fmt: skip
 
 
 def _close(conn: Connection, last: Assignment, end_ms: int, actor: str) -> None:

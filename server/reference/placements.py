@@ -12,11 +12,15 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection
 
+from hailong.protocol.i18n import N_
 from hailong.server.epoch import local_text
 from hailong.server.errors import InputError
 from hailong.server.reference.audit import record
 from hailong.server.reference.intervals import in_force
 from hailong.server.storage.schema import device_counters, device_placements
+
+_STANDS_FROM = N_("Kiosk {device} đặt tại quầy {counter} từ {at}: vị trí mới phải bắt đầu sau đó")
+_STOOD_UNTIL = N_("Kiosk {device} đặt tại quầy {counter} đến {at}: vị trí mới phải bắt đầu sau đó")
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,9 @@ def last_placement(conn: Connection, device: str) -> Placement | None:
 def move(conn, device, counter, at_ms, actor, *, now_ms, tz) -> Placement | None:
     """Place a kiosk at a counter from at_ms, closing its open placement there; None if already."""
     if at_ms > now_ms:
-        raise InputError(f"kiosk {device}: a placement cannot start in the future")
+        raise InputError(
+            "Kiosk {device}: vị trí mới không thể bắt đầu trong tương lai", device=device
+        )
     last = last_placement(conn, device)
     if last is not None and last.end_ms is None and last.counter == counter:
         return None
@@ -98,11 +104,8 @@ def _check_after(last: Placement, at_ms: int, tz: str) -> None:
     """Refuse a placement that would start before the kiosk's last one began or ended."""
     edge = last.start_ms if last.end_ms is None else last.end_ms
     if at_ms < edge:
-        raise InputError(
-            f"kiosk {last.device} stands at counter {last.counter} "
-            f"{'from' if last.end_ms is None else 'until'} {local_text(edge, tz)}: "
-            "a new placement must start after that"
-        )
+        message = _STANDS_FROM if last.end_ms is None else _STOOD_UNTIL
+        raise InputError(message, device=last.device, counter=last.counter, at=local_text(edge, tz))
 
 
 def _close(conn: Connection, last: Placement, end_ms: int, actor: str) -> None:

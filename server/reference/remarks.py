@@ -19,7 +19,8 @@ def set_remarks(conn: Connection, period: str, text: str, actor: str) -> str:
     label = _label(period)
     text = text.strip()
     if len(text) > MAX_CHARS:
-        raise InputError(f"remarks: at most {MAX_CHARS} characters, got {len(text)}")
+        raise InputError("Nhận xét, kiến nghị dài tối đa {max} ký tự, đã nhập {n}", max=MAX_CHARS,
+                         n=len(text))  # fmt: skip
     before = remarks_for(conn, label)
     if before == text:
         return label
@@ -41,5 +42,5 @@ def remarks_for(conn: Connection, period: str) -> str | None:
 def _label(period: str) -> str:
     try:
         return parse_period(period).label
-    except ValueError as exc:
-        raise InputError(f"period: {exc}") from None
+    except ValueError:
+        raise InputError("Không đọc được kỳ báo cáo “{period}”", period=period) from None

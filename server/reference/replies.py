@@ -77,14 +77,17 @@ def replies_of(conn: Connection, period: Period) -> dict[str, str]:
 def _check(conn: Connection, official: str, period: Period, text: str, today: date) -> None:
     """Refuse an empty or long text, an unknown official, or a period closed to replies."""
     if not text:
-        raise InputError("the reply is empty")
+        raise InputError("Giải trình đang để trống")
     if len(text) > MAX_CHARS:
-        raise InputError(f"a reply has at most {MAX_CHARS} characters, got {len(text)}")
+        raise InputError(
+            "Giải trình dài tối đa {max} ký tự, đã nhập {n}", max=MAX_CHARS, n=len(text)
+        )
     if conn.execute(select(officials.c.code).where(officials.c.code == official)).scalar() is None:
-        raise InputError(f"unknown official {official!r}")
+        raise InputError("Không có cán bộ “{code}”", code=official)
     if not reply_open(conn, period, today):
-        raise InputError(f"period {period.label} ({period.convention}) takes no reply: "
-                         "published, not begun, or a custom range")  # fmt: skip
+        raise InputError("Kỳ {period} ({convention}) không nhận giải trình: đã công bố, chưa bắt "
+                         "đầu, hoặc là khoảng ngày tự chọn", period=period.label,
+                         convention=period.convention)  # fmt: skip
 
 
 def _this(official: str, period: Period) -> tuple:

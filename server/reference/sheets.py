@@ -7,7 +7,9 @@ import io
 import zipfile
 from pathlib import Path
 
+from hailong.protocol.i18n import Text
 from hailong.server.errors import InputError
+from hailong.server.translations import CATALOGUE
 
 SNIFF_LINES = 20  # the header may sit under a title block
 
@@ -15,22 +17,34 @@ SNIFF_LINES = 20  # the header may sit under a title block
 class ImportErrors(InputError):
     """Raise when an imported file has problems; `problems` holds "line N: column: problem"."""
 
-    def __init__(self, problems: list[str]):
-        super().__init__(
-            f"{len(problems)} problem(s); nothing was imported:\n" + "\n".join(problems)
-        )
+    def __init__(self, problems: list[Text]):
+        super().__init__("Tệp có {n} lỗi; chưa nhập dòng nào:", n=len(problems))
         self.problems = problems
+
+    def lines(self, language: str) -> list[str]:
+        """Return every problem in a language, one line each."""
+        return [problem.render(CATALOGUE.translator(language)) for problem in self.problems]
+
+    def say(self, language: str) -> str:
+        """Return the count and every problem, a line each."""
+        return "\n".join([super().say(language), *self.lines(language)])
+
+
+def ImportProblem(line: int, message: str, /, **values) -> Text:  # noqa: N802 (reads as a message)
+    """Return one problem of an imported file, with the line it is on."""
+    return Text("Dòng {line}: {problem}", line=line, problem=Text(message, **values))
 
 
 def read_table(path: Path) -> list[tuple[int, list]]:
     """Return (line number, cells) for every row of a CSV or the first sheet of an XLSX."""
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
-        raise InputError(f"{path.name}: expected a .csv or .xlsx file")
+        raise InputError("{name}: hãy chọn tệp .csv hoặc .xlsx", name=path.name)
     try:
         return _read_csv(path.read_bytes()) if suffix == ".csv" else _read_xlsx(path)
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise InputError("Không đọc được {path}: {problem}", path=str(path),
+                         problem=exc.strerror or str(exc)) from None  # fmt: skip
 
 
 def _read_csv(data: bytes) -> list[tuple[int, list]]:
@@ -39,7 +53,7 @@ def _read_csv(data: bytes) -> list[tuple[int, list]]:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ImportErrors(
-            [f"line {line}: the file is not UTF-8 text; save it as “CSV UTF-8”"]
+            [ImportProblem(line, "tệp không phải văn bản UTF-8; hãy lưu dạng “CSV UTF-8”")]
         ) from None
     head = text.splitlines()[:SNIFF_LINES]
     # Excel in a Vietnamese locale separates with ";" (the comma is the decimal mark).
@@ -60,7 +74,8 @@ def _read_xlsx(path: Path) -> list[tuple[int, list]]:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
-        raise ImportErrors([f"line 1: not a readable XLSX workbook ({exc})"]) from None
+        problem = ImportProblem(1, "không đọc được tệp XLSX ({problem})", problem=str(exc))
+        raise ImportErrors([problem]) from None
     try:
         sheet = book.worksheets[0]
         sheet.reset_dimensions()  # some exporters write a wrong size; read what is there

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection
 
+from hailong.protocol.i18n import N_
 from hailong.server.reference.dossier_rule import collisions
 from hailong.server.reference.replies import replies_of
 from hailong.server.reporting import queries as q
@@ -41,7 +42,7 @@ from hailong.server.reporting.rollup import Gathered, gather
 from hailong.server.reporting.settings import ReportSettings
 
 NO_FIELD = ""  # the key of presses sent without a field
-NO_FIELD_NAME = "Không ghi lĩnh vực"
+NO_FIELD_NAME = N_("Không ghi lĩnh vực")
 
 
 @dataclass(frozen=True)

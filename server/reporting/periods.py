@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from hailong.protocol.i18n import N_
 from hailong.server.epoch import from_ms, now_ms, to_ms
 from hailong.server.errors import InputError
 
@@ -16,6 +17,8 @@ PUBLICATION_DAY = 28
 # The cut-off regime (chốt số liệu) closes a month on the 14th; the next one opens on the 15th.
 CUTOFF_DAY = 14
 _TIME = re.compile(r"(\d{1,2}):(\d{2})")
+NO_SUCH_DATE = N_("Không có ngày “{text}”")
+UNREADABLE_DATE = N_("Không đọc được ngày “{text}”: hãy viết dd/mm/yyyy, ví dụ 05/03/2024")
 
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 # kind -> (months per period, how many periods a year); nine_months is the one period Jan–Sep.
@@ -252,10 +255,13 @@ def parse_local_time(text: str | None, tz: str) -> datetime:
     day_text, _, clock = text.strip().partition(" ")
     try:
         day = parse_user_date(day_text)
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
+    except ValueError:
+        shaped = _DMY.match(day_text.strip()) or _ISO.match(day_text.strip())
+        raise InputError(NO_SUCH_DATE if shaped else UNREADABLE_DATE, text=day_text) from None
     match = _TIME.fullmatch(clock.strip()) if clock.strip() else None
     if clock.strip() and (match is None or int(match[1]) > 23 or int(match[2]) > 59):
-        raise InputError(f"cannot read time {clock.strip()!r}: expected HH:MM, e.g. 07:30")
+        raise InputError(
+            "Không đọc được giờ “{text}”: hãy viết HH:MM, ví dụ 07:30", text=clock.strip()
+        )
     hour, minute = (int(match[1]), int(match[2])) if match else (0, 0)
     return datetime.combine(day, time(hour, minute), zone)

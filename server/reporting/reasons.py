@@ -21,6 +21,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Connection
 
 from hailong.protocol import ProtocolError, parse_config
+from hailong.protocol.i18n import N_
 from hailong.server.reporting import queries as q
 from hailong.server.storage.db import devices, presses
 
@@ -30,8 +31,8 @@ LOW_RATINGS = (1, 2)
 REASONS = (1, 2, 3, 4)
 # The kiosk's own default labels (device/texts.py), for answers stored before any Config named them.
 DEFAULT_LABELS = ("Thời gian chờ lâu", "Thái độ cán bộ", "Thủ tục, hồ sơ phức tạp", "Lý do khác")
-NO_FIELD_NAME = "Không ghi lĩnh vực"
-NO_OFFICIAL_NAME = "Chưa xác định cán bộ"
+NO_FIELD_NAME = N_("Không ghi lĩnh vực")
+NO_OFFICIAL_NAME = N_("Chưa xác định cán bộ")
 
 
 @dataclass(frozen=True)

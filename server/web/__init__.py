@@ -16,6 +16,7 @@ from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from hailong.protocol.i18n import N_, NC_
 from hailong.server.config import CollectorConfig, load_config
 from hailong.server.epoch import now_ms
 from hailong.server.errors import SchemaError
@@ -47,22 +48,22 @@ BLUEPRINTS = (auth, summary, board, devices, admin, duty, dossiers, kiosks, audi
               explain, mine)  # fmt: skip
 # (endpoint, label, roles that see it; none: every staff account, never an official's)
 NAV = (
-    ("mine.mine", "Kết quả của tôi", ("official",)),
-    ("summary.summary", "Tổng hợp", ()),
-    ("board.board", "Bảng công khai", ()),
-    ("devices.fleet", "Thiết bị", ()),  # the kiosk administration opens from its page
-    ("admin.officials", "Cán bộ", ("staff",)),
-    ("admin.fields", "Lĩnh vực", ("staff",)),
-    ("admin.counters", "Quầy", ("staff",)),
-    ("duty.duty", "Phân công", ("staff",)),
-    ("dossiers.dossier_counts", "Hồ sơ", ("staff",)),
-    ("audit.audit", "Nhật ký", ()),
-    ("users.users", "Tài khoản", ("admin",)),
+    ("mine.mine", NC_("menu", "Kết quả của tôi"), ("official",)),
+    ("summary.summary", NC_("menu", "Tổng hợp"), ()),
+    ("board.board", NC_("menu", "Bảng công khai"), ()),
+    ("devices.fleet", NC_("menu", "Thiết bị"), ()),  # the kiosk administration opens from its page
+    ("admin.officials", NC_("menu", "Cán bộ"), ("staff",)),
+    ("admin.fields", NC_("menu", "Lĩnh vực"), ("staff",)),
+    ("admin.counters", NC_("menu", "Quầy"), ("staff",)),
+    ("duty.duty", NC_("menu", "Phân công"), ("staff",)),
+    ("dossiers.dossier_counts", NC_("menu", "Hồ sơ"), ("staff",)),
+    ("audit.audit", NC_("menu", "Nhật ký"), ()),
+    ("users.users", NC_("menu", "Tài khoản"), ("admin",)),
 )
-ROLE_NAMES = {"admin": "Quản trị", "leader": "Lãnh đạo", "staff": "Cán bộ thống kê",
-              "official": "Cán bộ, công chức (CBCC)"}  # fmt: skip
-QUARANTINE_KINDS = {"invalid": "Sai định dạng", "signature": "Sai chữ ký",
-                    "mismatch": "Sai mã thiết bị", "conflict": "Xung đột"}  # fmt: skip
+ROLE_NAMES = {"admin": N_("Quản trị"), "leader": N_("Lãnh đạo"), "staff": N_("Cán bộ thống kê"),
+              "official": N_("Cán bộ, công chức (CBCC)")}  # fmt: skip
+QUARANTINE_KINDS = {"invalid": N_("Sai định dạng"), "signature": N_("Sai chữ ký"),
+                    "mismatch": N_("Sai mã thiết bị"), "conflict": N_("Xung đột")}  # fmt: skip
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")  # fmt: skip
 csrf = CSRFProtect()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from hailong.protocol.i18n import N_
 from hailong.server.errors import InputError
 from hailong.server.reference import catalogue as reference
 from hailong.server.reference import remarks
@@ -12,12 +13,12 @@ from hailong.server.reference.duty import open_assignments
 from hailong.server.storage.db import counters as counters_table
 from hailong.server.web.auth import require_login, role
 from hailong.server.web.changes import actor, apply, push_counters
-from hailong.server.web.i18n import gettext
+from hailong.server.web.i18n import gettext, problem
 from hailong.server.web.site import site
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(require_login)
-TITLES = {"official": "Cán bộ, công chức", "field": "Lĩnh vực", "counter": "Quầy"}
+TITLES = {"official": N_("Cán bộ, công chức"), "field": N_("Lĩnh vực"), "counter": N_("Quầy")}
 
 
 @bp.get("/")
@@ -126,5 +127,5 @@ def remarks_page():
             with site().engine.connect() as conn:
                 text = remarks.remarks_for(conn, period) or ""
         except InputError as exc:
-            flash(gettext("Không lưu được: {problem}", problem=str(exc)), "error")
+            flash(gettext("Không lưu được: {problem}.", problem=problem(exc)), "error")
     return render_template("admin/remarks.html", period=period, text=text)

@@ -7,30 +7,32 @@ to their code, so a new kind of change is still shown, just less nicely.
 
 from __future__ import annotations
 
+from hailong.protocol.i18n import N_
 from hailong.server.epoch import local_text
 from hailong.server.web.i18n import gettext
 
 ACTIONS = {
-    "create": "Thêm", "update": "Sửa", "delete": "Xóa", "mark-test": "Đánh dấu thử nghiệm",
-    "exclude": "Loại khỏi số liệu", "include": "Tính lại vào số liệu", "import": "Nhập tệp",
-    "publish": "Công bố", "provision": "Đăng ký kiosk", "rotate": "Cấp lại mật khẩu kiosk",
-    "revoke": "Thu hồi kiosk",
+    "create": N_("Thêm"), "update": N_("Sửa"), "delete": N_("Xóa"), "mark-test": N_("Đánh dấu thử nghiệm"),
+    "exclude": N_("Loại khỏi số liệu"), "include": N_("Tính lại vào số liệu"), "import": N_("Nhập tệp"),
+    "publish": N_("Công bố"), "provision": N_("Đăng ký kiosk"), "rotate": N_("Cấp lại mật khẩu kiosk"),
+    "revoke": N_("Thu hồi kiosk"),
 }  # fmt: skip
 KINDS = {
-    "field": "Lĩnh vực", "official": "Cán bộ", "counter": "Quầy", "duty": "Phân công trực",
-    "dossier_count": "Số hồ sơ", "dossier_file": "Tệp số hồ sơ", "device_counter": "Vị trí kiosk",
-    "device_placement": "Vị trí kiosk",
-    "device": "Kiosk", "press": "Lượt bấm", "user": "Tài khoản", "api_token": "Mã truy cập API",
-    "remarks": "Nhận xét, kiến nghị", "published": "Báo cáo đã công bố", "reply": "Giải trình",
+    "field": N_("Lĩnh vực"), "official": N_("Cán bộ"), "counter": N_("Quầy"), "duty": N_("Phân công trực"),
+    "dossier_count": N_("Số hồ sơ"), "dossier_file": N_("Tệp số hồ sơ"), "device_counter": N_("Vị trí kiosk"),
+    "device_placement": N_("Vị trí kiosk"),
+    "device": N_("Kiosk"), "press": N_("Lượt bấm"), "user": N_("Tài khoản"), "api_token": N_("Mã truy cập API"),
+    "remarks": N_("Nhận xét, kiến nghị"), "published": N_("Báo cáo đã công bố"), "reply": N_("Giải trình"),
 }  # fmt: skip
 KEYS = {
-    "name": "tên", "active": "đang dùng", "field": "lĩnh vực", "counter": "quầy",
-    "official": "cán bộ", "start_ms": "từ", "end_ms": "đến", "resolved": "số hồ sơ",
-    "month": "tháng", "role": "vai trò", "reason": "lý do", "text": "nội dung", "device": "kiosk",
-    "seq": "số thứ tự", "dossier": "mã hồ sơ", "password": "mật khẩu", "username": "tên đăng nhập",
-    "code": "mã", "sha256": "mã băm SHA-256", "path": "tệp", "period": "kỳ",
-    "convention": "cách tính kỳ",
+    "name": N_("tên"), "active": N_("đang dùng"), "field": N_("lĩnh vực"), "counter": N_("quầy"),
+    "official": N_("cán bộ"), "start_ms": N_("từ"), "end_ms": N_("đến"), "resolved": N_("số hồ sơ"),
+    "month": N_("tháng"), "role": N_("vai trò"), "reason": N_("lý do"), "text": N_("nội dung"), "device": N_("kiosk"),
+    "seq": N_("số thứ tự"), "dossier": N_("mã hồ sơ"), "password": N_("mật khẩu"), "username": N_("tên đăng nhập"),
+    "code": N_("mã"), "sha256": N_("mã băm SHA-256"), "path": N_("tệp"), "period": N_("kỳ"),
+    "convention": N_("cách tính kỳ"),
 }  # fmt: skip
+DELETED = N_("(xóa)")
 HIDDEN = ("password_hash", "token_hash", "id", "changed_ms", "created_ms")
 
 
@@ -55,7 +57,7 @@ def changes(before: dict | None, after: dict | None, tz: str) -> list[str]:
         if key not in before:
             lines.append(f"{name}: {new}")
         elif key not in after:
-            lines.append(f"{name}: {old} → {gettext('(xóa)')}")
+            lines.append(f"{name}: {old} → {gettext(DELETED)}")
         else:
             lines.append(f"{name}: {old} → {new}")
     return lines

@@ -8,14 +8,15 @@ from typing import TypeVar
 from flask import flash, g
 from sqlalchemy.engine import Connection
 
+from hailong.protocol.i18n import N_
 from hailong.server.errors import InputError
 from hailong.server.ingest.push import configs_at, configs_of, push_configs
-from hailong.server.web.i18n import gettext
+from hailong.server.web.i18n import gettext, problem
 from hailong.server.web.site import site
 
 T = TypeVar("T")
-SENT = "Đã gửi cấu hình mới tới kiosk {devices}."
-NOT_SENT = (
+SENT = N_("Đã gửi cấu hình mới tới kiosk {devices}.")
+NOT_SENT = N_(
     "Đã lưu, nhưng chưa gửi được tới kiosk {devices} (không kết nối được máy chủ MQTT). "
     "Cấu hình sẽ được gửi lại khi dịch vụ thu nhận kết nối lại."
 )
@@ -32,7 +33,7 @@ def apply(change: Callable[[Connection], T], done: str | None = None) -> T | Non
         with site().engine.begin() as conn:
             result = change(conn)
     except InputError as exc:
-        flash(gettext("Không lưu được: {problem}", problem=str(exc)), "error")
+        flash(gettext("Không lưu được: {problem}.", problem=problem(exc)), "error")
         return None
     if done:
         flash(done, "info")

@@ -11,9 +11,10 @@ from werkzeug.utils import secure_filename
 from hailong.server.errors import InputError
 from hailong.server.reference import catalogue as reference
 from hailong.server.reference import dossiers
+from hailong.server.reference.sheets import ImportErrors
 from hailong.server.web.auth import require_login, role
 from hailong.server.web.changes import actor, apply
-from hailong.server.web.i18n import gettext
+from hailong.server.web.i18n import gettext, lang, problem
 from hailong.server.web.site import site
 
 bp = Blueprint("dossiers", __name__, url_prefix="/admin")
@@ -71,7 +72,7 @@ def upload():
             with site().engine.begin() as conn:
                 result = dossiers.import_file(conn, path, actor())
         except InputError as exc:  # ImportErrors lists every problem, line by line
-            _show_problems(getattr(exc, "problems", [str(exc)]))
+            _show_problems(exc.lines(lang()) if isinstance(exc, ImportErrors) else [problem(exc)])
             return redirect(back)
     flash(gettext("Đã nhập {rows} dòng: {changed} thay đổi, {unchanged} giữ nguyên.",
                   rows=result.rows, changed=result.changed, unchanged=result.unchanged), "info")  # fmt: skip
@@ -81,7 +82,7 @@ def upload():
 def _show_problems(problems: list[str]) -> None:
     """Flash an import's problems, line by line; nothing was imported."""
     flash(gettext("Tệp có {n} lỗi; chưa nhập dòng nào:", n=len(problems)), "error")
-    for problem in problems[:SHOWN_PROBLEMS]:
-        flash(problem, "error")
+    for line in problems[:SHOWN_PROBLEMS]:
+        flash(line, "error")
     if len(problems) > SHOWN_PROBLEMS:
         flash(gettext("… và {n} lỗi khác.", n=len(problems) - SHOWN_PROBLEMS), "error")

@@ -1,7 +1,8 @@
 """Vietnamese by default, English on request: the pages' texts, numbers and period names.
 
-Templates and views write the Vietnamese text itself, `_("Tỷ lệ hài lòng")`; ENGLISH maps it
-to English. A text missing here shows in Vietnamese (tests check none is missing).
+Templates and views write the Vietnamese text itself, `_("Tỷ lệ hài lòng")`; the collector's
+gettext catalogue (server/translations.py) gives its English. A text missing there shows in
+Vietnamese (tests/web/test_i18n.py checks none is missing).
 """
 
 from __future__ import annotations
@@ -10,14 +11,17 @@ from datetime import date
 
 from flask import g, request
 
+from hailong.protocol.i18n import N_
 from hailong.server.epoch import local_text
+from hailong.server.errors import CollectorError
 from hailong.server.reporting.metrics import LEVEL_NAMES, fmt_pct, fmt_points
 from hailong.server.reporting.periods import Period, format_dmy
-from hailong.server.web.english import ENGLISH, MENU_ENGLISH
+from hailong.server.translations import CATALOGUE
 
 LANGUAGES = ("vi", "en")
 COOKIE = "lang"
-WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
+WEEKDAYS = (N_("Thứ Hai"), N_("Thứ Ba"), N_("Thứ Tư"), N_("Thứ Năm"), N_("Thứ Sáu"), N_("Thứ Bảy"),
+            N_("Chủ Nhật"))  # fmt: skip
 WEEKDAYS_SHORT = {"vi": ("T2", "T3", "T4", "T5", "T6", "T7", "CN"),
                   "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}  # fmt: skip
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
@@ -38,8 +42,14 @@ def lang() -> str:
 
 def gettext(text: str, **values) -> str:
     """Translate a Vietnamese text into the request's language and fill in {values}."""
-    found = ENGLISH.get(text, text) if lang() == "en" else text
+    found = CATALOGUE.gettext(text, lang())
     return found.format(**values) if values else found
+
+
+def problem(error: Exception) -> str:
+    """Say a service error (a form's bad input …) in the request's language."""
+    # An OSError (the broker's files not writable) has only the system's own words.
+    return error.say(lang()) if isinstance(error, CollectorError) else str(error)
 
 
 def number(value: int | None) -> str:
@@ -134,7 +144,7 @@ def _year_index(period: Period) -> tuple[int, int]:
 
 def menu_label(text: str) -> str:
     """Translate a menu entry: in English a menu names what a page lists ("Fields", not "Field")."""
-    return MENU_ENGLISH.get(text, ENGLISH.get(text, text)) if lang() == "en" else text
+    return CATALOGUE.pgettext("menu", text, lang())
 
 
 def template_helpers() -> dict:

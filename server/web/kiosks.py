@@ -21,7 +21,7 @@ from hailong.server.storage.db import corrections as corrections_table
 from hailong.server.storage.db import device_counters
 from hailong.server.web.auth import require_login, role
 from hailong.server.web.changes import actor, apply, push_kiosks
-from hailong.server.web.i18n import gettext
+from hailong.server.web.i18n import gettext, problem
 from hailong.server.web.site import site
 
 bp = Blueprint("kiosks", __name__, url_prefix="/admin")
@@ -90,7 +90,7 @@ def preview_range():
             found = corrections.covered(conn, marking["device"], marking["start_ms"],
                                         marking["end_ms"])  # fmt: skip
     except InputError as exc:
-        flash(gettext("Không xem được: {problem}", problem=str(exc)), "error")
+        flash(gettext("Không xem được: {problem}.", problem=problem(exc)), "error")
         return redirect(url_for("kiosks.kiosks"))
     return _page(preview={**marking, "presses": found})
 
@@ -118,7 +118,7 @@ def _range_marking(values) -> dict:
             to_ms(parse_local_time(marking[k] or None, tz)) for k in ("start", "end")
         )
     except InputError as exc:
-        flash(gettext("Không đọc được thời gian: {problem}", problem=str(exc)), "error")
+        flash(gettext("Không đọc được thời gian: {problem}.", problem=problem(exc)), "error")
         marking["start_ms"] = marking["end_ms"] = 0
     return marking
 
@@ -142,7 +142,7 @@ def register():
             flash(_setup_message(exc), "error")
             return redirect(url_for("kiosks.kiosks"))
         except (CollectorError, OSError) as exc:  # bad input, or the broker's files not writable
-            flash(gettext("Không lưu được: {problem}", problem=str(exc)), "error")
+            flash(gettext("Không lưu được: {problem}.", problem=problem(exc)), "error")
             return redirect(url_for("kiosks.kiosks"))
         bundle = made.bundle.read_bytes()
     push_kiosks([device])  # retained now: the kiosk finds its Config on its first connection
@@ -187,7 +187,7 @@ def revoke():
         with site().engine.begin() as conn:
             revoke_device(conn, site().config, device, actor())
     except (CollectorError, OSError) as exc:
-        flash(gettext("Không lưu được: {problem}", problem=str(exc)), "error")
+        flash(gettext("Không lưu được: {problem}.", problem=problem(exc)), "error")
     else:
         flash(gettext("Đã thu hồi kiosk {device}.", device=device), "info")
     return redirect(url_for("kiosks.kiosks"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
+from hailong.protocol.i18n import N_
 from hailong.server.accounts.users import OFFICIAL
 from hailong.server.reference import replies
 from hailong.server.reporting import queries as q
@@ -22,9 +23,9 @@ from hailong.server.web.site import site
 
 bp = Blueprint("mine", __name__)
 CLOSED = {
-    "published": "Kỳ này đã công bố: giải trình là một phần của báo cáo, không sửa được nữa.",
-    "future": "Kỳ này chưa bắt đầu.",
-    "custom": "Chỉ nhận giải trình cho kỳ báo cáo (tháng, quý, 6 tháng, 9 tháng, năm).",
+    "published": N_("Kỳ này đã công bố: giải trình là một phần của báo cáo, không sửa được nữa."),
+    "future": N_("Kỳ này chưa bắt đầu."),
+    "custom": N_("Chỉ nhận giải trình cho kỳ báo cáo (tháng, quý, 6 tháng, 9 tháng, năm)."),
 }
 
 

@@ -13,7 +13,7 @@ from hailong.server.reporting.reasons import LOW_RATINGS
 from hailong.server.web import svg
 from hailong.server.web.auth import require_login
 from hailong.server.web.choice import period_options
-from hailong.server.web.i18n import gettext, level_name, short_title
+from hailong.server.web.i18n import gettext, level_name, problem, short_title
 from hailong.server.web.site import site
 
 bp = Blueprint("summary", __name__)
@@ -69,7 +69,7 @@ def download(fmt: str):
     try:
         body = render(data, fmt)
     except ConfigError as exc:  # the report settings lack the office's name or place
-        return render_template("error.html", message=str(exc)), 409
+        return render_template("error.html", message=problem(exc)), 409
     return Response(body, content_type=MIME[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
 

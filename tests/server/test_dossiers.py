@@ -116,7 +116,7 @@ def test_a_bad_file_lists_every_bad_line_and_changes_nothing(engine, tmp_path):
     )
     with pytest.raises(ImportErrors) as caught:
         run_import(engine, write_csv(tmp_path / "bad.csv", text))
-    assert caught.value.problems == [
+    assert caught.value.lines("en") == [
         "line 3: month: '2024-13' is not a month between 2000-01 and 2099-12",
         "line 4: field: unknown field 'van-hoa' (codes and names are in `field list`)",
         "line 4: resolved: -3 is negative; a count of dossiers is 0 or more",
@@ -135,7 +135,7 @@ def test_bad_xlsx_cells_are_named_by_row(engine, tmp_path):
     book.save(tmp_path / "d.xlsx")
     with pytest.raises(ImportErrors) as caught:
         run_import(engine, tmp_path / "d.xlsx")
-    assert caught.value.problems == [
+    assert caught.value.lines("en") == [
         "line 2: resolved: 'nhiều' is not a whole number of dossiers (e.g. 125)",
         "line 3: field: missing",
     ]
@@ -155,7 +155,7 @@ def test_unusable_files_are_refused(engine, tmp_path, content, problem):
     (tmp_path / "d.csv").write_bytes(content)
     with pytest.raises(ImportErrors) as caught:
         run_import(engine, tmp_path / "d.csv")
-    assert caught.value.problems[0].startswith(problem)
+    assert caught.value.lines("en")[0].startswith(problem)
 
 
 def test_other_files_are_refused(engine, tmp_path):
@@ -206,10 +206,14 @@ def test_set_count_creates_updates_and_audits(engine):
 def test_set_count_names_every_bad_argument(engine):
     with engine.begin() as conn, pytest.raises(InputError) as caught:
         dossiers.set_count(conn, "xyz", "2024/03", "-1", "lan")
-    message = str(caught.value)
-    assert message.startswith("field: unknown field 'xyz'")
-    assert "; month: '2024/03' is not a month" in message
-    assert "; resolved: -1 is negative" in message
+    message = str(caught.value)  # the command line's English
+    assert message.startswith("Field: unknown field 'xyz'")
+    assert "; Month: '2024/03' is not a month" in message
+    assert "; Resolved dossiers: -1 is negative" in message
+    assert caught.value.say("vi").startswith(
+        "Lĩnh vực: Không có lĩnh vực “xyz” (mã và tên có trong danh sách lĩnh vực); "
+        "Tháng: “2024/03” không phải tháng"
+    )
 
 
 def test_counts_for_sums_the_months_in_range(engine):
@@ -231,7 +235,7 @@ def test_a_name_shared_by_two_active_fields_is_ambiguous(engine, tmp_path):
     )
     with pytest.raises(ImportErrors) as caught:
         run_import(engine, path)
-    assert caught.value.problems == [
+    assert caught.value.lines("en") == [
         "line 2: field: 'Ho tich' matches several fields (ho-tich, ho-tich-2); use the code"
     ]
 

@@ -47,9 +47,10 @@ def test_a_report_without_its_office_is_refused_naming_every_missing_setting(
     bare = replace(data, settings=replace(SETTINGS, **changes))
     with pytest.raises(ConfigError) as refused:
         render(bare, fmt)
-    message = str(refused.value)
+    message = refused.value.say("vi")  # the page's words; the command line's are English
     assert all(f"{key} =" in message for key in named), message
     assert "Báo cáo chưa thể in" in message
+    assert str(refused.value).startswith("The report cannot be printed yet:")
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing")

@@ -43,5 +43,5 @@ def test_a_report_without_the_office_s_name_and_place_is_refused_naming_both(tmp
     assert (
         "unit_name" in done.stderr
         and "place" in done.stderr
-        and "Báo cáo chưa thể in" in done.stderr
+        and "The report cannot be printed yet" in done.stderr
     )

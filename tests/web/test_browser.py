@@ -206,7 +206,7 @@ def test_admin_registers_a_kiosk_and_downloads_its_bundle(page, serve, tmp_path)
     page.goto(served.path("/admin/kiosks"))  # registering again needs "new credentials"
     form.get_by_label("Mã kiosk").fill("k8")
     form.get_by_role("button").click()
-    expect(page.get_by_role("alert").filter(has_text="already provisioned")).to_be_visible()
+    expect(page.get_by_role("alert").filter(has_text="Kiosk k8 đã được đăng ký")).to_be_visible()
 
     page.get_by_label("Kiosk cần thu hồi").select_option("k8")
     page.get_by_role("button", name="Thu hồi…").click()

@@ -165,7 +165,9 @@ def test_the_admin_makes_an_official_account_on_the_accounts_page(page, served):
         form.get_by_role("button", name="Tạo").click()
 
     create("cb-09")
-    expect(page.get_by_role("alert")).to_contain_text("unknown official 'cb-09'")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Không lưu được: Không có cán bộ “cb-09”: hãy thêm vào danh sách cán bộ trước."
+    )
     create("cb-03")
     expect(page.get_by_role("status")).to_have_text("Đã tạo tài khoản.")
     with served.engine.connect() as conn:

@@ -87,8 +87,9 @@ def check_identity(settings) -> None:
             f"{f'[{section}] ' if section else ''}{key} = {REQUIRED[key]}" for key in missing
         )
         raise ConfigError(
-            f"Báo cáo chưa thể in: thiếu {wanted} trong tệp cài đặt báo cáo "
-            "([web] report_settings của collector, hoặc report --settings)."
+            "Báo cáo chưa thể in: thiếu {wanted} trong tệp cài đặt báo cáo "
+            "([web] report_settings của collector, hoặc report --settings).",
+            wanted=wanted,
         )
 
 
