@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 
 from hailong.protocol import ConfigFileError, ProtocolError
 from hailong.protocol.files import write_atomic
+from hailong.protocol.i18n import Text
 from hailong.server.broker import accounts
 from hailong.server.broker.bridge import (
     BridgeBundle,
@@ -58,13 +59,16 @@ def export_registration(conn: Connection, config: CollectorConfig, commune: str,
     commune = _commune(commune)
     keys_dir = config.ingest.keys_dir
     if keys_dir is None or not keys_dir.is_dir():
-        raise InputError(f"{config.source}: ingest.keys_dir: no signing keys to export")
+        raise InputError(
+            "{source}: ingest.keys_dir: không có khóa ký nào để xuất", source=config.source
+        )
     held = {p.stem: p.read_text().strip() for p in sorted(keys_dir.glob("*.key"))}
     wanted = devices or sorted(held)
     unknown = [d for d in wanted if d not in held]
     if unknown or not wanted:
-        raise InputError(f"no signing key for kiosk(s) {', '.join(unknown) or '(none at all)'} "
-                         f"in {keys_dir}: provision them first (`device add`)")  # fmt: skip
+        raise InputError("Không có khóa ký của kiosk {devices} trong {folder}: hãy cấp phát trước "
+                         "(`device add`)", devices=", ".join(unknown) or Text("(không có kiosk nào)"),
+                         folder=keys_dir)  # fmt: skip
     made = datetime.now(UTC).isoformat(timespec="seconds")
     registration = Registration(commune, {d: held[d] for d in wanted}, made)
     write_atomic(output, registration.to_toml(), mode=0o600)
@@ -112,8 +116,8 @@ def configure_bridge(conn: Connection, config: CollectorConfig, bundle_file: Pat
     check_actor(actor)
     bundle = read_bundle(bundle_file)
     if bundle.prefix != config.mqtt.prefix:
-        raise InputError(f"the province uses prefix {bundle.prefix!r}, this collector "
-                         f"{config.mqtt.prefix!r}: they must be the same")  # fmt: skip
+        raise InputError("Tỉnh dùng tiền tố {theirs}, máy chủ này dùng {ours}: hai bên phải giống nhau",
+                         theirs=repr(bundle.prefix), ours=repr(config.mqtt.prefix))  # fmt: skip
     # Beside the broker's own files, in mosquitto's group: it reads both again at a reload.
     files = config.broker.password_file.parent
     files.mkdir(parents=True, exist_ok=True)
@@ -139,27 +143,35 @@ def _refuse_taken(reg: Registration, communes: dict[str, tuple[str, ...]],
     for device in sorted(reg.keys):
         owner = next((c for c, kiosks in communes.items() if device in kiosks), reg.commune)
         if owner != reg.commune:
-            raise InputError(f"kiosk {device} belongs to commune {owner}: "
-                             f"commune {reg.commune} cannot register it")  # fmt: skip
+            raise InputError("Kiosk {device} thuộc xã {owner}: xã {commune} không đăng ký được",
+                             device=device, owner=owner, commune=reg.commune)  # fmt: skip
         if device in users:
-            raise InputError(f"kiosk {device} is provisioned at the province itself")
+            raise InputError("Kiosk {device} được cấp phát tại chính máy chủ tỉnh", device=device)
 
 
 def _province_setup(config: CollectorConfig) -> tuple[Path, str]:
     problems = []
     if not config.broker.address:
-        problems.append("broker.address: the name or address communes' bridges connect to")
+        problems.append(Text("broker.address: tên hoặc địa chỉ mà cầu nối của các xã kết nối tới"))
     if config.ingest.keys_dir is None:
-        problems.append("ingest.keys_dir: where ingest reads the kiosks' signing keys")
+        problems.append(Text("ingest.keys_dir: nơi ingest đọc khóa ký của các kiosk"))
     try:
         ca_pem = config.broker.ca_file.read_text()
     except OSError as exc:
         ca_pem = ""
-        problems.append(f"broker.ca_file: cannot read {config.broker.ca_file} ({exc.strerror})")
+        problems.append(
+            Text(
+                "broker.ca_file: không đọc được {path} ({problem})",
+                path=config.broker.ca_file,
+                problem=exc.strerror,
+            )
+        )
     if ca_pem and "-----BEGIN CERTIFICATE-----" not in ca_pem:
-        problems.append(f"broker.ca_file: {config.broker.ca_file} is not a PEM certificate")
+        problems.append(
+            Text("broker.ca_file: {path} không phải chứng chỉ PEM", path=config.broker.ca_file)
+        )
     if problems:
-        raise InputError(f"{config.source}: " + "; ".join(problems))
+        raise InputError("{source}: {problems}", source=config.source, problems=problems)
     return config.ingest.keys_dir, ca_pem
 
 
@@ -172,7 +184,7 @@ def _commune(name: str) -> str:
     try:
         return check_commune(name)
     except ProtocolError as exc:
-        raise InputError(f"commune {name!r}: {exc.problem}") from None
+        raise InputError("Xã {name}: {problem}", name=repr(name), problem=exc.problem) from None
 
 
 def _read(path: Path) -> bytes:

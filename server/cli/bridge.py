@@ -79,7 +79,9 @@ def bridge_config(conn, args, _tz):
     from hailong.server.broker.communes import configure_bridge
 
     if not 1 <= args.retry_max <= 3600:
-        raise InputError(f"--retry-max must be 1..3600 seconds, got {args.retry_max}")
+        raise InputError(
+            "--retry-max phải từ 1 đến 3600 giây, không phải {value}", value=args.retry_max
+        )
     bundle = configure_bridge(conn, args.collector, args.bundle, args.actor, args.output,
                               args.ca_file, args.retry_max)  # fmt: skip
     return [f"bridge to {bundle.host}:{bundle.port} for commune {bundle.commune} "
@@ -99,7 +101,7 @@ def bridge_forward(config: CollectorConfig, args) -> int:
     config.mqtt_password()  # read secrets now: a bad path is a configuration error
     bundle = read_bundle(args.bundle)
     if args.timeout <= 0 or args.chunk < 1:
-        raise CollectorError("--timeout must be above 0 and --chunk at least 1")
+        raise CollectorError("--timeout phải lớn hơn 0 và --chunk ít nhất là 1")
     stop = stop_on_signals()
     Forwarder(config, open_database(config.database), bundle, args.timeout,
               max(args.timeout, 900.0), args.chunk).run(stop)  # fmt: skip
@@ -117,7 +119,7 @@ def bridge_status(config: CollectorConfig, args) -> int:
     try:
         rows, link = read_progress(config, engine, bundle)
     except OSError as exc:
-        raise CollectorError(f"cannot reach the commune broker: {exc}") from None
+        raise CollectorError("Không kết nối được broker của xã: {problem}", problem=exc) from None
     finally:
         engine.dispose()
     print(status_text(bundle, rows, link))

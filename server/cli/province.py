@@ -168,7 +168,7 @@ def _from_store(store: Path, keys: Path | None, period: Period) -> list:
     from hailong.server.reporting.imports import FolderStore
 
     if keys is None:
-        raise InputError("--store needs --keys: imported files are verified again when read")
+        raise InputError("--store cần --keys: các tệp đã nhập được kiểm tra lại khi đọc")
     return [e.figures for e in FolderStore(store).exports(period, load_keys(keys))]
 
 

@@ -54,7 +54,8 @@ def check_code(code: str) -> str:
     """Return an office code fit for a file name, or raise naming the rule."""
     if not OFFICE_CODE.fullmatch(code):
         raise ExchangeError(
-            f"mã đơn vị {code!r} không hợp lệ: chữ thường không dấu, số, - hoặc _ (tối đa 64 ký tự)"
+            "Mã đơn vị {code} không hợp lệ: chữ thường không dấu, số, - hoặc _ (tối đa 64 ký tự)",
+            code=repr(code),
         )
     return code
 
@@ -63,7 +64,11 @@ def export_bytes(figures: OfficeFigures, period: Period, generated: datetime, ke
     """Return the signed file of one office's figures for `period`."""
     check_code(figures.code)
     if figures.period != period.label:
-        raise ExchangeError(f"figures of {figures.period} cannot be exported as {period.label}")
+        raise ExchangeError(
+            "Số liệu kỳ {have} không xuất được thành kỳ {want}",
+            have=figures.period,
+            want=period.label,
+        )
     if generated.tzinfo is None:
         raise ValueError("the export time must be timezone-aware")
     payload = {
@@ -93,25 +98,33 @@ def read_export(raw: bytes, keys: Mapping[str, bytes]) -> Export:
         raise
     except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
         raise ExchangeError(
-            "tệp không phải tệp số liệu xuất của hailong (không đọc được)"
+            "Tệp không phải tệp số liệu xuất của hailong (không đọc được)"
         ) from None
     if not canonical:  # a byte changed that the JSON reading alone would forgive
-        raise ExchangeError(f"tệp của đơn vị {office} đã bị sửa: không còn đúng như khi xuất")
+        raise ExchangeError(
+            "Tệp của đơn vị {office} đã bị sửa: không còn đúng như khi xuất", office=office
+        )
     if office not in keys:
         raise ExchangeError(
-            f"chưa có khóa của đơn vị {office}: đăng ký đơn vị trước (province key)"
+            "Chưa có khóa của đơn vị {office}: đăng ký đơn vị trước (province key)", office=office
         )
     if not verify(keys[office], _compact(payload), signature["value"]):
-        raise ExchangeError(f"tệp của đơn vị {office} bị từ chối: chữ ký không khớp (đã bị sửa "
-                            "hoặc ký bằng khóa khác)")  # fmt: skip
+        raise ExchangeError("Tệp của đơn vị {office} bị từ chối: chữ ký không khớp (đã bị sửa "
+                            "hoặc ký bằng khóa khác)", office=office)  # fmt: skip
     if payload.get("schema") != SCHEMA:
-        raise ExchangeError(f"tệp theo mẫu {payload.get('schema')!r}, chương trình đọc {SCHEMA}")
+        raise ExchangeError(
+            "Tệp theo mẫu {found}, chương trình đọc {schema}",
+            found=repr(payload.get("schema")),
+            schema=SCHEMA,
+        )
     try:
         return Export(_figures(payload), _period(payload["period"]),
                       datetime.fromisoformat(payload["generated"]).astimezone(UTC),
                       hashlib.sha256(raw).hexdigest())  # fmt: skip
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ExchangeError(f"tệp của đơn vị {office} có số liệu không hợp lệ: {exc}") from None
+        raise ExchangeError(
+            "Tệp của đơn vị {office} có số liệu không hợp lệ: {problem}", office=office, problem=exc
+        ) from None
 
 
 def _figures(payload: dict) -> OfficeFigures:

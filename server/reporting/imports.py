@@ -63,13 +63,21 @@ def import_file(store: ImportStore, raw: bytes, keys: Mapping[str, bytes], *,
     if held is not None:
         if export.generated <= held.generated:
             raise ExchangeError(
-                f"đơn vị {office}, kỳ {period}: đã nhập một tệp xuất lúc {_when(held)}, mới hơn "
-                f"hoặc cùng lúc với tệp này ({_when(export)}); không thay."
+                "Đơn vị {office}, kỳ {period}: đã nhập một tệp xuất lúc {held}, mới hơn hoặc cùng "
+                "lúc với tệp này ({this}); không thay.",
+                office=office,
+                period=period,
+                held=_when(held),
+                this=_when(export),
             )
         if not replace:
             raise ExchangeError(
-                f"đơn vị {office}, kỳ {period}: đã nhập tệp xuất lúc {_when(held)}; tệp này xuất "
-                f"lúc {_when(export)}. Số liệu đã nhập là hồ sơ: chỉ thay khi chạy lại với --replace."
+                "Đơn vị {office}, kỳ {period}: đã nhập tệp xuất lúc {held}; tệp này xuất lúc {this}. "
+                "Số liệu đã nhập là hồ sơ: chỉ thay khi chạy lại với --replace.",
+                office=office,
+                period=period,
+                held=_when(held),
+                this=_when(export),
             )
     store.put(export, raw, held, now or datetime.now(UTC))
     if held is None:
@@ -121,7 +129,7 @@ def _read(path: Path, keys: Mapping[str, bytes]) -> Export:
     """Read a stored export again, and refuse one filed under another office or period."""
     export = read_export(path.read_bytes(), keys)
     if (export.figures.code, _period_dir(export.period)) != (path.stem, path.parent.name):
-        raise ExchangeError(f"{path}: tệp không thuộc đơn vị và kỳ của chỗ nó được cất")
+        raise ExchangeError("{path}: tệp không thuộc đơn vị và kỳ của chỗ nó được cất", path=path)
     return export
 
 

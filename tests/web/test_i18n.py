@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"{(\w*)[^{}]*}")
 # A message built with an f-string cannot be looked up in a catalogue: values go apart.
 FORMATTED = re.compile(
-    r"\b(?:InputError|ConfigError|CollectorError|Text|ImportProblem|gettext|N_|_)\(\s*f[\"']"
+    r"\b(?:InputError|ConfigError|CollectorError|ExchangeError|Text|ImportProblem|gettext|N_|_)\(\s*f[\"']"
 )
 
 
