@@ -113,7 +113,11 @@ def test_the_report_upward_from_two_databases_and_an_imported_file(tmp_path):
     altered = tmp_path / "altered.json"
     altered.write_bytes(export.read_bytes().replace(b'"3": 35', b'"3": 36'))
     refused = collector("province", "import", altered, "--keys", keys, "--store", store)
-    assert refused.returncode == 1 and "refused" in refused.stderr and "signature does not match" in refused.stderr
+    assert (
+        refused.returncode == 1
+        and "refused" in refused.stderr
+        and "signature does not match" in refused.stderr
+    )
 
     out = tmp_path / "tong-hop.csv"
     report = collector("province", "report", "--period", "2024-03", "--convention", "calendar",
