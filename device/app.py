@@ -201,6 +201,8 @@ class KioskApp:
             return
         self.kiosk.handle(ConfigChanged(to_settings(self.profile.current, self.config)))
         log.info("config from the collector: %s", sorted(incoming.present()))
+        if self.console is not None:
+            self.console.configured(self.profile.current)
         if self.profile.current.resend_from:
             self.link.replay(self.profile.current.resend_from)
 

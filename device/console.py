@@ -21,6 +21,9 @@ _LINES = {
     "dossier-required": N_("Nút {button}: chưa ghi, cần quét mã hồ sơ trước"),
     "dossier-already-rated": N_("mã hồ sơ bị từ chối: hồ sơ này đã được đánh giá"),
     "stopping": N_("Đang dừng kiosk."),
+    "configured": N_(
+        "Nhận cài đặt từ máy chủ: quầy {counter}, cán bộ {official}, lĩnh vực {field}"
+    ),
 }
 
 
@@ -68,6 +71,12 @@ class Console:
         """Report a press or a scan refused, in words."""
         if code in self.lines:
             self._say(code, button=button or "?")
+
+    def configured(self, profile) -> None:
+        """Report the settings the collector sent: where the kiosk stands and whom it rates."""
+        self._say("configured", counter=profile.counter or "—",
+                  official=profile.official_name or profile.official or "—",
+                  field=profile.field_name or profile.field or "—")  # fmt: skip
 
     def stopping(self) -> None:
         """Say that the kiosk is stopping."""

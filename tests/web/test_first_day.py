@@ -188,6 +188,9 @@ def kiosk_running(procs, kiosk_config: Path):
         kiosk = procs.start("quay-1", "hailong.device.cli", "--config", kiosk_config, "run",
                             "--headless", stdin=child)  # fmt: skip
         wait_for(lambda: "Sẵn sàng: phím 1–4" in procs.log("quay-1"), 30, "the kiosk ready")
+        # A press made before the collector's Config arrives names no field: wait for it, as a
+        # technician reads it on the terminal.
+        wait_for(lambda: "lĩnh vực Hộ tịch" in procs.log("quay-1"), 30, "the collector's settings")
         yield lambda key: os.write(parent, key.encode())
         os.write(parent, b"q")
         assert kiosk.wait(15) == 0, "q quits cleanly"
