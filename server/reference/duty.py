@@ -30,6 +30,10 @@ class Assignment:
     end_ms: int | None
 
 
+# An Assignment's columns, by name: office_id is the counter's office's (duty.py's callers scope).
+_COLUMNS = (duty.c.id, duty.c.counter, duty.c.official, duty.c.start_ms, duty.c.end_ms)
+
+
 def on_duty(counter, at_ms):
     """Return the scalar query "the official on duty at `counter` at `at_ms`" (values or columns).
 
@@ -45,7 +49,7 @@ def official_at(conn: Connection, counter: str, at_ms: int) -> str | None:
 
 def assignments(conn: Connection, counter: str | None = None) -> list[Assignment]:
     """Return the duty history, by counter then start."""
-    query = select(duty).order_by(duty.c.counter, duty.c.start_ms)
+    query = select(*_COLUMNS).order_by(duty.c.counter, duty.c.start_ms)
     if counter is not None:
         query = query.where(duty.c.counter == counter)
     return [Assignment(*r) for r in conn.execute(query)]
@@ -53,7 +57,7 @@ def assignments(conn: Connection, counter: str | None = None) -> list[Assignment
 
 def open_assignments(conn: Connection, official: str) -> list[Assignment]:
     """Return the duties an official holds now."""
-    query = select(duty).where(duty.c.official == official, duty.c.end_ms.is_(None))
+    query = select(*_COLUMNS).where(duty.c.official == official, duty.c.end_ms.is_(None))
     return [Assignment(*r) for r in conn.execute(query)]
 
 
@@ -88,7 +92,9 @@ def end(conn, counter, end_ms, actor, *, now_ms, tz) -> Assignment:
 
 def last_assignment(conn: Connection, counter: str) -> Assignment | None:
     """Return the counter's latest duty, open or not."""
-    query = select(duty).where(duty.c.counter == counter).order_by(duty.c.start_ms.desc()).limit(1)
+    query = (
+        select(*_COLUMNS).where(duty.c.counter == counter).order_by(duty.c.start_ms.desc()).limit(1)
+    )
     row = conn.execute(query).first()
     return None if row is None else Assignment(*row)
 

@@ -86,4 +86,5 @@ def _record(row) -> Record:
     """Turn a fetched row into a Record."""
     values = dict(row._mapping)
     values.pop("id")
+    values.pop("office_id")
     return Record(**{**values, "figures": json.loads(values["figures"])})
