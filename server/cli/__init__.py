@@ -12,7 +12,16 @@ import sys
 from pathlib import Path
 
 from hailong.protocol import ConfigFileError
-from hailong.server.cli import accounts, database, processes, records, reports, staff, verify
+from hailong.server.cli import (
+    accounts,
+    database,
+    offices,
+    processes,
+    records,
+    reports,
+    staff,
+    verify,
+)
 from hailong.server.config import load_config
 from hailong.server.errors import CollectorError
 
@@ -23,7 +32,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--config", type=Path, help="TOML settings file")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (processes, reports, staff, records, accounts):
+    for module in (processes, reports, offices, staff, records, accounts):
         module.register(sub)
     database.register(sub)
     verify.register(sub)

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from hailong.server.epoch import now_ms
 from hailong.server.errors import InputError
+from hailong.server.reference import scope
 from hailong.server.storage.db import audit
 
 GENESIS = "0" * 64
@@ -56,8 +57,14 @@ def record(
     before: Mapping[str, Any] | None,
     after: Mapping[str, Any] | None,
     at_ms: int | None = None,
+    office_id: int | None = None,
 ) -> None:
-    """Append one audit row, chained to the one before; call inside the change's transaction."""
+    """Append one audit row, chained to the one before; call inside the change's transaction.
+
+    The row belongs to office_id, else to the office acted for (scope.py), else the only one.
+    """
+    office_id = office_id if office_id is not None else scope.office_id()
+    owner = {} if office_id is None else {"office_id": office_id}
     row = {
         "at_ms": now_ms() if at_ms is None else at_ms,
         "actor": check_actor(actor),
@@ -73,7 +80,7 @@ def record(
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
     # On SQLite the insert itself takes the database's one write lock (held to commit), so
     # every row with a smaller id is committed and no other writer can slip in between.
-    new_id = conn.execute(audit.insert().values(row)).inserted_primary_key[0]
+    new_id = conn.execute(audit.insert().values(row | owner)).inserted_primary_key[0]
     previous = conn.execute(
         select(audit.c.hash).where(audit.c.id < new_id).order_by(audit.c.id.desc()).limit(1)
     ).scalar()
@@ -114,7 +121,7 @@ def _walk(rows: Iterable[Mapping[str, Any]]) -> tuple[int, list[str]]:
 
 def recent(conn: Connection, limit: int = 50, entity: str | None = None) -> list[Entry]:
     """Return the latest audit rows, newest first."""
-    query = select(audit).order_by(audit.c.id.desc()).limit(limit)
+    query = select(audit).where(scope.visible(audit)).order_by(audit.c.id.desc()).limit(limit)
     if entity is not None:
         query = query.where(audit.c.entity == entity)
     return [
