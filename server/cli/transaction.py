@@ -10,6 +10,8 @@ import argparse
 import getpass
 import sys
 
+from sqlalchemy.exc import StatementError
+
 from hailong.server.config import CollectorConfig
 from hailong.server.errors import InputError
 from hailong.server.reference import scope
@@ -69,8 +71,12 @@ def print_in_transaction(engine, work) -> int:
     try:
         with engine.begin() as conn:
             lines = work(conn)
-    except InputError as exc:
-        print(f"hailong-collector: {exc}", file=sys.stderr)
+    except (InputError, StatementError) as exc:
+        # A column's default refusing a row (storage/owner.py) comes wrapped in the statement.
+        cause = exc.orig if isinstance(exc, StatementError) else exc
+        if not isinstance(cause, InputError):
+            raise
+        print(f"hailong-collector: {cause}", file=sys.stderr)
         return 2
     finally:
         engine.dispose()

@@ -182,10 +182,14 @@ def set_office(conn: Connection, code: str, actor: str, **changes) -> bool:
     return True
 
 
-def header_settings(settings, office: Office):
-    """Return report settings with the office's own header values over the configuration's."""
+def header_settings(settings, office: Office, alone: bool = True):
+    """Return report settings with the office's own header values over the configuration's.
+
+    Of several offices each prints its own name (print_name, else its name), never the
+    configuration's unit, which is one office's; the other lines default to the configuration.
+    """
     values = {
-        "unit_name": office.print_name or settings.unit_name or office.name,
+        "unit_name": office.print_name or (settings.unit_name if alone else office.name),
         "parent_name": office.parent_name or settings.parent_name,
         "place": office.place or settings.place,
         "signer_title": office.signer_title or settings.signer_title,
@@ -199,6 +203,12 @@ def header_settings(settings, office: Office):
 def _check_parent(conn: Connection, kind: str, parent: Office | None, office: Office | None):
     """Refuse a tree the model does not allow: one root, each kind under its parent's kind."""
     wanted = PARENT_KIND[kind]
+    if office is not None:
+        children = conn.execute(select(offices.c.kind).where(offices.c.parent_id == office.id))
+        wrong = [k for k in children.scalars() if PARENT_KIND[k] != kind]
+        if wrong:
+            raise InputError(f"office {office.code} has a {wrong[0]} under it: it stays a "
+                             f"{office.kind}")  # fmt: skip
     if parent is None:
         others = [o for o in every_office(conn) if o.parent_id is None and o != office]
         if others:
@@ -212,12 +222,6 @@ def _check_parent(conn: Connection, kind: str, parent: Office | None, office: Of
         under = "nothing" if wanted is None else f"a {wanted}"
         raise InputError(f"a {kind} belongs under {under}, not under the {parent.kind} "
                          f"{parent.code}")  # fmt: skip
-    if office is not None:
-        children = conn.execute(select(offices.c.kind).where(offices.c.parent_id == office.id))
-        wrong = [k for k in children.scalars() if PARENT_KIND[k] != kind]
-        if wrong:
-            raise InputError(f"office {office.code} has a {wrong[0]} under it: it stays a "
-                             f"{office.kind}")  # fmt: skip
 
 
 def _code(text: str) -> str:

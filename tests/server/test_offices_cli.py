@@ -1,0 +1,126 @@
+"""`office add|list|set`, `--office` on the staff and report commands, publish per office."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from hailong.server.cli import main
+from hailong.server.reporting.publish import BOARD, publish_offices
+from hailong.server.storage.db import counters, open_database
+from tests.server.test_offices import SETTINGS, presses, province, rosters
+
+
+@pytest.fixture
+def cli(tmp_path, capsys, database_url):
+    """Run `hailong-collector --config <tmp> ARGS…`; return (status, stdout, stderr)."""
+    (tmp_path / "c.toml").write_text(f'database = "{database_url}"\n')
+
+    def run(*args):
+        status = main(["--config", str(tmp_path / "c.toml"), *args])
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return run
+
+
+def test_office_commands_build_and_show_the_tree(cli):
+    assert cli("office", "set", "don-vi", "--kind", "province", "--new-code", "tinh",
+               "--name", "Sở Nội vụ", "--actor", "lan")[0] == 0  # fmt: skip
+    assert cli("office", "add", "xa-a", "Xã A", "--kind", "commune", "--parent", "tinh",
+               "--actor", "lan")[:2] == (0, "office xa-a added (commune)\n")  # fmt: skip
+    cli(
+        "office",
+        "add",
+        "co-so-2",
+        "Cơ sở 2",
+        "--kind",
+        "site",
+        "--parent",
+        "xa-a",
+        "--actor",
+        "lan",
+    )
+    status, out, _ = cli("office", "list")
+    assert status == 0
+    assert [line.split()[:2] for line in out.splitlines()] == [
+        ["tinh", "province"], ["xa-a", "commune"], ["co-so-2", "site"]]  # fmt: skip
+    assert out.splitlines()[2].startswith("    co-so-2")  # indented under its commune
+    status, _, err = cli("office", "add", "xa-b", "Xã B", "--kind", "commune", "--parent", "xa-a",
+                         "--actor", "lan")  # fmt: skip
+    assert status == 2 and "a commune belongs under a province" in err
+    assert cli("office", "set", "xa-a", "--place", "An Bình", "--recipients",
+               "Sở Nội vụ|Lưu: VT", "--actor", "lan")[1] == "office xa-a updated\n"  # fmt: skip
+
+
+def test_staff_commands_name_the_office_when_there_are_several(cli, database_url):
+    cli("office", "set", "don-vi", "--kind", "province", "--new-code", "tinh", "--actor", "lan")
+    for code in ("xa-a", "xa-b"):
+        cli("office", "add", code, code, "--kind", "commune", "--parent", "tinh", "--actor", "lan")
+    status, _, err = cli("counter", "add", "Q1", "Quầy 1", "--actor", "lan")
+    assert status == 2 and "several offices: name one with --office (tinh, xa-a, xa-b)" in err
+    for code in ("xa-a", "xa-b"):  # Q1 in both communes
+        assert cli("counter", "add", "Q1", "Quầy 1", "--office", code, "--actor", "lan")[0] == 0
+    status, _, err = cli("counter", "add", "Q1", "again", "--office", "xa-a", "--actor", "lan")
+    assert status == 2 and "counter Q1 already exists" in err
+    assert cli("counter", "list", "--office", "xa-b")[1].split()[:2] == ["Q1", "Quầy"]
+    status, _, err = cli("counter", "list", "--office", "nowhere")
+    assert status == 2 and "unknown office 'nowhere'" in err
+    engine = open_database(database_url)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(counters)).scalar() == 2
+    engine.dispose()
+
+
+def test_a_one_office_database_needs_no_office_named(cli):
+    assert cli("counter", "add", "Q1", "Quầy 1", "--actor", "lan")[0] == 0
+    assert cli("counter", "list")[1].startswith("Q1")
+
+
+def test_summary_and_report_count_the_named_offices_kiosks(cli, database_url, tmp_path):
+    engine = open_database(database_url)
+    ids = province(engine)
+    rosters(engine)
+    presses(engine, ids)
+    engine.dispose()
+    found = {}
+    for code in ("xa-a", "xa-b", "tinh"):
+        status, out, err = cli("summary", "--from", "01/03/2024", "--to", "31/03/2024", "--json",
+                               "--office", code)  # fmt: skip
+        assert status == 0, err
+        found[code] = json.loads(out)["total"]
+    assert found == {"xa-a": 5, "xa-b": 4, "tinh": 9}
+    status, _, err = cli("summary", "--from", "01/03/2024", "--to", "31/03/2024")
+    assert status == 2 and "name one with --office" in err
+    settings = tmp_path / "report.toml"
+    settings.write_text('unit_name = "Cấu hình"\nplace = "Tỉnh"\n', encoding="utf-8")
+    out = tmp_path / "a.csv"
+    status, _, err = cli("report", "--period", "2024-03", "--settings", str(settings),
+                         "--office", "xa-a", "-o", str(out))  # fmt: skip
+    assert status == 0, err
+    text = out.read_text(encoding="utf-8-sig")
+    assert "A,total,Tổng cộng,ratings,5" in text
+
+
+def test_publish_writes_each_offices_reports_into_its_folder(database_url, tmp_path):
+    engine = open_database(database_url)
+    ids = province(engine)
+    rosters(engine)
+    presses(engine, ids)
+    folder = tmp_path / "published"
+    settings = replace(SETTINGS, place="Tỉnh", unit_name="Cấu hình")  # the header's defaults
+    done = publish_offices(engine, date(2024, 4, 28), folder, settings, "calendar")
+    assert done.refused == []
+    for code, name, total in (("tinh", "Sở Nội vụ tỉnh", 9), ("xa-a", "Xã A", 5),
+                              ("xa-b", "Xã B", 4)):  # fmt: skip
+        board = json.loads((folder / code / BOARD).read_text(encoding="utf-8"))
+        march = next(e for e in board["reports"] if e["period"] == "2024-03")
+        assert march["ratings"] == total and board["unit"] == name, code
+        assert (folder / code / "2024-03-duong-lich").is_dir()
+    again = publish_offices(engine, date(2024, 4, 28), folder, settings, "calendar")
+    assert again.refused == [] and len(again.kept) == 6  # 2 periods × 3 offices, unchanged
+    engine.dispose()
