@@ -18,6 +18,10 @@ ENGLISH = {
     "Thứ Bảy": "Saturday",
     "Chủ Nhật": "Sunday",
     "Quản trị": "Administrator",
+    # offices (issue 15)
+    "Chọn đơn vị": "Choose an office",
+    "Bản niêm yết": "Poster",
+    "Đơn vị": "Office",
     "Lãnh đạo": "Leader",
     "Cán bộ thống kê": "Statistics staff",
     "Tổng hợp": "Summary",
