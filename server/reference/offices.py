@@ -165,9 +165,10 @@ def set_office(conn: Connection, code: str, actor: str, **changes) -> bool:
             values["code"] = _code(value)
             if values["code"] != office.code and find(conn, values["code"]) is not None:
                 raise InputError(f"office {values['code']} already exists")
+        elif key in HEADER and not str(value).strip():
+            values[key] = None  # back to the configuration's
         elif key in HEADER:
             values[key] = _name(value) if key != "recipients" else _lines(value)
-            values[key] = values[key] or None
         else:
             raise InputError(f"an office has no setting {key!r}")
     after = replace(office, **values)

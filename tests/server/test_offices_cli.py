@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from hailong.server.cli import main
+from hailong.server.cli.verify import check_published
+from hailong.server.reference import offices
 from hailong.server.reporting.publish import BOARD, publish_offices
 from hailong.server.storage.db import counters, open_database
 from tests.server.test_offices import SETTINGS, presses, province, rosters
@@ -28,7 +30,7 @@ def cli(tmp_path, capsys, database_url):
     return run
 
 
-def test_office_commands_build_and_show_the_tree(cli):
+def test_office_commands_build_and_show_the_tree(cli, database_url):
     assert cli("office", "set", "don-vi", "--kind", "province", "--new-code", "tinh",
                "--name", "Sở Nội vụ", "--actor", "lan")[0] == 0  # fmt: skip
     assert cli("office", "add", "xa-a", "Xã A", "--kind", "commune", "--parent", "tinh",
@@ -55,6 +57,17 @@ def test_office_commands_build_and_show_the_tree(cli):
     assert status == 2 and "a commune belongs under a province" in err
     assert cli("office", "set", "xa-a", "--place", "An Bình", "--recipients",
                "Sở Nội vụ|Lưu: VT", "--actor", "lan")[1] == "office xa-a updated\n"  # fmt: skip
+    engine = open_database(database_url)
+    with engine.connect() as conn:
+        office = offices.require(conn, "xa-a")
+        assert (office.place, office.recipients) == ("An Bình", "Sở Nội vụ\nLưu: VT")
+        printed = offices.header_settings(SETTINGS, office, alone=False)
+        assert (printed.unit_name, printed.place, printed.recipients) == (
+            "Xã A", "An Bình", ("Sở Nội vụ", "Lưu: VT"))  # fmt: skip
+    assert cli("office", "set", "xa-a", "--place", "", "--actor", "lan")[0] == 0
+    with engine.connect() as conn:
+        assert offices.require(conn, "xa-a").place is None  # the configuration's again
+    engine.dispose()
 
 
 def test_staff_commands_name_the_office_when_there_are_several(cli, database_url):
@@ -123,4 +136,12 @@ def test_publish_writes_each_offices_reports_into_its_folder(database_url, tmp_p
         assert (folder / code / "2024-03-duong-lich").is_dir()
     again = publish_offices(engine, date(2024, 4, 28), folder, settings, "calendar")
     assert again.refused == [] and len(again.kept) == 6  # 2 periods × 3 offices, unchanged
+    with engine.connect() as conn:
+        assert check_published(conn, folder) == (18, [])  # 3 offices × 2 periods × 3 formats
+        altered = folder / "xa-b" / "2024-03-duong-lich" / "bao-cao-hai-long-2024-03-duong-lich.csv"
+        altered.write_bytes(altered.read_bytes() + b"x")
+        checked, problems = check_published(conn, folder)
+    assert checked == 18 and problems == [
+        "published 2024-03-duong-lich/bao-cao-hai-long-2024-03-duong-lich.csv: content differs "
+        "from what was published"]  # fmt: skip
     engine.dispose()
