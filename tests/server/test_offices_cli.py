@@ -13,7 +13,8 @@ from hailong.server.cli import main
 from hailong.server.cli.verify import check_published
 from hailong.server.reference import offices
 from hailong.server.reporting.publish import BOARD, publish_offices
-from hailong.server.storage.db import counters, open_database
+from hailong.server.storage.db import counters, office_fields, open_database
+from hailong.server.storage.db import offices as offices_table
 from tests.server.test_offices import SETTINGS, presses, province, rosters
 
 
@@ -83,9 +84,17 @@ def test_staff_commands_name_the_office_when_there_are_several(cli, database_url
     assert cli("counter", "list", "--office", "xa-b")[1].split()[:2] == ["Q1", "Quầy"]
     status, _, err = cli("counter", "list", "--office", "nowhere")
     assert status == 2 and "unknown office 'nowhere'" in err
+    assert cli("field", "add", "ho-tich", "Hộ tịch", "--office", "tinh", "--actor", "lan")[0] == 0
+    assert cli("field", "enable", "ho-tich", "--office", "xa-b", "--actor", "lan")[1] == (
+        "field ho-tich enabled here\n")  # fmt: skip
+    assert cli("field", "enable", "ho-tich", "--office", "xa-b", "--actor", "lan")[1] == (
+        "field ho-tich already served here\n")  # fmt: skip
     engine = open_database(database_url)
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(counters)).scalar() == 2
+        served = conn.execute(select(offices_table.c.code).join(
+            office_fields, office_fields.c.office_id == offices_table.c.id)).scalars()  # fmt: skip
+        assert sorted(served) == ["tinh", "xa-b"]
     engine.dispose()
 
 
