@@ -36,6 +36,11 @@ class Scope:
     ids: tuple[int, ...]
     alone: bool  # the database's only office: nothing to filter
 
+    @property
+    def everything(self) -> bool:
+        """Tell whether the subtree is every office (the root's): a subtree filter is moot."""
+        return self.alone or self.office.parent_id is None
+
 
 _current: ContextVar[Scope | None] = ContextVar("hailong_office_scope", default=None)
 
@@ -85,15 +90,15 @@ def owned(table):
 def visible(table):
     """Return the condition "a row of the subtree acted for" (listings, reports)."""
     found = _current.get()
-    if found is None or found.alone:
+    if found is None or found.everything:
         return true()
     return table.c.office_id.in_(found.ids)
 
 
 def scoped_presses():
-    """Return the condition "a press of a kiosk of the subtree" (true for one office)."""
+    """Return the condition "a press of a kiosk of the subtree" (true for one office, the root)."""
     found = _current.get()
-    if found is None or found.alone:
+    if found is None or found.everything:
         return true()
     kiosks = select(devices.c.device).where(devices.c.office_id.in_(found.ids))
     return presses.c.device.in_(kiosks)
