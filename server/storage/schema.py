@@ -414,7 +414,7 @@ sessions = Table(
 )
 
 # Half-month rollups of presses (reporting/rollup.py): caches, dropping them loses nothing.
-# v9: one per office, of the presses of that office's own kiosks (a subtree sums its offices').
+# v9: one per office acted for (reference/scope.py), of the presses of its subtree's kiosks.
 report_halves = Table(
     "report_halves",
     metadata,
