@@ -154,3 +154,15 @@ def test_publish_writes_each_offices_reports_into_its_folder(database_url, tmp_p
         "published 2024-03-duong-lich/bao-cao-hai-long-2024-03-duong-lich.csv: content differs "
         "from what was published"]  # fmt: skip
     engine.dispose()
+
+
+def test_marking_test_presses_stays_in_the_office(cli, database_url):
+    engine = open_database(database_url)
+    ids = province(engine)
+    rosters(engine)
+    presses(engine, ids)
+    engine.dispose()
+    args = ("mark-test", "kb", "1", "--reason", "Bấm thử", "--actor", "lan")
+    status, _, err = cli(*args, "--office", "xa-a")
+    assert status == 2 and "device kb has no stored press with seq 1" in err
+    assert cli(*args, "--office", "xa-b")[0] == 0
