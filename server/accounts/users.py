@@ -98,6 +98,8 @@ def set_user(conn: Connection, username: str, actor: str, *, role=None, active=N
     `official` None keeps the link; an account that stops being an official's loses it.
     """
     user = find_user(conn, username, required=True)
+    if not scope.contains(user.office_id):  # another office's account: as if unknown
+        raise InputError(f"unknown user {username!r}")
     before = _public(user)
     changes = {} if role is None else {"role": _role(role)}
     new_role = changes.get("role", user.role)

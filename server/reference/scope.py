@@ -95,6 +95,12 @@ def visible(table):
     return table.c.office_id.in_(found.ids)
 
 
+def contains(office_id: int | None) -> bool:
+    """Tell whether a row of this office is in the subtree acted for (always, outside a scope)."""
+    found = _current.get()
+    return found is None or found.everything or office_id in found.ids
+
+
 def scoped_presses():
     """Return the condition "a press of a kiosk of the subtree" (true for one office, the root)."""
     found = _current.get()

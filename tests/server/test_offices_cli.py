@@ -166,3 +166,23 @@ def test_marking_test_presses_stays_in_the_office(cli, database_url):
     status, _, err = cli(*args, "--office", "xa-a")
     assert status == 2 and "device kb has no stored press with seq 1" in err
     assert cli(*args, "--office", "xa-b")[0] == 0
+
+
+def test_accounts_and_tokens_belong_to_the_office_named(cli, database_url, tmp_path):
+    engine = open_database(database_url)
+    province(engine)
+    engine.dispose()
+    password = tmp_path / "password"
+    password.write_text("mật-khẩu-đủ-dài-2024", encoding="utf-8")
+    for office in ("xa-a", "xa-b"):
+        assert cli("user", "add", f"admin-{office}", "--role", "admin", "--office", office,
+                   "--password-file", str(password), "--actor", "lan")[0] == 0  # fmt: skip
+        assert cli("token", "add", f"tok-{office}", "--office", office, "--actor", "lan")[0] == 0
+    status, out, _ = cli("user", "list", "--office", "xa-a")
+    assert status == 0 and "admin-xa-a" in out and "admin-xa-b" not in out
+    assert "admin-xa-b" in cli("user", "list")[1]  # a listing without --office: every office's
+    status, _, err = cli("user", "set", "admin-xa-b", "--inactive", "--office", "xa-a",
+                         "--actor", "lan")  # fmt: skip
+    assert status == 2 and "unknown user 'admin-xa-b'" in err
+    status, _, err = cli("token", "revoke", "tok-xa-b", "--office", "xa-a", "--actor", "lan")
+    assert status == 2 and "no active token 'tok-xa-b'" in err
