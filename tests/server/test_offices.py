@@ -10,6 +10,7 @@ from sqlalchemy.exc import StatementError
 
 from hailong.server.errors import InputError
 from hailong.server.reference import catalogue, offices, scope
+from hailong.server.reference.audit import chain_breaks
 from hailong.server.reporting.data import build_report
 from hailong.server.reporting.periods import parse_period
 from hailong.server.reporting.settings import ReportSettings
@@ -149,3 +150,24 @@ def test_an_offices_report_counts_only_its_kiosks_presses(offices_world):
     assert (a.totals.total, b.totals.total, everyone.totals.total) == (5, 4, 9)
     assert (a.totals.counts[1], b.totals.counts[1], everyone.totals.counts[1]) == (2, 0, 2)
     assert a.unattributed.total == 2  # the two naming B's QB
+
+
+def test_moving_an_audit_row_to_another_office_breaks_the_chain(offices_world):
+    with offices_world.connect() as conn:
+        assert chain_breaks(conn)[1] == []
+        rows = conn.execute(select(db.audit.c.id, db.audit.c.office_id)
+                            .order_by(db.audit.c.id)).all()  # fmt: skip
+    first = rows[0].office_id  # the province: the office of every row before offices existed
+    commune = next(r for r in rows if r.office_id != first)
+    # A commune's row moved to the first office, and the first office's row to a commune.
+    for row_id, moved_to in ((commune.id, first), (rows[0].id, commune.office_id)):
+        with offices_world.begin() as conn:
+            before = conn.execute(select(db.audit.c.office_id).where(db.audit.c.id == row_id))
+            kept = before.scalar_one()
+            conn.execute(db.audit.update().where(db.audit.c.id == row_id)
+                         .values(office_id=moved_to))  # fmt: skip
+        with offices_world.connect() as conn:
+            assert chain_breaks(conn)[1] == [
+                f"audit row {row_id}: content does not match its hash"], row_id  # fmt: skip
+        with offices_world.begin() as conn:
+            conn.execute(db.audit.update().where(db.audit.c.id == row_id).values(office_id=kept))
