@@ -52,6 +52,7 @@ def clean_name(text: str, what: str) -> str:
 def add_field(conn: Connection, code: str, name: str, actor: str) -> None:
     """Add a field (lĩnh vực) to the one catalogue, active, and serve it in the office acted for."""
     row = {"code": clean_code(code, "field"), "name": clean_name(name, "field"), "active": True}
+    _province_only()
     _create(conn, "field", row, actor)
     # The field's own audit row (the acting office's) says it: no second row for serving it.
     enable_field(conn, row["code"], actor, audited=False)
@@ -78,6 +79,7 @@ def office_field_codes(conn: Connection) -> list[str]:
 
 def set_field(conn: Connection, code: str, actor: str, *, name=None, active=None) -> bool:
     """Rename, deactivate or reactivate a field; return whether anything changed."""
+    _province_only()
     changed = _change(conn, "field", code, _named(name, active, "field"), actor)
     if changed:
         refresh_configs(conn, _counters_of_field(conn, code))
@@ -292,6 +294,16 @@ def _name(conn: Connection, table: Table, code: str | None, office: int | None =
         return None
     here = true() if office is None or table is fields else table.c.office_id == office
     return conn.execute(select(table.c.name).where(table.c.code == code, here)).scalar()
+
+
+def _province_only() -> None:
+    """Refuse a change to the one field catalogue unless acting for the root office."""
+    held = scope.current()
+    if held is not None and not held.everything:
+        raise InputError(
+            "the field catalogue is the province's: change it for the root office "
+            "(then `field enable CODE` serves a field in an office)"
+        )
 
 
 def _check_device_office(conn: Connection, device: str) -> None:

@@ -84,6 +84,8 @@ def test_staff_commands_name_the_office_when_there_are_several(cli, database_url
     assert cli("counter", "list", "--office", "xa-b")[1].split()[:2] == ["Q1", "Quầy"]
     status, _, err = cli("counter", "list", "--office", "nowhere")
     assert status == 2 and "unknown office 'nowhere'" in err
+    status, _, err = cli("field", "add", "ho-tich", "Hộ tịch", "--office", "xa-a", "--actor", "lan")
+    assert status == 2 and "the field catalogue is the province's" in err
     assert cli("field", "add", "ho-tich", "Hộ tịch", "--office", "tinh", "--actor", "lan")[0] == 0
     assert cli("field", "enable", "ho-tich", "--office", "xa-b", "--actor", "lan")[1] == (
         "field ho-tich enabled here\n")  # fmt: skip
