@@ -49,6 +49,9 @@ INSERT = (
 )
 
 
+ONE = "(SELECT min(id) FROM offices)"  # revision 0009: the database's one office
+
+
 def official_code(device: int, month: int) -> str:
     """Return who is on duty at a kiosk's counter in a month: three officials take turns."""
     return f"cb-{device:04d}-{month % 3}"
@@ -148,20 +151,22 @@ def add_reference_data(con: sqlite3.Connection, rng: random.Random, devices: int
         )
     if "officials" in tables:
         con.executemany(
-            "INSERT INTO officials (code, name, active) VALUES (?,?,1)",
+            "INSERT INTO officials (office_id, code, name, active) VALUES (" + ONE + ",?,?,1)",
             [(official_code(d, m), f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}")
              for d in range(devices) for m in range(3)],
         )  # fmt: skip
     if "counters" in tables:
-        con.executemany("INSERT INTO counters (code, name) VALUES (?,?)",
+        con.executemany("INSERT INTO counters (office_id, code, name) VALUES (" + ONE + ",?,?)",
                         [(f"q{d:04d}", f"Quầy {d + 1}") for d in range(devices)])  # fmt: skip
     if "duty" in tables:
         con.executemany(
-            "INSERT INTO duty (counter, official, start_ms, end_ms) VALUES (?,?,?,?)",
+            "INSERT INTO duty (office_id, counter, official, start_ms, end_ms) "
+            "VALUES (" + ONE + ",?,?,?,?)",
             duty_rows(devices),
         )
     if "dossier_counts" in tables:
-        con.executemany("INSERT INTO dossier_counts (field, month, resolved) VALUES (?,?,?)",
+        con.executemany("INSERT INTO dossier_counts (office_id, field, month, resolved) "
+                        "VALUES (" + ONE + ",?,?,?)",
                         dossier_rows(con))  # fmt: skip
     if "corrections" in tables:
         con.execute(

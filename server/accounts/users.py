@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from hailong.server.epoch import now_ms
 from hailong.server.errors import InputError
+from hailong.server.reference import scope
 from hailong.server.reference.audit import check_actor, record
 from hailong.server.storage.schema import api_tokens, officials, sessions, users
 
@@ -43,6 +44,7 @@ class User:
     changed_ms: int
     must_change: bool = False  # a password chosen by someone else: change it before anything
     official: str | None = None  # the official's code, for an OFFICIAL account only
+    office_id: int | None = None  # the office it belongs to: it sees that office's subtree
 
     def can(self, *roles: str) -> bool:
         """Tell whether the user holds one of the roles (admin holds every staff role; none: staff)."""
@@ -82,7 +84,7 @@ def add_user(conn: Connection, username: str, password: str, role: str, actor: s
            "official": _official_link(conn, role, official)}  # fmt: skip
     conn.execute(users.insert().values(
         **row, password_hash=_HASHER.hash(check_password(password)), created_ms=at, changed_ms=at,
-        must_change_password=bool(must_change),
+        must_change_password=bool(must_change), **scope.owner(),
     ))  # fmt: skip
     record(conn, actor, "create", "user", username, None, row, at)
     return find_user(conn, username)
@@ -95,6 +97,8 @@ def set_user(conn: Connection, username: str, actor: str, *, role=None, active=N
     `official` None keeps the link; an account that stops being an official's loses it.
     """
     user = find_user(conn, username, required=True)
+    if not scope.contains(user.office_id):  # another office's account: as if unknown
+        raise InputError("Không có tài khoản “{username}”", username=username)
     before = _public(user)
     changes = {} if role is None else {"role": _role(role)}
     new_role = changes.get("role", user.role)
@@ -133,7 +137,9 @@ def user_by_id(conn: Connection, user_id: int) -> User | None:
 
 def list_users(conn: Connection) -> list[User]:
     """Return every account by username."""
-    rows = conn.execute(select(*USER_COLUMNS).order_by(users.c.username))
+    rows = conn.execute(
+        select(*USER_COLUMNS).where(scope.visible(users)).order_by(users.c.username)
+    )
     return [User(*r) for r in rows]
 
 
@@ -177,14 +183,16 @@ def add_token(conn: Connection, name: str, actor: str) -> str:
     token = "hl_" + secrets.token_urlsafe(32)
     at = now_ms()
     conn.execute(api_tokens.insert().values(name=name, digest=_digest(token), created_ms=at,
-                                            created_by=check_actor(actor), active=True))  # fmt: skip
+                                            created_by=check_actor(actor), active=True,
+                                            **scope.owner()))  # fmt: skip
     record(conn, actor, "create", "api_token", name, None, {"name": name, "active": True}, at)
     return token
 
 
 def revoke_token(conn: Connection, name: str, actor: str) -> None:
     """Stop a token from working."""
-    done = conn.execute(update(api_tokens).where(api_tokens.c.name == name, api_tokens.c.active)
+    done = conn.execute(update(api_tokens).where(api_tokens.c.name == name, api_tokens.c.active,
+                                                 scope.visible(api_tokens))
                         .values(active=False))  # fmt: skip
     if not done.rowcount:
         raise InputError("Không có mã truy cập “{name}” đang dùng", name=name)
@@ -193,20 +201,29 @@ def revoke_token(conn: Connection, name: str, actor: str) -> None:
 
 def token_name(conn: Connection, token: str) -> str | None:
     """Return the name of the active token, or None."""
-    query = select(api_tokens.c.name).where(api_tokens.c.digest == _digest(token),
-                                            api_tokens.c.active)  # fmt: skip
-    return conn.execute(query).scalar()
+    found = token_holder(conn, token)
+    return None if found is None else found[0]
+
+
+def token_holder(conn: Connection, token: str) -> tuple[str, int] | None:
+    """Return (name, office id) of the active token, or None."""
+    query = select(api_tokens.c.name, api_tokens.c.office_id).where(
+        api_tokens.c.digest == _digest(token), api_tokens.c.active
+    )
+    found = conn.execute(query).first()
+    return None if found is None else (found[0], found[1])
 
 
 def list_tokens(conn: Connection) -> list[dict]:
     """Return every token's name, author, creation time and state (never the token)."""
     query = select(api_tokens.c.name, api_tokens.c.created_by, api_tokens.c.created_ms,
-                   api_tokens.c.active).order_by(api_tokens.c.name)  # fmt: skip
+                   api_tokens.c.active).where(scope.visible(api_tokens)).order_by(api_tokens.c.name)  # fmt: skip
     return [dict(r._mapping) for r in conn.execute(query)]
 
 
 USER_COLUMNS = (users.c.id, users.c.username, users.c.name, users.c.role, users.c.active,
-                 users.c.changed_ms, users.c.must_change_password, users.c.official)  # fmt: skip
+                 users.c.changed_ms, users.c.must_change_password, users.c.official,
+                 users.c.office_id)  # fmt: skip
 
 
 def _row(conn: Connection, condition) -> User | None:
@@ -229,7 +246,8 @@ def _official_link(conn: Connection, role: str, official: str | None) -> str | N
         return None
     if not code:
         raise InputError("Tài khoản {official} cần mã cán bộ (--official MÃ)", official=OFFICIAL)
-    known = conn.execute(select(officials.c.code).where(officials.c.code == code)).scalar()
+    here = scope.owned(officials)
+    known = conn.execute(select(officials.c.code).where(officials.c.code == code, here)).scalar()
     if known is None:
         raise InputError("Không có cán bộ “{code}”: hãy thêm vào danh sách cán bộ trước", code=code)
     return code

@@ -16,6 +16,7 @@ from hailong.server.cli import (
     accounts,
     bridge,
     database,
+    offices,
     processes,
     province,
     records,
@@ -33,7 +34,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--config", type=Path, help="TOML settings file")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (processes, reports, province, staff, records, accounts):
+    for module in (processes, reports, province, offices, staff, records, accounts):
         module.register(sub)
     database.register(sub)
     verify.register(sub)

@@ -12,7 +12,7 @@ import secrets
 import sys
 from pathlib import Path
 
-from hailong.server.cli.transaction import actor_option, print_in_transaction
+from hailong.server.cli.transaction import actor_option, office_option, print_in_transaction
 from hailong.server.config import CollectorConfig
 from hailong.server.errors import InputError
 
@@ -40,14 +40,14 @@ def register(sub) -> None:
     state.add_argument("--inactive", dest="active", action="store_const", const=False)
     change.add_argument("--password", action="store_true", help="set a new password (prompt)")
     change.add_argument("--password-file", type=Path, help="read the new password from this file")
-    users.add_parser("list", help="list the accounts")
+    office_option(users.add_parser("list", help="list the accounts (default: every office's)"))
     token = sub.add_parser("token", help="read-only API tokens")
     tokens = token.add_subparsers(dest="action", required=True)
     tokens.add_parser("add", parents=[common], help="create a token (shown once)").add_argument(
         "name"
     )
     tokens.add_parser("revoke", parents=[common], help="stop a token").add_argument("name")
-    tokens.add_parser("list", help="list the tokens")
+    office_option(tokens.add_parser("list", help="list the tokens (default: every office's)"))
     user.set_defaults(run=user_command)
     token.set_defaults(run=token_command)
 
@@ -79,7 +79,7 @@ def user_command(config: CollectorConfig, args: argparse.Namespace) -> int:
             for u in accounts.list_users(conn)
         ] or ["no accounts yet: hailong-collector user add NAME --role admin"]
 
-    return _in_transaction(config, run)
+    return _in_transaction(config, run, args)
 
 
 def token_command(config: CollectorConfig, args: argparse.Namespace) -> int:
@@ -98,15 +98,21 @@ def token_command(config: CollectorConfig, args: argparse.Namespace) -> int:
             for t in accounts.list_tokens(conn)
         ] or ["no tokens yet"]
 
-    return _in_transaction(config, run)
+    return _in_transaction(config, run, args)
 
 
-def _in_transaction(config: CollectorConfig, run) -> int:
-    """Open the database, run, print; bad input: status 2."""
+def _in_transaction(config: CollectorConfig, run, args: argparse.Namespace) -> int:
+    """Open the database, run for the office named (a listing: the root's), print; bad input: 2."""
+    from hailong.server.reference import offices, scope
     from hailong.server.storage.db import open_database
 
+    def scoped(conn):
+        office = args.office or (offices.root(conn) if args.action == "list" else None)
+        with scope.acting_for(conn, office):
+            return run(conn)
+
     engine = open_database(config.database)
-    return print_in_transaction(engine, run)
+    return print_in_transaction(engine, scoped)
 
 
 def _password(args: argparse.Namespace) -> tuple[str, bool]:

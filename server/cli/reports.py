@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
+from hailong.server.cli.transaction import office_option
 from hailong.server.config import CollectorConfig
+from hailong.server.errors import InputError
+from hailong.server.reference.offices import header_settings
 from hailong.server.reporting.formats import FORMATS
 from hailong.server.reporting.metrics import LEVEL_NAMES
 from hailong.server.reporting.periods import (
@@ -30,6 +34,7 @@ def register(sub) -> None:
     common.add_argument(
         "--settings", type=Path, help="report settings (TOML): unit, signer, hours…"
     )
+    office_option(common)
     report = sub.add_parser("report", parents=[common], help="write one period's report")
     report.add_argument("--convention", choices=CONVENTIONS, default="calendar",
                         help="period boundaries: calendar months (default) or the cut-off on the 14th")  # fmt: skip
@@ -51,6 +56,7 @@ def register(sub) -> None:
     summary.add_argument("--from", dest="first", required=True, help="first day, dd/mm/yyyy")
     summary.add_argument("--to", dest="last", required=True, help="last day, dd/mm/yyyy")
     summary.add_argument("--json", action="store_true", help="print JSON")
+    office_option(summary)
     summary.set_defaults(run=summary_command)
 
 
@@ -68,7 +74,12 @@ def report_command(config: CollectorConfig, args: argparse.Namespace) -> int:
         return _usage(exc)
     engine = open_database(config.database)
     try:
-        data = read_report(engine, period, settings_for(config, args.settings), issued)
+        with acting(engine, args.office) as found:
+            settings = header_settings(settings_for(config, args.settings), found.office,
+                                       found.alone)  # fmt: skip
+            data = read_report(engine, period, settings, issued)
+    except InputError as exc:
+        return _usage(exc)
     finally:
         engine.dispose()
     print(write_report(data, fmt, args.output))
@@ -77,7 +88,7 @@ def report_command(config: CollectorConfig, args: argparse.Namespace) -> int:
 
 def publish_command(config: CollectorConfig, args: argparse.Namespace) -> int:
     """Write every report due on the date into the publication folder; update the board."""
-    from hailong.server.reporting.publish import publish as publish_reports
+    from hailong.server.reporting.publish import publish_offices
     from hailong.server.storage.db import open_database
 
     try:
@@ -86,8 +97,11 @@ def publish_command(config: CollectorConfig, args: argparse.Namespace) -> int:
         return _usage(exc)
     engine = open_database(config.database)
     try:
-        done = publish_reports(engine, day, args.folder or config.publish_folder, settings_for(config, args.settings),
-                               args.convention)  # fmt: skip
+        done = publish_offices(engine, day, args.folder or config.publish_folder,
+                               settings_for(config, args.settings), args.convention,
+                               args.office)  # fmt: skip
+    except InputError as exc:
+        return _usage(exc)
     finally:
         engine.dispose()
     if not (done.written or done.refused):
@@ -97,6 +111,16 @@ def publish_command(config: CollectorConfig, args: argparse.Namespace) -> int:
     for message in done.refused:
         print(f"hailong-collector: refused: {message}", file=sys.stderr)
     return 1 if done.refused else 0
+
+
+@contextmanager
+def acting(engine, code: str | None):
+    """Act for the office named (the only one when none is) while a report is read."""
+    from hailong.server.reference import scope
+
+    with engine.connect() as conn, scope.acting_for(conn, code) as found:
+        conn.rollback()  # read the offices only: the report takes its own snapshot
+        yield found
 
 
 def chosen_period(args: argparse.Namespace) -> Period:
@@ -153,8 +177,12 @@ def summary_command(config: CollectorConfig, args) -> int:
     if last < first:
         print("hailong-collector: --to is before --from", file=sys.stderr)
         return 2
-    with snapshot(open_database(config.database)) as conn:
-        stats = level_stats(conn, *custom(first, last).bounds_ms(config.time_zone))
+    engine = open_database(config.database)
+    try:
+        with acting(engine, args.office), snapshot(engine) as conn:
+            stats = level_stats(conn, *custom(first, last).bounds_ms(config.time_zone))
+    except InputError as exc:
+        return _usage(exc)
     if args.json:
         print(json.dumps(_summary_json(stats, first, last), ensure_ascii=False))
         return 0

@@ -37,6 +37,9 @@ def _register_reference(sub, command) -> None:
         state.add_argument("--active", dest="active", action="store_const", const=True)
         state.add_argument("--inactive", dest="active", action="store_const", const=False)
         command(group, "list", _list(entity), f"list the {entity}s")
+        if entity == "field":
+            serve = command(group, "enable", field_enable, "serve a catalogue field in the office")
+            serve.add_argument("code")
     group = command_group(sub, "counter", "counters (quầy)")
     add = command(group, "add", counter_add, "add a counter")
     add.add_argument("code")
@@ -104,6 +107,12 @@ def _row_text(entity: str, row: dict) -> str:
     if entity == "counter":
         return f"{row['code']:<16} {row['name']:<32} {row['field'] or '-'}"
     return f"{row['code']:<16} {row['name']:<40} {'active' if row['active'] else 'inactive'}"
+
+
+def field_enable(conn, args, _tz):
+    """Serve a field of the one catalogue in the office acted for."""
+    done = reference.enable_field(conn, args.code, args.actor)
+    return [f"field {args.code} {'enabled' if done else 'already served'} here"]
 
 
 def counter_add(conn, args, _tz):

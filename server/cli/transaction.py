@@ -10,8 +10,11 @@ import argparse
 import getpass
 import sys
 
+from sqlalchemy.exc import StatementError
+
 from hailong.server.config import CollectorConfig
 from hailong.server.errors import InputError
+from hailong.server.reference import scope
 from hailong.server.storage.db import open_database
 
 
@@ -19,7 +22,15 @@ def actor_option() -> argparse.ArgumentParser:
     """Return a parent parser with --actor (default: the OS user)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--actor", default=os_user(), help="who makes the change (default: you)")
+    office_option(common)
     return common
+
+
+def office_option(parser: argparse.ArgumentParser) -> None:
+    """Add --office CODE: the office a command acts for (default: the only one)."""
+    parser.add_argument(
+        "--office", metavar="CODE", help="the office (đơn vị) it acts for (default: the only one)"
+    )
 
 
 def staff_command():
@@ -45,7 +56,12 @@ def in_transaction(handler):
     def run(config: CollectorConfig, args: argparse.Namespace) -> int:
         args.collector = config  # device add and revoke also touch the broker's files
         engine = open_database(config.database)
-        return print_in_transaction(engine, lambda conn: handler(conn, args, config.time_zone))
+
+        def work(conn):
+            with scope.acting_for(conn, getattr(args, "office", None)):
+                return handler(conn, args, config.time_zone)
+
+        return print_in_transaction(engine, work)
 
     return run
 
@@ -55,8 +71,12 @@ def print_in_transaction(engine, work) -> int:
     try:
         with engine.begin() as conn:
             lines = work(conn)
-    except InputError as exc:
-        print(f"hailong-collector: {exc}", file=sys.stderr)
+    except (InputError, StatementError) as exc:
+        # A column's default refusing a row (storage/owner.py) comes wrapped in the statement.
+        cause = exc.orig if isinstance(exc, StatementError) else exc
+        if not isinstance(cause, InputError):
+            raise
+        print(f"hailong-collector: {cause}", file=sys.stderr)
         return 2
     finally:
         engine.dispose()

@@ -131,7 +131,25 @@ def _registered(conn) -> dict[str, int]:
 
 
 def check_published(conn, folder: Path) -> tuple[int, list[str]]:
-    """Recheck every published file against its recorded SHA-256 and size."""
+    """Recheck every published file against its recorded SHA-256 and size.
+
+    Of several offices each published into <folder>/<office code>/ (reporting/publish.py).
+    """
+    from hailong.server.reference import offices, scope
+
+    every = offices.every_office(conn)
+    if len(every) == 1:
+        return _check_records(conn, folder)
+    checked, problems = 0, []
+    for one in every:
+        with scope.acting_for(conn, one):
+            n, found = _check_records(conn, folder / one.code)
+        checked, problems = checked + n, problems + found
+    return checked, problems
+
+
+def _check_records(conn, folder: Path) -> tuple[int, list[str]]:
+    """Recheck the published files of the office acted for (every one outside a scope)."""
     from hailong.server.reporting.published import every_record, file_digest
 
     problems, records = [], every_record(conn)

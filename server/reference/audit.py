@@ -13,12 +13,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection
 
 from hailong.server.epoch import now_ms
 from hailong.server.errors import InputError
-from hailong.server.storage.db import audit
+from hailong.server.reference import scope
+from hailong.server.storage.db import audit, offices
 
 GENESIS = "0" * 64
 # Any fixed number: PostgreSQL's transaction-scoped advisory lock that orders the chain's writers.
@@ -56,8 +57,14 @@ def record(
     before: Mapping[str, Any] | None,
     after: Mapping[str, Any] | None,
     at_ms: int | None = None,
+    office_id: int | None = None,
 ) -> None:
-    """Append one audit row, chained to the one before; call inside the change's transaction."""
+    """Append one audit row, chained to the one before; call inside the change's transaction.
+
+    The row belongs to office_id, else to the office acted for (scope.py), else the only one.
+    """
+    office_id = office_id if office_id is not None else scope.office_id()
+    owner = {} if office_id is None else {"office_id": office_id}
     row = {
         "at_ms": now_ms() if at_ms is None else at_ms,
         "actor": check_actor(actor),
@@ -73,40 +80,58 @@ def record(
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
     # On SQLite the insert itself takes the database's one write lock (held to commit), so
     # every row with a smaller id is committed and no other writer can slip in between.
-    new_id = conn.execute(audit.insert().values(row)).inserted_primary_key[0]
+    new_id = conn.execute(audit.insert().values(row | owner)).inserted_primary_key[0]
     previous = conn.execute(
         select(audit.c.hash).where(audit.c.id < new_id).order_by(audit.c.id.desc()).limit(1)
     ).scalar()
     prev_hash = previous or GENESIS
+    first = _first_office(conn)
+    stored = row | {"office_id": first if office_id is None else office_id}
     conn.execute(
         audit.update()
         .where(audit.c.id == new_id)
-        .values(prev_hash=prev_hash, hash=row_hash(prev_hash, row))
+        .values(prev_hash=prev_hash, hash=row_hash(prev_hash, stored, first))
     )
 
 
-def row_hash(prev_hash: str, row: Mapping[str, Any]) -> str:
-    """Return the chain hash of one row's content after prev_hash."""
+def row_hash(prev_hash: str, row: Mapping[str, Any], first_office: int | None = None) -> str:
+    """Return the chain hash of one row's content after prev_hash.
+
+    A row of an office other than the first (the one every row before revision 0009 belongs
+    to) has its office in the hash too: moving a row to or from another office breaks the
+    chain, and the rows hashed before offices existed keep their hashes.
+    """
     content = [prev_hash, row["at_ms"], row["actor"], row["action"], row["entity"], row["key"],
                row["before"], row["after"]]  # fmt: skip
+    office = row.get("office_id")
+    if office is not None and first_office is not None and office != first_office:
+        content.append(office)
     encoded = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 
 def chain_breaks(conn: Connection) -> tuple[int, list[str]]:
     """Recheck the whole chain in id order; return (rows checked, a problem per broken row)."""
+    first = _first_office(conn)
     rows = conn.execution_options(yield_per=1000).execute(select(audit).order_by(audit.c.id))
-    return _walk(row._mapping for row in rows)
+    return _walk((row._mapping for row in rows), first)
 
 
-def _walk(rows: Iterable[Mapping[str, Any]]) -> tuple[int, list[str]]:
+def _first_office(conn: Connection) -> int | None:
+    """Return the id of the first office (the one office of a database made before 0009)."""
+    return conn.execute(select(func.min(offices.c.id))).scalar()
+
+
+def _walk(
+    rows: Iterable[Mapping[str, Any]], first_office: int | None = None
+) -> tuple[int, list[str]]:
     """Follow the chain; a broken link is named once, then the walk goes on from the stored hash."""
     expected, checked, problems = GENESIS, 0, []
     for row in rows:
         checked += 1
         if row["prev_hash"] != expected:
             problems.append(f"audit row {row['id']}: does not follow the row before it")
-        elif row["hash"] != row_hash(expected, row):
+        elif row["hash"] != row_hash(expected, row, first_office):
             problems.append(f"audit row {row['id']}: content does not match its hash")
         expected = row["hash"] or GENESIS
     return checked, problems
@@ -114,7 +139,7 @@ def _walk(rows: Iterable[Mapping[str, Any]]) -> tuple[int, list[str]]:
 
 def recent(conn: Connection, limit: int = 50, entity: str | None = None) -> list[Entry]:
     """Return the latest audit rows, newest first."""
-    query = select(audit).order_by(audit.c.id.desc()).limit(limit)
+    query = select(audit).where(scope.visible(audit)).order_by(audit.c.id.desc()).limit(limit)
     if entity is not None:
         query = query.where(audit.c.entity == entity)
     return [

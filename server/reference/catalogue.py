@@ -10,17 +10,24 @@ from __future__ import annotations
 import contextlib
 import unicodedata
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, and_, select, true, update
 from sqlalchemy.engine import Connection
 
 from hailong.protocol import Config, ProtocolError, check_device_id, parse_config
 from hailong.protocol.i18n import N_, Text
 from hailong.server.epoch import now_ms
 from hailong.server.errors import InputError
-from hailong.server.reference import duty, placements
+from hailong.server.reference import duty, placements, scope
 from hailong.server.reference.audit import check_actor, record
 from hailong.server.reference.duty import Assignment, assignments, official_at, open_assignments  # noqa: F401 (API)
-from hailong.server.storage.db import counters, device_counters, devices, fields, officials
+from hailong.server.storage.db import (
+    counters,
+    device_counters,
+    devices,
+    fields,
+    office_fields,
+    officials,
+)
 
 CODE_MAX, NAME_MAX = 64, 128  # the Config message's limits for codes and shown names
 KEEP = object()  # "leave as it is", for optional changes that may also be set to None
@@ -54,13 +61,36 @@ def clean_name(text: str, what: str) -> str:
 
 
 def add_field(conn: Connection, code: str, name: str, actor: str) -> None:
-    """Add a field (lĩnh vực), active."""
+    """Add a field (lĩnh vực) to the one catalogue, active, and serve it in the office acted for."""
     row = {"code": clean_code(code, "field"), "name": clean_name(name, "field"), "active": True}
+    _province_only()
     _create(conn, "field", row, actor)
+    # The field's own audit row (the acting office's) says it: no second row for serving it.
+    enable_field(conn, row["code"], actor, audited=False)
+
+
+def enable_field(conn: Connection, code: str, actor: str, audited: bool = True) -> bool:
+    """Serve a catalogue field in the office acted for (the only one outside a scope)."""
+    _require(conn, "field", code)
+    here = scope.owned(office_fields)
+    key = and_(office_fields.c.field == code, here)
+    if conn.execute(select(office_fields.c.field).where(key)).first() is not None:
+        return False
+    conn.execute(office_fields.insert().values(field=code, **scope.owner()))
+    if audited:
+        record(conn, actor, "create", "office_field", code, None, {"field": code})
+    return True
+
+
+def office_field_codes(conn: Connection) -> list[str]:
+    """Return the codes of the fields the office acted for serves (its subtree's)."""
+    query = select(office_fields.c.field).where(scope.visible(office_fields)).distinct()
+    return sorted(conn.execute(query).scalars())
 
 
 def set_field(conn: Connection, code: str, actor: str, *, name=None, active=None) -> bool:
     """Rename, deactivate or reactivate a field; return whether anything changed."""
+    _province_only()
     changed = _change(conn, "field", code, _named(name, active, "field"), actor)
     if changed:
         refresh_configs(conn, _counters_of_field(conn, code))
@@ -109,7 +139,9 @@ def set_counter(conn: Connection, code: str, actor: str, *, name=None, field=KEE
 def listing(conn: Connection, entity: str) -> list[dict]:
     """Return every field, official or counter, by code."""
     table = _TABLES[entity]
-    return [dict(r._mapping) for r in conn.execute(select(table).order_by(table.c.code))]
+    where = true() if entity == "field" else scope.visible(table)
+    rows = conn.execute(select(table).where(where).order_by(table.c.code))
+    return [{k: v for k, v in r._mapping.items() if k != "office_id"} for r in rows]
 
 
 def assign(conn, counter, official, start, actor, *, tz, now=None) -> Assignment:
@@ -138,6 +170,7 @@ def list_devices(conn: Connection) -> list[dict]:
     query = (
         select(devices.c.device, device_counters.c.counter, devices.c.state, devices.c.last_seen_ms)
         .outerjoin(device_counters, device_counters.c.device == devices.c.device)
+        .where(scope.visible(devices))
         .order_by(devices.c.device)
     )
     return [dict(r._mapping) for r in conn.execute(query)]
@@ -155,12 +188,14 @@ def set_device_counter(conn, device, counter, actor, *, at_ms=None, tz="UTC") ->
     except ProtocolError:
         raise InputError(BAD_DEVICE_ID, device=device) from None
     _require(conn, "counter", counter)
+    _check_device_office(conn, device)
     now = now_ms()
     placements.move(
         conn, device, counter, now if at_ms is None else at_ms, actor, now_ms=now, tz=tz
     )
     if conn.execute(select(devices.c.device).where(devices.c.device == device)).first() is None:
-        conn.execute(devices.insert().values(device=device, acked_upto=0))  # not seen yet
+        # Not seen yet: it belongs to the office it is placed in, for life.
+        conn.execute(devices.insert().values(device=device, acked_upto=0, **scope.owner()))
     store_config(conn, device)
     return config_for_device(conn, device)
 
@@ -172,12 +207,14 @@ def config_for_device(conn: Connection, device: str, at_ms: int | None = None) -
     ).scalar()
     if counter is None:
         return Config()  # not placed: the kiosk keeps its own settings
-    field = conn.execute(select(counters.c.field).where(counters.c.code == counter)).scalar()
-    official = official_at(conn, counter, now_ms() if at_ms is None else at_ms)
+    office = conn.execute(select(devices.c.office_id).where(devices.c.device == device)).scalar()
+    mine = counters.c.office_id == office
+    field = conn.execute(select(counters.c.field).where(counters.c.code == counter, mine)).scalar()
+    official = official_at(conn, counter, now_ms() if at_ms is None else at_ms, office)
     return Config(
         counter=counter,
         official=official,
-        official_name=_name(conn, officials, official),
+        official_name=_name(conn, officials, official, office),
         field=field,
         field_name=_name(conn, fields, field),
     )
@@ -204,7 +241,9 @@ def refresh_configs(conn: Connection, counter_codes) -> list[str]:
     if not wanted:
         return []
     placed = conn.execute(
-        select(device_counters.c.device).where(device_counters.c.counter.in_(wanted))
+        select(device_counters.c.device)
+        .join(devices, devices.c.device == device_counters.c.device)
+        .where(device_counters.c.counter.in_(wanted), scope.owned(devices))
     ).scalars()
     return [device for device in sorted(placed) if store_config(conn, device)]
 
@@ -213,7 +252,8 @@ def _create(conn: Connection, entity: str, row: dict, actor: str) -> None:
     check_actor(actor)
     if _get(conn, entity, row["code"]) is not None:
         raise InputError(_EXISTS[entity], code=row["code"])
-    conn.execute(_TABLES[entity].insert().values(row))
+    owner = {} if entity == "field" else scope.owner()
+    conn.execute(_TABLES[entity].insert().values(row | owner))
     record(conn, actor, "create", entity, row["code"], None, row)
 
 
@@ -224,15 +264,17 @@ def _change(conn: Connection, entity: str, code: str, changes: dict, actor: str)
     if after == before:
         return False
     table = _TABLES[entity]
-    conn.execute(update(table).where(table.c.code == code).values(changes))
+    here = true() if entity == "field" else scope.owned(table)
+    conn.execute(update(table).where(table.c.code == code, here).values(changes))
     record(conn, actor, "update", entity, code, before, after)
     return True
 
 
 def _get(conn: Connection, entity: str, code: str) -> dict | None:
     table = _TABLES[entity]
-    row = conn.execute(select(table).where(table.c.code == code)).first()
-    return None if row is None else dict(row._mapping)
+    here = true() if entity == "field" else scope.owned(table)
+    row = conn.execute(select(table).where(table.c.code == code, here)).first()
+    return None if row is None else {k: v for k, v in row._mapping.items() if k != "office_id"}
 
 
 def _require(conn: Connection, entity: str, code: str | None) -> dict:
@@ -252,10 +294,32 @@ def _known_field(conn: Connection, field: str | None) -> str | None:
 
 
 def _counters_of_field(conn: Connection, field: str) -> list[str]:
-    return list(conn.execute(select(counters.c.code).where(counters.c.field == field)).scalars())
+    query = select(counters.c.code).where(counters.c.field == field, scope.owned(counters))
+    return list(conn.execute(query).scalars())
 
 
-def _name(conn: Connection, table: Table, code: str | None) -> str | None:
+def _name(conn: Connection, table: Table, code: str | None, office: int | None = None):
     if code is None:
         return None
-    return conn.execute(select(table.c.name).where(table.c.code == code)).scalar()
+    here = true() if office is None or table is fields else table.c.office_id == office
+    return conn.execute(select(table.c.name).where(table.c.code == code, here)).scalar()
+
+
+def _province_only() -> None:
+    """Refuse a change to the one field catalogue unless acting for the root office."""
+    held = scope.current()
+    if held is not None and not held.everything:
+        raise InputError(
+            "Danh mục lĩnh vực là của tỉnh: hãy sửa tại đơn vị gốc (rồi `field enable MÃ` để một "
+            "đơn vị dùng lĩnh vực đó)"
+        )
+
+
+def _check_device_office(conn: Connection, device: str) -> None:
+    """Refuse to place another office's kiosk: a kiosk belongs to one office for life."""
+    mine = scope.office_id()
+    found = conn.execute(select(devices.c.office_id).where(devices.c.device == device)).scalar()
+    if mine is not None and found is not None and found != mine:
+        raise InputError(
+            "Kiosk {device} thuộc đơn vị khác: hãy đăng ký một kiosk mới tại đây", device=device
+        )

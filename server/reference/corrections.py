@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from hailong.server.epoch import now_ms
 from hailong.server.errors import InputError
+from hailong.server.reference import scope
 from hailong.server.reference.audit import check_actor, record
 from hailong.server.reference.dossier_rule import settle
 from hailong.server.storage.db import corrections, presses
@@ -52,6 +53,7 @@ def covered(conn: Connection, device: str, start_ms: int, end_ms: int) -> list[C
     rows = conn.execute(
         select(presses.c.seq, presses.c.at_ms, presses.c.rating, presses.c.mode)
         .where(presses.c.device == device, presses.c.at_ms >= start_ms, presses.c.at_ms < end_ms)
+        .where(scope.scoped_presses())  # another office's kiosk has no press here
         .order_by(presses.c.seq)
         .limit(MAX_MARK + 1)
     ).all()
@@ -113,7 +115,9 @@ def parse_seqs(text: str) -> range:
 
 def _stored(conn: Connection, device: str, seqs: range) -> set[int]:
     query = select(presses.c.seq).where(
-        presses.c.device == device, presses.c.seq.between(seqs.start, seqs.stop - 1)
+        presses.c.device == device,
+        presses.c.seq.between(seqs.start, seqs.stop - 1),
+        scope.scoped_presses(),  # another office's kiosk has no press here
     )
     return set(conn.execute(query).scalars())
 

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from hailong.protocol.i18n import N_, Text
 from hailong.server.epoch import now_ms
 from hailong.server.errors import InputError
+from hailong.server.reference import scope
 from hailong.server.reference.audit import check_actor, record
 from hailong.server.reference.sheets import ImportErrors, ImportProblem, read_table
 from hailong.server.storage.db import dossier_counts, fields
@@ -99,6 +100,7 @@ def set_count(conn: Connection, field: str, month: str, resolved, actor: str) ->
     if problems:
         raise InputError("{problems}", problems=problems)
     key = (dossier_counts.c.field == code) & (dossier_counts.c.month == month_text)
+    key = key & scope.owned(dossier_counts)
     before = conn.execute(select(dossier_counts.c.resolved).where(key)).scalar()
     if before == count:
         return False
@@ -112,7 +114,7 @@ def counts_for(conn: Connection, first_month: str, last_month: str) -> dict[str,
     first, last = (parse_month(m, _raise) for m in (first_month, last_month))
     query = (
         select(dossier_counts.c.field, func.sum(dossier_counts.c.resolved))
-        .where(dossier_counts.c.month.between(first, last))
+        .where(dossier_counts.c.month.between(first, last), scope.visible(dossier_counts))
         .group_by(dossier_counts.c.field)
         .order_by(dossier_counts.c.field)
     )
@@ -124,6 +126,7 @@ def monthly(conn: Connection, year: int) -> list[tuple[str, str, int]]:
     query = (
         select(dossier_counts.c.field, dossier_counts.c.month, dossier_counts.c.resolved)
         .where(dossier_counts.c.month.between(f"{year:04d}-01", f"{year:04d}-12"))
+        .where(scope.owned(dossier_counts))
         .order_by(dossier_counts.c.field, dossier_counts.c.month)
     )
     return [tuple(r) for r in conn.execute(query)]
@@ -278,15 +281,19 @@ def _find_header(table: list[tuple[int, list]]) -> tuple[int, dict[str, tuple[in
 def _existing(conn: Connection, rows: list[_Row]) -> dict[tuple[str, str], int]:
     months = sorted({row.month for row in rows})
     query = select(dossier_counts.c.field, dossier_counts.c.month, dossier_counts.c.resolved)
-    found = conn.execute(query.where(dossier_counts.c.month.in_(months)))
+    found = conn.execute(
+        query.where(dossier_counts.c.month.in_(months), scope.owned(dossier_counts))
+    )
     return {(field, month): resolved for field, month, resolved in found}
 
 
 def _write(conn, field, month, before, resolved, actor, action, at=None) -> None:
     at = now_ms() if at is None else at
     key = (dossier_counts.c.field == field) & (dossier_counts.c.month == month)
+    key = key & scope.owned(dossier_counts)
     if before is None:
         values = {"field": field, "month": month, "resolved": resolved, "updated_ms": at}
+        values |= scope.owner()
         conn.execute(dossier_counts.insert().values(values))
     else:
         conn.execute(update(dossier_counts).where(key).values(resolved=resolved, updated_ms=at))

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from hailong.server.epoch import local_text, to_ms
 from hailong.server.errors import InputError
+from hailong.server.reference import scope
 from hailong.server.reference.audit import record
 from hailong.server.reference.intervals import in_force
 from hailong.server.storage.db import duty
@@ -30,22 +31,28 @@ class Assignment:
     end_ms: int | None
 
 
-def on_duty(counter, at_ms):
+# An Assignment's columns, by name: office_id is the counter's office's (duty.py's callers scope).
+_COLUMNS = (duty.c.id, duty.c.counter, duty.c.official, duty.c.start_ms, duty.c.end_ms)
+
+
+def on_duty(counter, at_ms, office=None):
     """Return the scalar query "the official on duty at `counter` at `at_ms`" (values or columns).
 
-    A duty covers [start_ms, end_ms); the rule is intervals.in_force's.
+    A duty covers [start_ms, end_ms); the rule is intervals.in_force's. `office` (a value or a
+    correlated query) limits it to that office's counters: Q1 exists in every commune.
     """
-    return in_force(duty, "official", "counter", counter, at_ms)
+    also = () if office is None else (duty.c.office_id == office,)
+    return in_force(duty, "official", "counter", counter, at_ms, *also)
 
 
-def official_at(conn: Connection, counter: str, at_ms: int) -> str | None:
-    """Return the official on duty at the counter at that instant, or None."""
-    return conn.execute(select(on_duty(counter, at_ms))).scalar()
+def official_at(conn: Connection, counter: str, at_ms: int, office: int | None = None):
+    """Return the official on duty at the counter (of the office) at that instant, or None."""
+    return conn.execute(select(on_duty(counter, at_ms, office))).scalar()
 
 
 def assignments(conn: Connection, counter: str | None = None) -> list[Assignment]:
     """Return the duty history, by counter then start."""
-    query = select(duty).order_by(duty.c.counter, duty.c.start_ms)
+    query = select(*_COLUMNS).where(scope.visible(duty)).order_by(duty.c.counter, duty.c.start_ms)
     if counter is not None:
         query = query.where(duty.c.counter == counter)
     return [Assignment(*r) for r in conn.execute(query)]
@@ -53,7 +60,9 @@ def assignments(conn: Connection, counter: str | None = None) -> list[Assignment
 
 def open_assignments(conn: Connection, official: str) -> list[Assignment]:
     """Return the duties an official holds now."""
-    query = select(duty).where(duty.c.official == official, duty.c.end_ms.is_(None))
+    query = select(*_COLUMNS).where(
+        duty.c.official == official, duty.c.end_ms.is_(None), scope.owned(duty)
+    )
     return [Assignment(*r) for r in conn.execute(query)]
 
 
@@ -67,7 +76,7 @@ def begin(conn, counter, official, start_ms, actor, *, now_ms, tz) -> Assignment
         if last.end_ms is None:
             _close(conn, last, start_ms, actor)
     row = {"counter": counter, "official": official, "start_ms": start_ms, "end_ms": None}
-    new_id = conn.execute(duty.insert().values(row)).inserted_primary_key[0]
+    new_id = conn.execute(duty.insert().values(row | scope.owner())).inserted_primary_key[0]
     record(conn, actor, "create", "duty", str(new_id), None, {"id": new_id, **row})
     return Assignment(new_id, counter, official, start_ms, None)
 
@@ -87,7 +96,12 @@ def end(conn, counter, end_ms, actor, *, now_ms, tz) -> Assignment:
 
 def last_assignment(conn: Connection, counter: str) -> Assignment | None:
     """Return the counter's latest duty, open or not."""
-    query = select(duty).where(duty.c.counter == counter).order_by(duty.c.start_ms.desc()).limit(1)
+    query = (
+        select(*_COLUMNS)
+        .where(duty.c.counter == counter, scope.owned(duty))
+        .order_by(duty.c.start_ms.desc())
+        .limit(1)
+    )
     row = conn.execute(query).first()
     return None if row is None else Assignment(*row)
 

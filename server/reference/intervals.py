@@ -11,16 +11,18 @@ from __future__ import annotations
 from sqlalchemy import Table, or_, select
 
 
-def in_force(table: Table, value: str, key: str, keyed, at_ms):
+def in_force(table: Table, value: str, key: str, keyed, at_ms, *also):
     """Return the scalar query "table.value of the row for table.key == keyed at at_ms".
 
-    `keyed` and `at_ms` may be values or columns of an outer query, which are correlated.
+    `keyed` and `at_ms` may be values or columns of an outer query, which are correlated;
+    `also` are further conditions (the office a duty belongs to).
     """
     c = table.c
     return (
         select(c[value])
         .where(
             c[key] == keyed,
+            *also,
             c.start_ms <= at_ms,
             or_(c.end_ms.is_(None), c.end_ms > at_ms),
         )

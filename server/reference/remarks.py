@@ -7,6 +7,7 @@ from sqlalchemy.engine import Connection
 
 from hailong.server.epoch import now_ms
 from hailong.server.errors import InputError
+from hailong.server.reference import scope
 from hailong.server.reference.audit import record
 from hailong.server.reporting.periods import parse_period
 from hailong.server.storage.db import remarks
@@ -26,9 +27,10 @@ def set_remarks(conn: Connection, period: str, text: str, actor: str) -> str:
         return label
     values = {"text": text, "updated_ms": now_ms(), "actor": actor}
     if before is None:
-        conn.execute(remarks.insert().values(period=label, **values))
+        conn.execute(remarks.insert().values(period=label, **values, **scope.owner()))
     else:
-        conn.execute(update(remarks).where(remarks.c.period == label).values(**values))
+        here = scope.owned(remarks)
+        conn.execute(update(remarks).where(remarks.c.period == label, here).values(**values))
     record(conn, actor, "update" if before is not None else "create", "remarks", label,
            None if before is None else {"text": before}, {"text": text})  # fmt: skip
     return label
@@ -36,7 +38,10 @@ def set_remarks(conn: Connection, period: str, text: str, actor: str) -> str:
 
 def remarks_for(conn: Connection, period: str) -> str | None:
     """Return a period's remarks, or None when none were written."""
-    return conn.execute(select(remarks.c.text).where(remarks.c.period == _label(period))).scalar()
+    here = scope.owned(remarks)
+    return conn.execute(
+        select(remarks.c.text).where(remarks.c.period == _label(period), here)
+    ).scalar()
 
 
 def _label(period: str) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from hailong.server.epoch import now_ms
 from hailong.server.errors import InputError
+from hailong.server.reference import scope
 from hailong.server.reference.audit import check_actor, record
 from hailong.server.reporting import published
 from hailong.server.reporting.periods import Period
@@ -50,7 +51,8 @@ def write_reply(conn: Connection, official: str, period: Period, text: str, acto
     values = {"text": text, "written_ms": now_ms(), "actor": actor}
     if before is None:
         conn.execute(replies.insert().values(official=official, period=period.label,
-                                             convention=period.convention, **values))  # fmt: skip
+                                             convention=period.convention, **values,
+                                             **scope.owner()))  # fmt: skip
     else:
         conn.execute(update(replies).where(*_this(official, period)).values(**values))
     shown = {"official": official, "period": period.label, "convention": period.convention}
@@ -69,7 +71,9 @@ def reply_of(conn: Connection, official: str, period: Period) -> str | None:
 def replies_of(conn: Connection, period: Period) -> dict[str, str]:
     """Return official code -> reply for a period (its label and convention)."""
     query = select(replies.c.official, replies.c.text).where(
-        replies.c.period == period.label, replies.c.convention == period.convention
+        replies.c.period == period.label,
+        replies.c.convention == period.convention,
+        scope.owned(replies),
     )
     return dict(conn.execute(query).all())
 
@@ -82,7 +86,8 @@ def _check(conn: Connection, official: str, period: Period, text: str, today: da
         raise InputError(
             "Giải trình dài tối đa {max} ký tự, đã nhập {n}", max=MAX_CHARS, n=len(text)
         )
-    if conn.execute(select(officials.c.code).where(officials.c.code == official)).scalar() is None:
+    known = select(officials.c.code).where(officials.c.code == official, scope.owned(officials))
+    if conn.execute(known).scalar() is None:
         raise InputError("Không có cán bộ “{code}”", code=official)
     if not reply_open(conn, period, today):
         raise InputError("Kỳ {period} ({convention}) không nhận giải trình: đã công bố, chưa bắt "
@@ -92,4 +97,4 @@ def _check(conn: Connection, official: str, period: Period, text: str, today: da
 
 def _this(official: str, period: Period) -> tuple:
     return (replies.c.official == official, replies.c.period == period.label,
-            replies.c.convention == period.convention)  # fmt: skip
+            replies.c.convention == period.convention, scope.owned(replies))  # fmt: skip

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
 from hailong.server.epoch import from_ms, now_ms, to_ms
+from hailong.server.reference import scope
 from hailong.server.reporting import queries as q
 from hailong.server.reporting.data import ReportData, build_report, count_previous, vi_sort_key
 from hailong.server.reporting.metrics import LevelStats, stats_from_counts
@@ -85,7 +86,7 @@ class FigureCache:
     def figures(self, engine: Engine, period: Period, settings: ReportSettings,
                 today: date) -> Figures:  # fmt: skip
         """Return the figures of a period, from the cache while they still hold."""
-        key = (period, settings, today)
+        key = (scope.office_id(), period, settings, today)  # each office its own pages
         with snapshot(engine) as conn:
             token = _token(conn, period, settings.zone)
             with self.lock:
@@ -124,7 +125,7 @@ class FigureCache:
 
     def _previous(self, conn: Connection, period: Period, settings: ReportSettings, token: tuple):
         """Return the previous period's counts, kept while its presses and the marks hold."""
-        key = (period, settings)
+        key = (scope.office_id(), period, settings)
         with self.lock:
             kept = self.previous.get(key)
         if kept is not None and kept[0] == token[1:]:
@@ -139,7 +140,7 @@ class FigureCache:
         start_ms, end_ms = custom(first, last).bounds_ms(tz)
         if not whole or end_ms > now_ms() or seen is None:
             return _count(conn, start_ms, end_ms)
-        key = (tz, first)
+        key = (scope.office_id(), tz, first)
         with self.lock:
             kept = self.halves.get(key)
         if kept is not None and kept[0] == seen:
@@ -226,7 +227,8 @@ def _counter_rows(conn: Connection, by_counter: Counter) -> tuple[CounterRow, ..
     for (code, rating), n in by_counter.items():
         if n:
             levels.setdefault(code, Counter())[rating] += n
-    names = dict(conn.execute(select(counters.c.code, counters.c.name)).all())
+    here = scope.visible(counters)
+    names = dict(conn.execute(select(counters.c.code, counters.c.name).where(here)).all())
     names[NO_COUNTER] = ""
     order = sorted(levels, key=lambda c: (c == NO_COUNTER, vi_sort_key(names.get(c, c))))
     return tuple(CounterRow(c, names.get(c, c), stats_from_counts(levels[c])) for c in order)

@@ -10,6 +10,7 @@ the `published` table and the audit log (published.py). Publishing a period agai
 idempotent while its report comes out byte for byte the same; when it would differ (presses
 arrived late, a correction, a dossier count) it is refused and the published files and
 records stay as they are: the late presses are reported in the next report (reporting/late.py).
+With several offices each office publishes into <folder>/<office code>/ (publish_offices).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy.engine import Engine
 
 from hailong.protocol.files import write_atomic
 from hailong.server.epoch import now_ms
+from hailong.server.reference import offices, scope
 from hailong.server.reporting import published as records
 from hailong.server.reporting.data import ReportData, ReportSettings
 from hailong.server.reporting.formats import FORMATS, REPORT_MODE, render
@@ -79,6 +81,35 @@ def publish(
         entries.append(entry)
     if entries:
         done.written.append(update_board(folder / BOARD, day, settings, entries))
+    return done
+
+
+def publish_offices(engine: Engine, day: date, folder: Path, settings: ReportSettings,
+                    convention: str = DEFAULT_CONVENTION, office: str | None = None,
+                    actor: str = ACTOR) -> Publication:  # fmt: skip
+    """Publish every office's reports (or the one named) due on `day`.
+
+    A database of one office publishes into `folder` itself, as before offices existed; of
+    several, each office into `folder/<office code>/` with its own board.json and header.
+    """
+    with engine.connect() as conn:
+        every = offices.every_office(conn)
+        chosen = [offices.require(conn, office)] if office else every
+    if len(every) == 1:
+        with engine.connect() as conn, scope.acting_for(conn, every[0]):
+            conn.rollback()
+            return publish(engine, day, folder, offices.header_settings(settings, every[0]),
+                           convention, actor)  # fmt: skip
+    done = Publication()
+    for one in chosen:
+        with engine.connect() as conn, scope.acting_for(conn, one):
+            conn.rollback()
+            part = publish(engine, day, folder / one.code,
+                           offices.header_settings(settings, one, alone=False), convention,
+                           actor)  # fmt: skip
+        done.written += part.written
+        done.kept += [f"{one.code}/{label}" for label in part.kept]
+        done.refused += [f"{one.code}: {message}" for message in part.refused]
     return done
 
 

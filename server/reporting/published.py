@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from hailong.server.reference import scope
 from hailong.server.reference.audit import record
 from hailong.server.storage.db import published
 
@@ -55,7 +56,7 @@ def store(conn: Connection, actor: str, rows: list[Record]) -> None:
     for row in rows:
         values = {**vars(row), "figures": json.dumps(row.figures, ensure_ascii=False,
                                                      sort_keys=True)}  # fmt: skip
-        conn.execute(published.insert().values(values))
+        conn.execute(published.insert().values(values | scope.owner()))
         shown = {k: values[k] for k in ("period", "convention", "format", "path", "sha256", "size")}
         record(conn, actor, "publish", "published", f"{row.period}/{row.format}", None,
                {**shown, "published_on": row.published_on}, row.published_ms)  # fmt: skip
@@ -64,14 +65,18 @@ def store(conn: Connection, actor: str, rows: list[Record]) -> None:
 def of_period(conn: Connection, label: str, convention: str) -> dict[str, Record]:
     """Return format -> Record of a period's published files (empty when not published)."""
     rows = conn.execute(
-        select(published).where(published.c.period == label, published.c.convention == convention)
+        select(published).where(
+            published.c.period == label,
+            published.c.convention == convention,
+            scope.owned(published),
+        )
     )
     return {row.format: _record(row) for row in rows}
 
 
 def every_record(conn: Connection, kind: str | None = None) -> list[Record]:
     """Return every published file's record (of one kind if told), oldest first."""
-    query = select(published).order_by(published.c.id)
+    query = select(published).where(scope.owned(published)).order_by(published.c.id)
     if kind is not None:
         query = query.where(published.c.kind == kind)
     return [_record(row) for row in conn.execute(query)]
@@ -86,4 +91,5 @@ def _record(row) -> Record:
     """Turn a fetched row into a Record."""
     values = dict(row._mapping)
     values.pop("id")
+    values.pop("office_id")
     return Record(**{**values, "figures": json.loads(values["figures"])})

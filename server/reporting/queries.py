@@ -21,6 +21,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Connection
 
 from hailong.server.epoch import from_ms
+from hailong.server.reference import scope
 from hailong.server.reference.duty import on_duty
 from hailong.server.reference.placements import placed_at
 from hailong.server.reporting.metrics import Rating
@@ -37,8 +38,11 @@ from hailong.server.storage.schema import quarantine_hours
 
 
 def in_range(start_ms: int, end_ms: int):
-    """Return the condition "pressed in [start_ms, end_ms)"."""
-    return and_(presses.c.at_ms >= start_ms, presses.c.at_ms < end_ms)
+    """Return the condition "pressed in [start_ms, end_ms) by a kiosk of the office acted for".
+
+    The office is reference/scope.py's (its subtree); with one office every press is its own.
+    """
+    return and_(presses.c.at_ms >= start_ms, presses.c.at_ms < end_ms, scope.scoped_presses())
 
 
 def live():
@@ -90,8 +94,13 @@ def press_counter():
 
 
 def rostered_official():
-    """Return the official the roster puts on duty at the press's own counter at its time."""
-    return on_duty(press_counter(), presses.c.at_ms)
+    """Return the official the roster puts on duty at the press's own counter at its time.
+
+    With several offices the counter is looked up in the press's kiosk's office only: a kiosk
+    of one office naming another's counter code is never credited to that office's roster.
+    """
+    office = scope.device_office(presses.c.device) if scope.several() else None
+    return on_duty(press_counter(), presses.c.at_ms, office)
 
 
 def attributed_official():
@@ -211,12 +220,13 @@ def dossier_entries(conn: Connection, months: Sequence[str]) -> dict[str, dict[s
     """Return field -> {YYYY-MM: resolved} for the counts entered in the given months."""
     rows = conn.execute(
         select(dossier_counts.c.field, dossier_counts.c.month, dossier_counts.c.resolved).where(
-            dossier_counts.c.month.in_(list(months))
+            dossier_counts.c.month.in_(list(months)), scope.visible(dossier_counts)
         )
     )
     entries: dict[str, dict[str, int]] = {}
-    for field, month, resolved in rows:
-        entries.setdefault(field, {})[month] = int(resolved)
+    for field, month, resolved in rows:  # a subtree's offices add up
+        per_month = entries.setdefault(field, {})
+        per_month[month] = per_month.get(month, 0) + int(resolved)
     return entries
 
 
@@ -232,14 +242,17 @@ def official_names(conn: Connection, codes: Iterable[str]) -> dict[str, str]:
     if not wanted:
         return {}
     rows = conn.execute(
-        select(officials.c.code, officials.c.name).where(officials.c.code.in_(wanted))
+        select(officials.c.code, officials.c.name).where(
+            officials.c.code.in_(wanted), scope.visible(officials)
+        )
     )
     return dict(rows.all())
 
 
 def remarks_text(conn: Connection, label: str) -> str:
     """Return the staff's remarks for a period label, or "" when none were written."""
-    found = conn.execute(select(remarks.c.text).where(remarks.c.period == label)).scalar()
+    here = scope.owned(remarks)
+    found = conn.execute(select(remarks.c.text).where(remarks.c.period == label, here)).scalar()
     return found or ""
 
 

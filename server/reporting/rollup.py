@@ -11,6 +11,9 @@ arrived late or were re-dated. Only what presses alone decide is stored: counts 
 field, rating), counts per (official as sent, rating), and the flag candidates (a superset,
 under the flag rules whose digest is stored). Duty rosters, corrections, dossier counts and
 names are read at report time, so editing them never leaves a stale rollup behind.
+
+With several offices a rollup belongs to the office acted for (reference/scope.py) and counts
+its subtree's presses: a commune's, a province's are separate caches of the same presses.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from hailong.server.epoch import midnight_ms, now_ms
+from hailong.server.reference import scope
 from hailong.server.reporting import queries as q
 from hailong.server.reporting.flags import FlagRules, flag_candidates
 from hailong.server.storage.schema import report_half_counts, report_half_flags, report_halves
@@ -114,7 +118,9 @@ def _refresh(conn, start: date, start_ms: int, end_ms: int, rules, store: bool):
     digest = rules_digest(rules)
     stored = conn.execute(
         select(report_halves).where(
-            report_halves.c.tz == key[0], report_halves.c.first_day == key[1]
+            report_halves.c.tz == key[0],
+            report_halves.c.first_day == key[1],
+            scope.owned(report_halves),
         )
     ).first()
     fresh = stored is not None and stored.rules == digest
@@ -133,7 +139,10 @@ def _recount(conn, key, start_ms: int, end_ms: int, rules, seen, digest: str) ->
     try:
         with conn.begin():
             for table in HALVES:
-                conn.execute(delete(table).where(table.c.tz == tz, table.c.first_day == first_day))
+                mine = scope.owned(table)
+                conn.execute(
+                    delete(table).where(table.c.tz == tz, table.c.first_day == first_day, mine)
+                )
             _write(conn, key, part, seen, digest)
     except IntegrityError:
         pass  # another report stored the same half-month at the same moment: its rows will do
@@ -143,7 +152,9 @@ def _recount(conn, key, start_ms: int, end_ms: int, rules, seen, digest: str) ->
 def _write(conn, key, part: Gathered, seen, digest: str) -> None:
     """Insert one half-month's fingerprint, counts and flag candidates."""
     tz, first_day = key
+    mine = {"tz": tz, "first_day": first_day} | scope.owner()
     conn.execute(report_halves.insert().values(
+        **scope.owner(),
         tz=tz, first_day=first_day, presses=seen[0], seq_sum=seen[1], offset_sum=seen[2],
         rules=digest, built_ms=now_ms(),
     ))  # fmt: skip
@@ -155,15 +166,11 @@ def _write(conn, key, part: Gathered, seen, digest: str) -> None:
         for (o, r), n in part.by_official.items()
     ]
     if counts:
-        conn.execute(
-            report_half_counts.insert(), [{"tz": tz, "first_day": first_day} | c for c in counts]
-        )
+        conn.execute(report_half_counts.insert(), [mine | c for c in counts])
     names = ("device", "seq", "rating", "at_ms", "counter", "field", "mode", "official")
     flags = [dict(zip(names, row, strict=True)) for row in part.candidates.values()]
     if flags:
-        conn.execute(
-            report_half_flags.insert(), [{"tz": tz, "first_day": first_day} | f for f in flags]
-        )
+        conn.execute(report_half_flags.insert(), [mine | f for f in flags])
 
 
 def _read(conn, tz: str, first_days: list[str], flags: bool) -> Gathered:
@@ -172,7 +179,7 @@ def _read(conn, tz: str, first_days: list[str], flags: bool) -> Gathered:
     part = Gathered()
     counts = (
         select(t.dim, t.mode, t.key, t.rating, func.sum(t.n))
-        .where(t.tz == tz, t.first_day.in_(first_days))
+        .where(t.tz == tz, t.first_day.in_(first_days), scope.owned(report_half_counts))
         .group_by(t.dim, t.mode, t.key, t.rating)
     )
     for dim, mode, name, rating, n in conn.execute(counts):
@@ -183,7 +190,7 @@ def _read(conn, tz: str, first_days: list[str], flags: bool) -> Gathered:
     if flags:
         f = report_half_flags.c
         rows = select(f.device, f.seq, f.rating, f.at_ms, f.counter, f.field, f.mode, f.official)
-        rows = rows.where(f.tz == tz, f.first_day.in_(first_days))
+        rows = rows.where(f.tz == tz, f.first_day.in_(first_days), scope.owned(report_half_flags))
         part.candidates = {(r.device, r.seq): tuple(r) for r in conn.execute(rows)}
     return part
 

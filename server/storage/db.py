@@ -24,6 +24,8 @@ from hailong.server.storage.schema import (  # noqa: F401 - re-exported for the 
     duty,
     fields,
     metadata,
+    office_fields,
+    offices,
     officials,
     presses,
     published,

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Float,
+    ForeignKey,
     Index,
     Integer,
     LargeBinary,
@@ -27,9 +28,47 @@ from sqlalchemy import (
     true,
 )
 
+from hailong.server.storage.owner import office_of_new_device, the_one_office
+
 metadata = MetaData()
 # 64-bit ids on PostgreSQL; SQLite's rowid alias must be spelled INTEGER.
 _ID = BigInteger().with_variant(Integer, "sqlite")
+
+
+def office_column(table: str, *, primary_key: bool = False, default=the_one_office) -> Column:
+    """Return the office_id column every office-owned row has: NOT NULL, a key to offices, indexed.
+
+    Its default (Python-side, never in the database) is storage/owner.py's: the only office.
+    """
+    return Column(
+        "office_id",
+        _ID,
+        ForeignKey("offices.id", name=f"fk_{table}_office"),
+        nullable=False,
+        primary_key=primary_key,
+        index=not primary_key,
+        default=default,
+    )
+
+
+# v9 (issue 15): the offices (đơn vị), a tree: province → commune (→ site). Every reference row,
+# account, publication and audit entry belongs to one; a press belongs to its device's office.
+# The report header columns are NULL where the office prints what the configuration says.
+offices = Table(
+    "offices",
+    metadata,
+    Column("id", _ID, primary_key=True, autoincrement=True),
+    Column("code", String(64), nullable=False, unique=True),  # a slug: the board's URL
+    Column("name", Text, nullable=False),
+    Column("kind", String(8), nullable=False),  # province | commune | site
+    Column("parent_id", _ID, ForeignKey("offices.id", name="fk_offices_parent"), index=True),
+    Column("print_name", Text),  # the office's name as the report's header prints it
+    Column("parent_name", Text),  # the governing body printed above it
+    Column("place", Text),  # địa danh of the date line
+    Column("recipients", Text),  # "Nơi nhận", one recipient a line
+    Column("signer_title", Text),
+    Column("signer_name", Text),
+)
 
 REPORT_COLUMNS = ("at_ms", "mode", "rating", "field", "official", "counter", "device", "seq")
 
@@ -123,6 +162,9 @@ devices = Table(
     "devices",
     metadata,
     Column("device", String(32), primary_key=True),
+    office_column(
+        "devices", default=office_of_new_device
+    ),  # for life: moving a kiosk to another office is a new registration
     Column("acked_upto", BigInteger, nullable=False, default=0),
     Column("first_seen_ms", BigInteger),
     Column("last_seen_ms", BigInteger),
@@ -142,6 +184,7 @@ anchors = Table(
     Column("at_ms", BigInteger, nullable=False),
 )
 
+# The one catalogue of fields: the province's codes, so that the offices' figures add up.
 fields = Table(
     "fields",
     metadata,
@@ -150,9 +193,24 @@ fields = Table(
     Column("active", Boolean, nullable=False, server_default=true()),
 )
 
+# v9: which fields of the catalogue an office serves.
+office_fields = Table(
+    "office_fields",
+    metadata,
+    office_column("office_fields", primary_key=True),
+    Column(
+        "field",
+        String(64),
+        ForeignKey("fields.code", name="fk_office_fields_field"),
+        primary_key=True,
+    ),  # fmt: skip
+)
+
+# v9: codes of officials and counters are unique per office (Q1 exists in every commune).
 officials = Table(
     "officials",
     metadata,
+    office_column("officials", primary_key=True),
     Column("code", String(64), primary_key=True),
     Column("name", Text, nullable=False),
     Column("active", Boolean, nullable=False, server_default=true()),
@@ -161,6 +219,7 @@ officials = Table(
 counters = Table(
     "counters",
     metadata,
+    office_column("counters", primary_key=True),
     Column("code", String(64), primary_key=True),
     Column("name", Text, nullable=False),
     Column("field", String(64)),  # the field the counter serves, shown on its kiosk; may be none
@@ -171,6 +230,7 @@ duty = Table(
     "duty",
     metadata,
     Column("id", _ID, primary_key=True, autoincrement=True),
+    office_column("duty"),
     Column("counter", String(64), nullable=False),
     Column("official", String(64), nullable=False),
     Column("start_ms", BigInteger, nullable=False),
@@ -204,6 +264,7 @@ device_counters = Table(
 dossier_counts = Table(
     "dossier_counts",
     metadata,
+    office_column("dossier_counts", primary_key=True),
     Column("field", String(64), primary_key=True),
     Column("month", String(7), primary_key=True),  # YYYY-MM
     Column("resolved", Integer, nullable=False),
@@ -215,6 +276,7 @@ audit = Table(
     "audit",
     metadata,
     Column("id", _ID, primary_key=True, autoincrement=True),
+    office_column("audit"),
     Column("at_ms", BigInteger, nullable=False),
     Column("actor", Text, nullable=False),
     Column("action", Text, nullable=False),  # create | update | delete | import | mark-test ...
@@ -235,6 +297,7 @@ published = Table(
     "published",
     metadata,
     Column("id", _ID, primary_key=True, autoincrement=True),
+    office_column("published"),
     Column("period", String(32), nullable=False),  # a period label: 2026-03, 2026-Q1, ...
     Column("kind", String(16), nullable=False),
     Column("convention", String(8), nullable=False),
@@ -245,12 +308,15 @@ published = Table(
     Column("published_on", String(10), nullable=False),  # the publication day, YYYY-MM-DD
     Column("published_ms", BigInteger, nullable=False),  # presses received later are late
     Column("figures", Text, nullable=False),  # JSON: the totals the board and poster show
-    UniqueConstraint("period", "convention", "format", name="uq_published_period_format"),
+    UniqueConstraint(
+        "office_id", "period", "convention", "format", name="uq_published_period_format"
+    ),  # fmt: skip
 )
 
 remarks = Table(
     "remarks",
     metadata,
+    office_column("remarks", primary_key=True),
     Column("period", String(32), primary_key=True),  # a period label: 2024-03, 2024-Q1, ...
     Column("text", Text, nullable=False),
     Column("updated_ms", BigInteger),
@@ -276,6 +342,7 @@ users = Table(
     "users",
     metadata,
     Column("id", _ID, primary_key=True, autoincrement=True),
+    office_column("users"),  # the account sees this office and the offices under it
     Column("username", String(64), nullable=False, unique=True),
     Column("name", Text, nullable=False, default=""),
     Column("password_hash", Text, nullable=False),  # argon2id, with its own salt and costs
@@ -296,13 +363,16 @@ replies = Table(
     "replies",
     metadata,
     Column("id", _ID, primary_key=True, autoincrement=True),
+    office_column("replies"),  # the official's office
     Column("official", String(64), nullable=False),
     Column("period", String(32), nullable=False),  # a period label: 2026-03, 2026-Q1, ...
     Column("convention", String(8), nullable=False),  # its figures differ between conventions
     Column("text", Text, nullable=False),
     Column("written_ms", BigInteger, nullable=False),
     Column("actor", Text, nullable=False),
-    UniqueConstraint("official", "period", "convention", name="uq_replies_official_period"),
+    UniqueConstraint(
+        "office_id", "official", "period", "convention", name="uq_replies_official_period"
+    ),  # fmt: skip
     Index("ix_replies_period", "period", "convention"),
 )
 
@@ -310,6 +380,8 @@ api_tokens = Table(
     "api_tokens",
     metadata,
     Column("id", _ID, primary_key=True, autoincrement=True),
+    # A token has no user of its own (created_by names an actor): it carries its office itself.
+    office_column("api_tokens"),
     Column("name", String(64), nullable=False, unique=True),
     Column("digest", String(64), nullable=False, unique=True),  # SHA-256 of the token, hex
     Column("created_ms", BigInteger, nullable=False),
@@ -342,9 +414,11 @@ sessions = Table(
 )
 
 # Half-month rollups of presses (reporting/rollup.py): caches, dropping them loses nothing.
+# v9: one per office acted for (reference/scope.py), of the presses of its subtree's kiosks.
 report_halves = Table(
     "report_halves",
     metadata,
+    office_column("report_halves", primary_key=True),
     Column("tz", String(64), primary_key=True),
     Column("first_day", String(10), primary_key=True),  # YYYY-MM-01 or YYYY-MM-15
     Column("presses", BigInteger, nullable=False),
@@ -357,6 +431,13 @@ report_halves = Table(
 report_half_counts = Table(
     "report_half_counts",
     metadata,
+    Column(
+        "office_id",
+        _ID,
+        ForeignKey("offices.id", name="fk_report_half_counts_office"),
+        nullable=False,
+        default=the_one_office,
+    ),  # fmt: skip
     Column("tz", String(64), nullable=False),
     Column("first_day", String(10), nullable=False),
     Column("dim", String(8), nullable=False),  # "field": (mode, field) · "official": sent official
@@ -364,12 +445,19 @@ report_half_counts = Table(
     Column("key", String(64)),
     Column("rating", SmallInteger, nullable=False),
     Column("n", BigInteger, nullable=False),
-    Index("ix_report_half_counts", "tz", "first_day"),
+    Index("ix_report_half_counts", "office_id", "tz", "first_day"),
 )
 
 report_half_flags = Table(
     "report_half_flags",
     metadata,
+    Column(
+        "office_id",
+        _ID,
+        ForeignKey("offices.id", name="fk_report_half_flags_office"),
+        nullable=False,
+        default=the_one_office,
+    ),  # fmt: skip
     Column("tz", String(64), nullable=False),
     Column("first_day", String(10), nullable=False),
     Column("device", String(32), nullable=False),
@@ -380,5 +468,5 @@ report_half_flags = Table(
     Column("field", String(64)),
     Column("mode", String(8), nullable=False),
     Column("official", String(64)),
-    Index("ix_report_half_flags", "tz", "first_day"),
+    Index("ix_report_half_flags", "office_id", "tz", "first_day"),
 )

@@ -38,6 +38,7 @@ from hailong.server.web import (
     i18n,
     kiosks,
     mine,
+    office,
     ratelimit,
     summary,
     users,
@@ -45,7 +46,7 @@ from hailong.server.web import (
 from hailong.server.web.site import Site, report_settings, secret_key, site
 
 BLUEPRINTS = (auth, summary, board, devices, admin, duty, dossiers, kiosks, audit, users, api,
-              explain, mine)  # fmt: skip
+              explain, mine, office)  # fmt: skip
 # (endpoint, label, roles that see it; none: every staff account, never an official's)
 NAV = (
     ("mine.mine", NC_("menu", "Kết quả của tôi"), ("official",)),
@@ -88,6 +89,7 @@ def create_app(config: CollectorConfig | None = None, *, settings: ReportSetting
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
     app.before_request(_before)
+    app.teardown_request(office.leave)
     ratelimit.install(app, config.web)  # after _before: signed-in users are never limited
     app.after_request(_secure_headers)
     app.context_processor(_template_values)
@@ -146,6 +148,7 @@ def _before() -> None:
     """Choose the language and find the signed-in user."""
     g.lang = i18n.choose_language()
     auth.load_user()
+    office.enter_for_user()  # every page of a signed-in account shows its office's data only
 
 
 def _secure_headers(response):
@@ -164,7 +167,9 @@ def _template_values() -> dict:
     tz = site().config.time_zone
     return {
         **i18n.template_helpers(),
-        "unit_name": site().settings.unit_name,
+        "unit_name": site().settings_here().unit_name,
+        "office_choices": office.choices(),
+        "current_office": g.get("office"),
         "nav_items": _nav(getattr(g, "user", None)),
         "role_names": ROLE_NAMES,
         "quarantine_kinds": QUARANTINE_KINDS,

@@ -8,9 +8,11 @@ from sqlalchemy import select
 from hailong.protocol.i18n import N_
 from hailong.server.errors import InputError
 from hailong.server.reference import catalogue as reference
-from hailong.server.reference import remarks
+from hailong.server.reference import remarks, scope
 from hailong.server.reference.duty import open_assignments
 from hailong.server.storage.db import counters as counters_table
+from hailong.server.storage.db import officials as officials_table
+from hailong.server.web import office
 from hailong.server.web.auth import require_login, role
 from hailong.server.web.changes import actor, apply, push_counters
 from hailong.server.web.i18n import gettext, problem
@@ -46,6 +48,10 @@ def fields():
 def change(entity: str, code: str):
     """Rename, deactivate or reactivate an official or a field; tell the kiosks showing it."""
     setter = reference.set_official if entity == "official" else reference.set_field
+    if entity == "field":
+        office.require_root()  # the one catalogue is the province's
+    else:
+        office.require_row(officials_table, officials_table.c.code == code)
     name = request.form.get("name") or None
     active = request.form.get("active") == "1"
 
@@ -79,6 +85,7 @@ def counters():
 @role("staff")
 def change_counter(code: str):
     """Rename a counter or change its field; tell its kiosks."""
+    office.require_row(counters_table, counters_table.c.code == code)
     field = request.form.get("field") or None
     done = apply(lambda conn: reference.set_counter(conn, code, actor(),
                                                     name=request.form.get("name") or None,
@@ -92,6 +99,8 @@ def change_counter(code: str):
 def _people_or_fields(entity: str):
     """Add on POST, list on GET: officials and fields share one page."""
     if request.method == "POST":
+        if entity == "field":
+            office.require_root()
         adder = reference.add_official if entity == "official" else reference.add_field
         apply(lambda conn: adder(conn, request.form.get("code", ""), request.form.get("name", ""),
                                  actor()), gettext("Đã thêm."))  # fmt: skip
@@ -106,7 +115,9 @@ def _counters_showing(conn, entity: str, code: str) -> list[str]:
     """Return the counters whose kiosks show this official (on duty) or this field."""
     if entity == "official":
         return [a.counter for a in open_assignments(conn, official=code)]
-    query = select(counters_table.c.code).where(counters_table.c.field == code)
+    query = select(counters_table.c.code).where(
+        counters_table.c.field == code, scope.visible(counters_table)
+    )
     return list(conn.execute(query).scalars())
 
 

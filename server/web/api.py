@@ -16,6 +16,7 @@ from hailong.server.reporting.metrics import BEST_FIRST, LevelStats, fmt_pct, st
 from hailong.server.reporting.periods import Period
 from hailong.server.reporting.reasons import LOW_RATINGS, REASONS, Reasons
 from hailong.server.storage.snapshot import snapshot
+from hailong.server.web import office
 from hailong.server.web.devices import fleet_health
 from hailong.server.web.site import site
 
@@ -29,11 +30,15 @@ def token_required(view):
     def checked(**kwargs):
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         with site().engine.connect() as conn:
-            name = accounts.token_name(conn, token.strip()) if scheme.lower() == "bearer" else None
-        if name is None:
+            held = (
+                accounts.token_holder(conn, token.strip()) if scheme.lower() == "bearer" else None
+            )
+        if held is None:
             response = jsonify(error="a valid API token is required (Authorization: Bearer …)")
             response.headers["WWW-Authenticate"] = 'Bearer realm="hailong"'
             return response, 401
+        office.leave()  # a token answers for its own office, whoever's cookie came along
+        office.enter(held[1])
         return view(**kwargs)
 
     return checked

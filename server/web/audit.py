@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
 from hailong.server.reference import audit as audit_log
+from hailong.server.reference import scope
 from hailong.server.storage.db import audit as audit_table
 from hailong.server.web.audit_words import KINDS, describe
 from hailong.server.web.auth import require_login
@@ -23,7 +24,8 @@ def audit():
     limit = request.args.get("limit", type=int)
     limit = limit if limit in LIMITS else LIMITS[0]
     with site().engine.connect() as conn:
-        kinds = sorted(conn.execute(select(audit_table.c.entity).distinct()).scalars())
+        here = scope.visible(audit_table)
+        kinds = sorted(conn.execute(select(audit_table.c.entity).where(here).distinct()).scalars())
         entity = request.args.get("entity") if request.args.get("entity") in kinds else None
         entries = audit_log.recent(conn, limit, entity)
     tz = site().config.time_zone

@@ -7,6 +7,10 @@ A visitor chooses among the published periods and the current month, nothing els
 ?period= (or a ?from=…&to= range) shows the current month, so an anonymous request never makes
 the collector count an arbitrary range. A published period shows the figures as published
 (reporting/frozen.py), read once and kept; the current month comes from the page cache.
+
+Each office posts its own results: /board/<office code> and /board/<office code>/poster. With
+one office /board and /board/poster show it (the addresses printed before offices existed keep
+working); with several /board lists the offices.
 """
 
 from __future__ import annotations
@@ -16,12 +20,14 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 
 from hailong.server.epoch import now_ms
+from hailong.server.reference import offices
 from hailong.server.reporting.frozen import SNAPSHOT, FrozenData, thaw
 from hailong.server.reporting.periods import Period, parse_period
 from hailong.server.reporting.published import Record, every_record
+from hailong.server.web import office as office_scope
 from hailong.server.web import svg
 from hailong.server.web.choice import current_month
 from hailong.server.web.i18n import gettext
@@ -33,20 +39,53 @@ LIST_TTL_S = 30.0  # how long the list of published periods is kept before it is
 
 @bp.get("/board")
 def board():
-    """Show the period in large type; the page reloads itself every board_refresh_s seconds."""
-    return _page("board.html")
+    """Show the only office's board, or list the offices (each posts its own)."""
+    every = _offices()
+    if len(every) == 1:
+        return _page("board.html", every[0])
+    return render_template("board_offices.html", offices=every)
 
 
 @bp.get("/board/poster")
 def poster():
-    """Show the period as an A4 poster to print (niêm yết công khai)."""
-    return _page("poster.html")
+    """Show the only office's poster; with several offices, list them."""
+    every = _offices()
+    if len(every) == 1:
+        return _page("poster.html", every[0])
+    return render_template("board_offices.html", offices=every)
 
 
-def _page(template: str):
-    """Render the board or the poster for a published period or the current month."""
+@bp.get("/board/<code>")
+def office_board(code: str):
+    """Show one office's period in large type; it reloads itself every board_refresh_s seconds."""
+    return _page("board.html", _office(code))
+
+
+@bp.get("/board/<code>/poster")
+def office_poster(code: str):
+    """Show one office's period as an A4 poster to print (niêm yết công khai)."""
+    return _page("poster.html", _office(code))
+
+
+def _offices() -> list[offices.Office]:
+    with site().engine.connect() as conn:
+        return offices.every_office(conn)
+
+
+def _office(code: str) -> offices.Office:
+    with site().engine.connect() as conn:
+        found = offices.find(conn, code)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _page(template: str, office: offices.Office):
+    """Render the board or the poster of an office for a published period or the current month."""
+    office_scope.leave()  # a signed-in visitor's own office gives way to the one asked for
+    office_scope.enter(office.id)
     s = site()
-    cache = board_cache(s)
+    cache = board_cache(s, office.id)
     period, data = cache.shown(s, request.args.get("period", "").strip()[:40])
     shown = [row for row in data.officials if not row.result.held_back]
     big = template == "board.html"
@@ -64,6 +103,10 @@ def _page(template: str):
         updated=now_ms(),
         published_on=data.published_on if isinstance(data, FrozenData) else None,
         choices=cache.choices(s),
+        office=office,
+        # One office keeps the addresses printed before offices existed.
+        board_endpoint="board.board" if len(_offices()) == 1 else "board.office_board",
+        board_args={} if len(_offices()) == 1 else {"code": office.code},
     )
 
 
@@ -109,6 +152,8 @@ class BoardCache:
         return sorted(periods, key=lambda p: (p.end, -p.days), reverse=True)
 
 
-def board_cache(_s: Site) -> BoardCache:
-    """Return the application's board cache, made on first use."""
-    return current_app.extensions.setdefault("hailong.board", BoardCache())
+def board_cache(_s: Site, office_id: int) -> BoardCache:
+    """Return the application's board cache of an office, made on first use."""
+    return current_app.extensions.setdefault("hailong.board", {}).setdefault(
+        office_id, BoardCache()
+    )

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from hailong.server.epoch import now_ms
 from hailong.server.ingest.state import ingest_health
+from hailong.server.reference import scope
 from hailong.server.reporting.settings import ReportSettings
 from hailong.server.storage.db import device_counters, devices
 from hailong.server.storage.snapshot import snapshot
@@ -83,6 +84,7 @@ def fleet_health(conn: Connection, settings: ReportSettings, at_ms: int) -> list
     rows = conn.execute(
         select(devices, device_counters.c.counter)
         .outerjoin(device_counters, device_counters.c.device == devices.c.device)
+        .where(scope.visible(devices))
         .order_by(devices.c.device)
     )
     open_now = settings.office.is_open_ms(at_ms)

@@ -15,10 +15,11 @@ from hailong.server.broker.provision import SetupError, add_device, revoke_devic
 from hailong.server.epoch import to_ms
 from hailong.server.errors import CollectorError, InputError
 from hailong.server.reference import catalogue as reference
-from hailong.server.reference import corrections
+from hailong.server.reference import corrections, scope
 from hailong.server.reporting.periods import parse_local_time
 from hailong.server.storage.db import corrections as corrections_table
-from hailong.server.storage.db import device_counters
+from hailong.server.storage.db import device_counters, devices
+from hailong.server.web import office
 from hailong.server.web.auth import require_login, role
 from hailong.server.web.changes import actor, apply, push_kiosks
 from hailong.server.web.i18n import gettext, problem
@@ -41,8 +42,12 @@ def _page(**extra):
     with site().engine.connect() as conn:
         rows = reference.list_devices(conn)
         counters = reference.listing(conn, "counter")
+        mine = select(devices.c.device).where(scope.visible(devices))
         marked = conn.execute(
-            select(corrections_table).order_by(corrections_table.c.id.desc()).limit(RECENT)
+            select(corrections_table)
+            .where(corrections_table.c.device.in_(mine))
+            .order_by(corrections_table.c.id.desc())
+            .limit(RECENT)
         ).all()
     revocable = _revocable() if g.user.can("admin") else []
     return render_template("admin/kiosks.html", rows=rows, counters=counters, marked=marked,
@@ -54,6 +59,7 @@ def _page(**extra):
 def place():
     """Place a kiosk at a counter and send it the Config it should show."""
     device, counter = request.form.get("device", "").strip(), request.form.get("counter", "")
+    office.require_device(device)
     tz = site().config.time_zone  # a refusal names the current placement's start in local time
     config = apply(lambda conn: reference.set_device_counter(conn, device, counter, actor(), tz=tz),
                    gettext("Đã đặt kiosk {device} tại quầy {counter}.", device=device,
@@ -68,6 +74,7 @@ def place():
 def mark_test():
     """Mark a kiosk's presses as test with a reason: excluded from reports, never deleted."""
     device, reason = request.form.get("device", "").strip(), request.form.get("reason", "")
+    office.require_device(device)
 
     def save(conn):
         seqs = corrections.parse_seqs(request.form.get("seqs", ""))
@@ -113,6 +120,7 @@ def _range_marking(values) -> dict:
     """Read device, from, to and reason; a time that cannot be read gives an empty range."""
     tz = site().config.time_zone
     marking = {k: " ".join(values.get(k, "").split()) for k in ("device", "start", "end", "reason")}
+    office.require_device(marking["device"])
     try:
         marking["start_ms"], marking["end_ms"] = (
             to_ms(parse_local_time(marking[k] or None, tz)) for k in ("start", "end")
@@ -132,6 +140,7 @@ def register():
     kept on the collector: a lost bundle means registering again with new credentials.
     """
     device, counter = request.form.get("device", "").strip(), request.form.get("counter", "")
+    office.require_device(device, may_be_new=True)
     rotate = request.form.get("rotate") == "1"
     with tempfile.TemporaryDirectory(prefix="hailong-bundle-") as folder:
         try:
@@ -163,6 +172,7 @@ def _setup_message(exc: SetupError) -> str:
 def confirm_revoke():
     """Ask the admin to confirm revoking the kiosk picked from the list, naming its counter."""
     device = request.args.get("device", "").strip()
+    office.require_device(device)
     if device not in _revocable():
         flash(gettext("Không có kiosk {device} để thu hồi.", device=device), "error")
         return redirect(url_for("kiosks.kiosks"))
@@ -181,6 +191,7 @@ def revoke():
     confirmation the form carries, nothing is revoked: the admin is asked first.
     """
     device = request.form.get("device", "").strip()
+    office.require_device(device)
     if request.form.get("confirm") != "1":
         return redirect(url_for("kiosks.confirm_revoke", device=device))
     try:
@@ -197,10 +208,13 @@ def _revocable() -> list[str]:
     """Return every kiosk one could revoke: seen, placed at a counter, or with a broker account."""
     with site().engine.connect() as conn:
         known = {r["device"] for r in reference.list_devices(conn)}
-        known |= set(conn.execute(select(device_counters.c.device)).scalars())
     config = site().config
-    # An unreadable password file: the page lists the rest.
-    with contextlib.suppress(CollectorError, OSError):
-        known |= set(broker_accounts(config.broker.password_file))
+    held = scope.current()
+    if held is None or held.alone:  # the broker's accounts are no office's: one office only
+        with site().engine.connect() as conn:
+            known |= set(conn.execute(select(device_counters.c.device)).scalars())
+        # An unreadable password file: the page lists the rest.
+        with contextlib.suppress(CollectorError, OSError):
+            known |= set(broker_accounts(config.broker.password_file))
     known.discard(config.mqtt.username)
     return sorted(known)

@@ -21,7 +21,8 @@ from hailong.server.config import WebSettings
 from hailong.server.web.i18n import gettext
 
 # The anonymous endpoints: what a visitor reaches without an account.
-LIMITED = frozenset({"board.board", "board.poster", "auth.login"})
+LIMITED = frozenset({"board.board", "board.poster", "board.office_board", "board.office_poster",
+                     "auth.login"})  # fmt: skip
 MAX_CLIENTS = 10_000  # addresses remembered; the least recently seen are forgotten first
 
 

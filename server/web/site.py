@@ -13,6 +13,8 @@ from sqlalchemy.engine import Engine
 
 from hailong.protocol import ConfigFileError
 from hailong.server.config import CollectorConfig
+from hailong.server.reference import scope
+from hailong.server.reference.offices import header_settings
 from hailong.server.reporting.figures import FigureCache, Figures
 from hailong.server.reporting.periods import Period
 from hailong.server.reporting.settings import ReportSettings
@@ -39,7 +41,14 @@ class Site:
 
     def figures_of(self, period: Period) -> Figures:
         """Return a period's figures: what every page, download and API answer shows."""
-        return self.figures.figures(self.engine, period, self.settings, self.today())
+        return self.figures.figures(self.engine, period, self.settings_here(), self.today())
+
+    def settings_here(self) -> ReportSettings:
+        """Return the report settings with the header of the office the request acts for."""
+        held = scope.current()
+        if held is None:
+            return self.settings
+        return header_settings(self.settings, held.office, held.alone)
 
 
 def site() -> Site:

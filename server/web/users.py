@@ -5,6 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from hailong.server.accounts import users as accounts
+from hailong.server.storage.schema import api_tokens
+from hailong.server.storage.schema import users as users_table
+from hailong.server.web import office
 from hailong.server.web.auth import require_login, role, sign_in
 from hailong.server.web.changes import actor, apply
 from hailong.server.web.i18n import gettext
@@ -38,6 +41,7 @@ def add():
 def change(username: str):
     """Change an account's role or state, or set a new password."""
     form = request.form
+    office.require_row(users_table, users_table.c.username == username)
     active = form.get("active") == "1"
     if username == actor() and (not active or form.get("role") != "admin"):
         return _page(
@@ -69,6 +73,7 @@ def add_token():
 @role("admin")
 def revoke(name: str):
     """Stop an API token from working."""
+    office.require_row(api_tokens, api_tokens.c.name == name)
     apply(lambda conn: accounts.revoke_token(conn, name, actor()),
           gettext("Đã thu hồi {name}.", name=name))  # fmt: skip
     return redirect(url_for("users.users"))

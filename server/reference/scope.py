@@ -1,0 +1,126 @@
+"""The office a command or a request acts for: what it reads (the subtree) and writes (the office).
+
+Set once where work enters (a CLI command's --office, a page's signed-in account or chosen
+office, a publication's loop over offices) with `acting_for`, and read by the one home of each
+rule: reference lookups and writes (`owned`, `owner`), the audit log, and the counting predicate
+of the reports (reporting/queries.in_range: the presses of the subtree's kiosks). A context
+variable rather than a parameter threaded through every query: the predicates stay where they
+were, and a database of one office runs exactly the SQL it ran before offices existed.
+
+Outside `acting_for` nothing is scoped: every row is read and a write gets the only office
+(storage/owner.py), refused when there are several.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select, true
+from sqlalchemy.engine import Connection
+
+from hailong.server.storage.schema import devices, presses
+
+if TYPE_CHECKING:  # offices writes the audit log, which reads the scope: imported when acting
+    from hailong.server.reference.offices import Office
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The office acted for, the ids of its subtree, and whether the database has other offices."""
+
+    office: Office
+    ids: tuple[int, ...]
+    alone: bool  # the database's only office: nothing to filter
+
+    @property
+    def everything(self) -> bool:
+        """Tell whether the subtree is every office (the root's): a subtree filter is moot."""
+        return self.alone or self.office.parent_id is None
+
+
+_current: ContextVar[Scope | None] = ContextVar("hailong_office_scope", default=None)
+
+
+@contextmanager
+def acting_for(conn: Connection, office: Office | int | str | None) -> Iterator[Scope]:
+    """Act for an office (an Office, an id, a code, or None: the only one) inside the block."""
+    from hailong.server.reference import offices
+
+    if isinstance(office, int):
+        office = offices.by_id(conn, office)
+    elif not isinstance(office, offices.Office):
+        office = offices.resolve(conn, office)
+    scope = Scope(office, offices.subtree(conn, office.id), offices.single(conn))
+    token = _current.set(scope)
+    try:
+        yield scope
+    finally:
+        _current.reset(token)
+
+
+def current() -> Scope | None:
+    """Return the scope in force, None outside any."""
+    return _current.get()
+
+
+def office_id() -> int | None:
+    """Return the id of the office acted for, None outside any scope."""
+    found = _current.get()
+    return None if found is None else found.office.id
+
+
+def owner() -> dict:
+    """Return the office_id values a new row takes ({} outside a scope: the column's default)."""
+    found = _current.get()
+    return {} if found is None else {"office_id": found.office.id}
+
+
+def owned(table):
+    """Return the condition "a row of the office acted for" (by code lookups, writes)."""
+    found = _current.get()
+    if found is None or found.alone:
+        return true()
+    return table.c.office_id == found.office.id
+
+
+def visible(table):
+    """Return the condition "a row of the subtree acted for" (listings, reports)."""
+    found = _current.get()
+    if found is None or found.everything:
+        return true()
+    return table.c.office_id.in_(found.ids)
+
+
+def contains(office_id: int | None) -> bool:
+    """Tell whether a row of this office is in the subtree acted for (always, outside a scope)."""
+    found = _current.get()
+    return found is None or found.everything or office_id in found.ids
+
+
+def scoped_presses():
+    """Return the condition "a press of a kiosk of the subtree" (true for one office, the root)."""
+    found = _current.get()
+    if found is None or found.everything:
+        return true()
+    kiosks = select(devices.c.device).where(devices.c.office_id.in_(found.ids))
+    return presses.c.device.in_(kiosks)
+
+
+def device_office(device):
+    """Return the scalar query "the office of this kiosk" (a value or a correlated column)."""
+    return (
+        select(devices.c.office_id)
+        .where(devices.c.device == device)
+        .correlate_except(devices)
+        .scalar_subquery()
+    )
+
+
+def several() -> bool:
+    """Tell whether the scope in force is in a database of several offices."""
+    found = _current.get()
+    return found is not None and not found.alone

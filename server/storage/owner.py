@@ -1,0 +1,34 @@
+"""Which office a row belongs to when its writer names none: the one office, never a guess.
+
+A one-office install (every database upgraded from before revision 0009, every fresh one)
+has exactly one office, and code written before offices existed keeps working unchanged.
+With several offices a writer must name the office: a row without one is refused, except a
+kiosk's first press (ingest, storage/batch.py), whose device was never registered here — only
+an anonymous broker lets one in — which goes to the root office rather than stop ingest.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from hailong.server.errors import InputError
+
+_FIRST_TWO = text("SELECT id FROM offices ORDER BY id LIMIT 2")
+_ROOT = text("SELECT min(id) FROM offices WHERE parent_id IS NULL")
+
+
+def the_one_office(context) -> int:
+    """Return the id of the only office; refuse when there are several (name one)."""
+    found = context.connection.execute(_FIRST_TWO).scalars().all()
+    if len(found) != 1:
+        if found:
+            raise InputError("Cơ sở dữ liệu có nhiều đơn vị: hãy chọn đơn vị (--office MÃ)")
+        raise InputError(
+            "Cơ sở dữ liệu chưa có đơn vị nào: hãy chạy `hailong-collector db upgrade`"
+        )
+    return found[0]
+
+
+def office_of_new_device(context) -> int:
+    """Return the office of a kiosk first seen by ingest: the only office, else the root."""
+    return context.connection.execute(_ROOT).scalar_one()
