@@ -157,6 +157,10 @@ def check_text(value: Any, field: str, max_len: int = 64, min_len: int = 1) -> s
     """Return value as NFC text within the length bounds, or raise ProtocolError."""
     if not isinstance(value, str):
         raise ProtocolError(field, f"must be a string, got {type(value).__name__}")
+    if value.isascii() and value.isprintable():  # most codes: already NFC, nothing hidden
+        if not min_len <= len(value) <= max_len:
+            raise ProtocolError(field, f"length must be {min_len}..{max_len}, got {len(value)}")
+        return value
     value = nfc(value)
     if not min_len <= len(value) <= max_len:
         raise ProtocolError(field, f"length must be {min_len}..{max_len}, got {len(value)}")

@@ -31,7 +31,9 @@ _KNOWN = [
     "dossier",
     "mode",
 ]
+_KNOWN_SET = frozenset(_KNOWN)
 _CODES = ("counter", "official", "field", "dossier")
+_NO_EXTRA = MappingProxyType({})
 
 
 def format_ts(moment: datetime) -> str:
@@ -80,8 +82,9 @@ class Press:
         press = object.__new__(cls)
         for name in _KNOWN[1:]:
             object.__setattr__(press, name, checked[name])
-        object.__setattr__(press, "extra", {k: v for k, v in obj.items() if k not in _KNOWN})
-        press._keep_extra()
+        # Unknown fields only, so none can clash with a known one: _keep_extra's check is moot.
+        extra = {k: v for k, v in obj.items() if k not in _KNOWN_SET}
+        object.__setattr__(press, "extra", MappingProxyType(extra) if extra else _NO_EXTRA)
         return press
 
     def to_dict(self) -> dict[str, Any]:
