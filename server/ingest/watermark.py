@@ -27,12 +27,12 @@ Publishing the retained ack in the same order is the job of server/ack_publisher
 
 from __future__ import annotations
 
-from sqlalchemy import case, select, update
+import functools
+
+from sqlalchemy import bindparam, case, exists, select, update
 from sqlalchemy.engine import Connection
 
 from hailong.server.storage.db import devices, presses
-
-ACK_SCAN = 5000
 
 
 def lock_devices(conn: Connection, names: set[str]) -> None:
@@ -46,50 +46,64 @@ def lock_devices(conn: Connection, names: set[str]) -> None:
         ).all()
 
 
+def advance_acks(conn: Connection, names: set[str]) -> dict[str, int]:
+    """Move each device's ack to the highest N with every seq 1..N stored; return each N.
+
+    One query for all the devices of a batch, however many they are: a round trip per device
+    was most of a PostgreSQL batch's time.
+    """
+    if not names:
+        return {}
+    rows = conn.execute(_watermarks(), {"names": sorted(names)}).all()
+    raised = [{"name": device, "upto": upto} for device, held, upto in rows if upto > held]
+    if raised:
+        conn.execute(_raise_to(), raised)
+    return {device: upto for device, _held, upto in rows}
+
+
 def advance_ack(conn: Connection, device: str) -> int:
-    """Move the device's ack to the highest N with every seq 1..N stored; return N."""
-    start = conn.execute(
-        select(devices.c.acked_upto).where(devices.c.device == device)
-    ).scalar_one()
-    upto = start
-    while True:
-        seqs = (
-            conn.execute(
-                select(presses.c.seq)
-                .where(presses.c.device == device, presses.c.seq > upto)
-                .order_by(presses.c.seq)
-                .limit(ACK_SCAN)
-            )
-            .scalars()
-            .all()
+    """Move one device's ack as advance_acks does; return it."""
+    return advance_acks(conn, {device})[device]
+
+
+@functools.cache
+def _watermarks():
+    """Select device, stored watermark and the end of the contiguous run of seqs above it.
+
+    With upto+1 stored, the run ends at the first seq above upto whose successor is missing
+    (every seq before it has one): found walking the unique (device, seq) index in order and
+    stopping there. Without upto+1 nothing moves, and the CASE does not look further.
+    """
+    p, after, first = presses.alias("p"), presses.alias("after"), presses.alias("first")
+    d = devices
+    run_end = (
+        select(p.c.seq)
+        .where(
+            p.c.device == d.c.device,
+            p.c.seq > d.c.acked_upto,
+            ~exists().where(after.c.device == p.c.device, after.c.seq == p.c.seq + 1),
         )
-        run = _contiguous_run(upto, seqs)
-        upto += run
-        if run < ACK_SCAN:
-            break
-    if upto != start:
-        _raise_to(conn, device, upto)
-    return upto
+        .order_by(p.c.seq)
+        .limit(1)
+        .correlate(d)
+        .scalar_subquery()
+    )
+    has_next = exists().where(first.c.device == d.c.device, first.c.seq == d.c.acked_upto + 1)
+    return select(
+        d.c.device, d.c.acked_upto, case((has_next, run_end), else_=d.c.acked_upto)
+    ).where(d.c.device.in_(bindparam("names", expanding=True)))
 
 
-def _raise_to(conn: Connection, device: str, upto: int) -> None:
+@functools.cache
+def _raise_to():
     # The lock makes this a plain assignment; the guard keeps "never lower" true on its own,
     # for any caller that did not lock (a greatest() that reads the same on every dialect).
-    current = devices.c.acked_upto
-    conn.execute(
+    current, upto = devices.c.acked_upto, bindparam("upto")
+    return (
         update(devices)
-        .where(devices.c.device == device)
+        .where(devices.c.device == bindparam("name"))
         .values(acked_upto=case((current < upto, upto), else_=current))
     )
-
-
-def _contiguous_run(upto: int, seqs: list[int]) -> int:
-    run = 0
-    for seq in seqs:
-        if seq != upto + run + 1:
-            break
-        run += 1
-    return run
 
 
 def acked(conn: Connection, names: set[str]) -> dict[str, int]:

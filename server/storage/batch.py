@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import String, and_, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -21,7 +21,7 @@ from hailong.server.ingest.intake import (
     Rejected,
     RetainedAck,
 )
-from hailong.server.ingest.watermark import advance_ack, lock_devices
+from hailong.server.ingest.watermark import advance_acks, lock_devices
 from hailong.server.reference.dossier_rule import exclude_repeats
 from hailong.server.reference.dossier_rule import settle as settle_dossiers
 from hailong.server.storage.db import anchors, devices, presses
@@ -71,7 +71,7 @@ def store_batch(conn: Connection, items: list, now_ms: int,
             _apply_status(conn, item, now_ms)
         elif isinstance(item, DeviceHealth):
             _apply_health(conn, item, now_ms)
-    out.acks = {device: advance_ack(conn, device) for device in sorted(touched)}
+    out.acks = advance_acks(conn, touched)
     for item in items:
         if isinstance(item, RetainedAck):
             _check_restore(conn, item, out)
@@ -122,19 +122,20 @@ def _conflict(item: Incoming, why: str) -> Rejected:
 
 
 def _stored_payloads(conn: Connection, keys) -> dict[tuple[str, int], bytes]:
+    """Return the stored payload of each (device, seq) in keys that is stored: one query."""
+    if not keys:
+        return {}
     by_device: dict[str, list[int]] = defaultdict(list)
     for device, seq in keys:
         by_device[device].append(seq)
-    found = {}
-    for device, seqs in by_device.items():
-        rows = conn.execute(
-            select(presses.c.seq, presses.c.payload).where(
-                presses.c.device == device, presses.c.seq.between(min(seqs), max(seqs))
-            )
-        )
-        wanted = set(seqs)
-        found.update({(device, s): bytes(p) for s, p in rows if s in wanted})
-    return found
+    # Each device's span of seqs, one query for the batch: a round trip per device was most
+    # of a PostgreSQL batch's time. A span may hold seqs not asked for: dropped below.
+    spans = [
+        and_(presses.c.device == device, presses.c.seq.between(min(seqs), max(seqs)))
+        for device, seqs in sorted(by_device.items())
+    ]
+    rows = conn.execute(select(presses.c.device, presses.c.seq, presses.c.payload).where(or_(*spans)))
+    return {(d, s): bytes(p) for d, s, p in rows if (d, s) in keys}
 
 
 def _insert_presses(conn: Connection, fresh: list[Incoming]) -> tuple[int, list[Rejected]]:
@@ -143,12 +144,15 @@ def _insert_presses(conn: Connection, fresh: list[Incoming]) -> tuple[int, list[
         return 0, []
     anchor = _anchors_for(conn, fresh)
     rows = [_press_row(item, anchor.get((item.press.device, item.press.boot))) for item in fresh]
-    sql, names = _compiled_insert(conn.dialect)
-    # The hot path of ingest: hand the driver plain tuples (or dicts for psycopg's named
-    # paramstyle), skipping SQLAlchemy's per-row bind processing, which cost more than
-    # SQLite's insert.
-    params = [tuple(r[n] for n in names) for r in rows] if names else rows
-    inserted = conn.exec_driver_sql(sql, params).rowcount
+    # The hot path of ingest: hand the driver plain tuples, skipping SQLAlchemy's per-row
+    # bind processing, which cost more than SQLite's insert.
+    if conn.dialect.name == "postgresql":
+        # One statement, one array per column: psycopg's executemany runs a statement per
+        # row, and a VALUES list of a thousand rows costs psycopg more to parse than to send.
+        columns = [list(values) for values in zip(*rows, strict=True)]
+        inserted = conn.exec_driver_sql(_insert_sql(conn.dialect), tuple(columns)).rowcount
+    else:  # in-process: sqlite3's executemany loops over one prepared statement in C
+        inserted = conn.exec_driver_sql(_insert_sql(conn.dialect), rows).rowcount
     if inserted == len(rows):
         return inserted, []
     # Another writer stored some of these (device, seq) first and ON CONFLICT skipped ours.
@@ -167,30 +171,48 @@ def _lost_races(conn: Connection, fresh: list[Incoming]) -> list[Rejected]:
     ]
 
 
+_INSERTED = tuple(c.name for c in presses.columns if c.name != "id")  # _press_row's order
+
+
 @functools.cache
-def _compiled_insert(dialect) -> tuple[str, tuple[str, ...] | None]:
-    """Return the dialect's INSERT … ON CONFLICT DO NOTHING and its positional order."""
-    module = postgresql if dialect.name == "postgresql" else sqlite
+def _insert_sql(dialect) -> str:
+    """Return the dialect's INSERT … ON CONFLICT DO NOTHING for _press_row's tuples.
+
+    SQLite takes one row per parameter set; PostgreSQL one array per column (unnest).
+    """
+    if dialect.name == "postgresql":
+        # Strings cast without their length: a cast to VARCHAR(n) would cut a longer value
+        # silently, where storing it into the column refuses it.
+        arrays = ", ".join(f"%s::{_array_of(presses.c[name].type, dialect)}" for name in _INSERTED)
+        return (
+            f"INSERT INTO presses ({', '.join(_INSERTED)}) "
+            f"SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING"
+        )
     compiled = (
-        module.insert(presses)
-        .values({c.name: bindparam(c.name) for c in presses.columns if c.name != "id"})
+        sqlite.insert(presses)
+        .values({name: bindparam(name) for name in _INSERTED})
         .on_conflict_do_nothing()
-        .compile(dialect=dialect)
+        .compile(dialect=dialect, for_executemany=True)
     )
-    return str(compiled), tuple(compiled.positiontup) if compiled.positional else None
+    if tuple(compiled.positiontup) != _INSERTED:
+        raise RuntimeError("the insert's parameters are not in _press_row's order")
+    return str(compiled)
 
 
-def _press_row(item: Incoming, anchor: tuple[float, int] | None) -> dict:
+def _array_of(type_, dialect) -> str:
+    return "VARCHAR[]" if isinstance(type_, String) else f"{type_.compile(dialect=dialect)}[]"
+
+
+def _press_row(item: Incoming, anchor: tuple[float, int] | None) -> tuple:
+    """Return a press's values in _INSERTED's order."""
     p, m = item.press, item.message
     at_ms, redated = item.at_ms, False
     if anchor is not None and not p.synced:
         at_ms, redated = redate(anchor, p.mono), True
-    return {
-        "device": p.device, "seq": p.seq, "rating": p.rating, "reason": p.reason, "ts": p.ts,
-        "at_ms": at_ms, "synced": p.synced, "redated": redated, "boot": p.boot, "mono": p.mono,
-        "counter": p.counter, "official": p.official, "field": p.field, "dossier": p.dossier,
-        "mode": p.mode, "received_ms": m.received_ms, "payload": m.payload, "sig": m.sig,
-    }  # fmt: skip
+    return (
+        p.device, p.seq, p.rating, p.reason, p.ts, at_ms, p.synced, redated, p.boot, float(p.mono),
+        p.counter, p.official, p.field, p.dossier, p.mode, m.received_ms, m.payload, m.sig,
+    )  # fmt: skip
 
 
 def redate(anchor: tuple[float, int], mono: float) -> int:
