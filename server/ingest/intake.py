@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from hailong.protocol import (
     Health,
@@ -20,9 +21,10 @@ from hailong.protocol import (
 from hailong.server.epoch import to_ms
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(NamedTuple):
     """One message as received: topic, exact payload bytes, signature property, receive time."""
+
+    # A tuple, not a frozen dataclass: one is built per press on the network thread.
 
     topic: str
     payload: bytes

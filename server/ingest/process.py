@@ -12,7 +12,9 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from paho.mqtt.subscribeoptions import SubscribeOptions
 from sqlalchemy import select
@@ -25,12 +27,13 @@ from hailong.server.epoch import now_ms
 from hailong.server.errors import DatabaseError
 from hailong.server.ingest.acks import AckPublisher
 from hailong.server.ingest.client import connect_properties, make_client, user_property
-from hailong.server.ingest.intake import Message, RetainedPress, classify
+from hailong.server.ingest.intake import Message, RetainedPress, Sorted, classify
 from hailong.server.ingest.keys import load_keys
 from hailong.server.ingest.recovery import set_resend_from
 from hailong.server.ingest.space import FreeBytes, hold_while_low, space_floor
 from hailong.server.ingest.state import record_commit
 from hailong.server.ingest.totals import Totals
+from hailong.server.ingest.wire import Publish
 from hailong.server.storage.batch import BatchOutcome, store_batch
 from hailong.server.storage.db import devices
 from hailong.server.storage.quarantine import QuarantineLimits
@@ -47,14 +50,15 @@ class Confirmed:
     mid: int
 
 
-@dataclass
-class Received:
-    """A message waiting in the queue, with what acknowledging it needs."""
+class Received(NamedTuple):
+    """A message waiting in the queue, with what acknowledging it needs, classified early."""
 
     message: Message
     mid: int
     qos: int
     generation: int
+    early: Sorted = None  # classify's verdict on arrival, with the keys it used
+    keys: Mapping[str, bytes] | None = None
 
 
 class Ingest:
@@ -78,16 +82,17 @@ class Ingest:
         self.client = make_client(config)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
+        self.client.on_publish_received = self._on_publish_received
         self.client.on_publish = self._on_publish
         self.acks = AckPublisher(self.client, self.topics)
         self.settle_at = 0.0
 
     def run(self, stop: threading.Event) -> None:
         """Work until stop is set, then say offline and disconnect."""
-        m = self.config.mqtt
+        m, i = self.config.mqtt, self.config.ingest
         self.client.connect_async(
             m.host, m.port, m.keepalive, clean_start=False,
-            properties=connect_properties(self.config.session_expiry_s),
+            properties=connect_properties(self.config.session_expiry_s, i.batch_size),
         )  # fmt: skip
         self.client.loop_start()
         try:
@@ -107,7 +112,20 @@ class Ingest:
         else:
             log.error("broker refused the collector: %s", reason_code)
 
-    def _on_message(self, _client, _userdata, msg):
+    def _on_publish_received(self, p: Publish) -> None:
+        message = Message(p.topic, p.payload, p.sig, now_ms(), p.retain)
+        # Classified here, on arrival: this thread is idle while the batch loop waits for the
+        # database, so parsing the next batch overlaps with storing this one. _commit
+        # classifies again any message whose keys were reloaded since.
+        keys = self.keys
+        try:
+            early = classify(message, self.topics, keys)
+        except Exception:  # noqa: BLE001 - never kill paho's thread: _commit classifies again
+            log.exception("could not classify a message on arrival")
+            early, keys = None, None
+        self.inbox.put(Received(message, p.mid, p.qos, self.generation, early, keys))
+
+    def _on_message(self, _client, _userdata, msg):  # what wire.decode_publish left to paho
         message = Message(msg.topic, bytes(msg.payload), user_property(msg, SIG_PROPERTY),
                           now_ms(), bool(msg.retain))  # fmt: skip
         self.inbox.put(Received(message, msg.mid, msg.qos, self.generation))
@@ -208,7 +226,9 @@ class Ingest:
 
     def _commit(self, batch: list[Received]) -> BatchOutcome:
         self._apply_reload()  # a SIGHUP that came while the batch was gathered applies to it
-        items = [classify(r.message, self.topics, self.keys) for r in batch]
+        keys = self.keys
+        items = [r.early if r.keys is keys else classify(r.message, self.topics, keys)
+                 for r in batch]  # fmt: skip
         retained = [i for i in items if isinstance(i, RetainedPress)]
         now = now_ms()
         with self.engine.begin() as conn:
@@ -216,9 +236,9 @@ class Ingest:
             outcome = store_batch(conn, kept, now, self.limits)
             record_commit(conn, self.config.mqtt.client_id, now)
         # Committed: now, and only now, release the messages and tell the devices.
-        for r in batch:
-            if r.generation == self.generation and r.qos > 0:
-                self.client.ack(r.mid, r.qos)
+        generation = self.generation
+        # QoS 1 only: every subscription asks for at most 1, so the broker sends no QoS 2.
+        self.client.ack_many(r.mid for r in batch if r.generation == generation and r.qos == 1)
         for device, upto in outcome.acks.items():
             self.acks.publish(device, upto)
         self._clear_retained(retained)
