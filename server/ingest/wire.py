@@ -4,7 +4,8 @@ paho decodes every property of every message into a Properties object, which cos
 checking the press it carries. The ingest needs one property, the signature (`sig`), so this
 walks the property bytes and keeps the first user property of that name. Anything it does not
 expect (a property id it does not know, a topic that is not UTF-8, an alias instead of a topic)
-returns None, and the caller hands the packet to paho's own decoder instead.
+(or a string paho refuses, holding U+0000) returns None, and the caller hands the packet to
+paho's own decoder instead.
 """
 
 from __future__ import annotations
@@ -66,7 +67,9 @@ def _user_property(packet: bytes, pos: int, end: int, want: str):
             value, pos = _string(packet, pos)
             if found is None and key == want:
                 found = value
-        elif ident in _STRING or ident in _BINARY:
+        elif ident in _STRING:
+            _, pos = _string(packet, pos)
+        elif ident in _BINARY:
             pos += 2 + int.from_bytes(packet[pos : pos + 2])
         elif ident in _BYTE:
             pos += 1
@@ -85,7 +88,10 @@ def _string(packet: bytes, pos: int) -> tuple[str, int]:
     n = int.from_bytes(packet[pos : pos + 2])
     if pos + 2 + n > len(packet):
         raise ValueError("string runs past the packet")
-    return packet[pos + 2 : pos + 2 + n].decode("utf-8"), pos + 2 + n
+    text = packet[pos + 2 : pos + 2 + n].decode("utf-8")  # refuses encoded surrogates too
+    if "\x00" in text:  # MQTT 5 1.5.4: paho refuses the packet; let it say so
+        raise ValueError("a string holds U+0000")
+    return text, pos + 2 + n
 
 
 def _varint(packet: bytes, pos: int) -> tuple[int, int]:

@@ -134,7 +134,9 @@ def _stored_payloads(conn: Connection, keys) -> dict[tuple[str, int], bytes]:
         and_(presses.c.device == device, presses.c.seq.between(min(seqs), max(seqs)))
         for device, seqs in sorted(by_device.items())
     ]
-    rows = conn.execute(select(presses.c.device, presses.c.seq, presses.c.payload).where(or_(*spans)))
+    rows = conn.execute(
+        select(presses.c.device, presses.c.seq, presses.c.payload).where(or_(*spans))
+    )
     return {(d, s): bytes(p) for d, s, p in rows if (d, s) in keys}
 
 
