@@ -80,11 +80,12 @@ class Press:
         checked = _check(obj, "press")
         # Checked once here: skip the constructor's second check (ingest parses every press).
         press = object.__new__(cls)
-        for name in _KNOWN[1:]:
-            object.__setattr__(press, name, checked[name])
         # Unknown fields only, so none can clash with a known one: _keep_extra's check is moot.
+        # Filled through __dict__: a frozen dataclass refuses setattr, and object.__setattr__
+        # field by field cost more than the checks.
         extra = {k: v for k, v in obj.items() if k not in _KNOWN_SET}
-        object.__setattr__(press, "extra", MappingProxyType(extra) if extra else _NO_EXTRA)
+        checked["extra"] = MappingProxyType(extra) if extra else _NO_EXTRA
+        press.__dict__.update(checked)
         return press
 
     def to_dict(self) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -11,6 +12,7 @@ from hailong.protocol import (
     Press,
     ProtocolError,
     Status,
+    TopicName,
     Topics,
     parse_ack,
     parse_health,
@@ -33,9 +35,8 @@ class Message(NamedTuple):
     retained: bool = False
 
 
-@dataclass(frozen=True)
-class Incoming:
-    """A press that passed every check and may be stored."""
+class Incoming(NamedTuple):
+    """A press that passed every check and may be stored (a tuple: one is built per press)."""
 
     press: Press
     message: Message
@@ -101,7 +102,7 @@ Sorted = Incoming | Rejected | DeviceStatus | DeviceHealth | RetainedAck | Retai
 def classify(message: Message, topics: Topics, keys: Mapping[str, bytes]) -> Sorted:
     """Return what a message is; None for topics the collector ignores (its own, acks)."""
     try:
-        name = topics.parse(message.topic)
+        name = _parse_topic(topics, message.topic)
     except ProtocolError as exc:
         return Rejected(message, "invalid", str(exc))
     if name.kind == "ack" and name.device is not None and message.retained:
@@ -122,6 +123,12 @@ def classify(message: Message, topics: Topics, keys: Mapping[str, bytes]) -> Sor
     except ProtocolError as exc:
         kind = "mismatch" if exc.field == "press.device" and "differs" in exc.problem else "invalid"
         return Rejected(message, kind, str(exc), device=name.device)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_topic(topics: Topics, topic: str) -> TopicName:
+    # A kiosk sends on a handful of topics: check each once (errors are not cached).
+    return topics.parse(topic)
 
 
 def _press(message: Message, device: str, keys: Mapping[str, bytes]) -> Incoming | Rejected:

@@ -110,7 +110,7 @@ def test_the_ingest_session_keeps_what_came_while_it_was_away(secure_broker, tmp
 
 
 def test_a_burst_is_read_whole_with_its_signatures_and_acked_in_one_write(secure_broker, tmp_path):
-    # 3,000 presses of ~250 bytes: several of CollectorClient's 256 KiB reads, each holding
+    # 3,000 presses of ~250 bytes: several of CollectorClient's 64 KiB reads, each holding
     # many packets and cutting one; every one must come through the lean path (paho's
     # on_message never), and acking all but the last ten in one write must leave just those
     # ten in the session.
