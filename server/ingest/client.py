@@ -24,23 +24,26 @@ from paho.mqtt.properties import Properties
 
 from hailong.protocol import SIG_PROPERTY, Status, Topics
 from hailong.server.config import CollectorConfig
-from hailong.server.ingest.wire import Publish, decode_publish
+from hailong.server.ingest.wire import Publish, decode_publish, next_packet
 
 READ_CHUNK = 64 * 1024  # per recv: ~150 presses; 256 KiB costs an mmap per call (glibc)
 _PUBACK = 0x40
+_PUBLISH = 0x30
 
 
 class CollectorClient(paho.Client):
     """paho's client reading the socket in large chunks, with a lean path for PUBLISH and bulk acks.
 
-    on_publish_received, when set, takes each QoS 0/1 MQTT 5 PUBLISH as a wire.Publish (on the
-    network thread, like on_message); anything wire.decode_publish does not read goes through
-    paho's own path to on_message. Keepalive, reconnects, sessions and TLS stay paho's.
+    on_publishes, when set, takes the QoS 0/1 MQTT 5 PUBLISH packets as lists of wire.Publish
+    (on the network thread, like on_message): every whole PUBLISH at the head of a chunk read
+    from the socket at once, without paho's per-packet state machine. Any other packet, and
+    any PUBLISH that wire.decode_publish does not read, goes through paho's own path (to
+    on_message). Keepalive, reconnects, sessions and TLS stay paho's.
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.on_publish_received: Callable[[Publish], None] | None = None
+        self.on_publishes: Callable[[list[Publish]], None] | None = None
         self._chunk = b""  # what the last large recv brought and paho has not taken yet
         self._taken = 0
 
@@ -64,14 +67,45 @@ class CollectorClient(paho.Client):
         return self._chunk[start : self._taken]
 
     def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
-        """Read packets until the chunk already read is used up (select cannot see it)."""
-        rc = super().loop_read(max_packets)
+        """Read until the chunk already read is used up (select cannot see it)."""
+        rc = super().loop_read(max_packets)  # paho reads a packet, refilling the chunk
         while rc == MQTTErrorCode.MQTT_ERR_SUCCESS and self._sock is not None and self._buffered():
-            rc = super().loop_read(max_packets)
+            self._read_publishes()
+            if self._buffered():  # a packet for paho, or one cut by the end of the chunk
+                rc = super().loop_read(max_packets)
         return rc
 
     def _buffered(self) -> bool:
         return self._taken < len(self._chunk)
+
+    def _read_publishes(self) -> None:
+        """Hand on every whole PUBLISH at the head of the chunk; stop at anything else."""
+        lean = self.on_publishes
+        if lean is None or self._protocol != paho.MQTTv5 or self._in_packet["command"]:
+            return  # paho is inside a packet: it reads the rest
+        chunk, pos, got = self._chunk, self._taken, []
+        while (found := next_packet(chunk, pos)) is not None:
+            header, start, end = found
+            if header & 0xF0 != _PUBLISH or header & 0x06 > 0x02:  # QoS 2: paho's bookkeeping
+                break
+            publish = decode_publish(header, chunk[start:end], SIG_PROPERTY)
+            if publish is None:
+                break
+            got.append(publish)
+            pos = end
+        if got:
+            self._taken = pos
+            self._delivered(got)
+
+    def _delivered(self, got: list[Publish]) -> None:
+        with self._msgtime_mutex:  # the keepalive reads it
+            self._last_bytes_received = paho.time_func()
+        with self._in_callback_mutex:
+            self.on_publishes(got)
+        if not self._manual_ack:
+            for publish in got:
+                if publish.qos == 1:
+                    self._send_puback(publish.mid)
 
     def _sock_close(self) -> None:
         self._chunk, self._taken = b"", 0  # never hand a new connection the old one's bytes
@@ -79,16 +113,12 @@ class CollectorClient(paho.Client):
 
     def _handle_publish(self) -> MQTTErrorCode:
         header, packet = self._in_packet["command"], self._in_packet["packet"]
-        lean = self.on_publish_received
-        if lean is None or self._protocol != paho.MQTTv5 or header & 0x06 == 0x04:
-            return super()._handle_publish()  # QoS 2 needs paho's PUBREC/PUBREL bookkeeping
+        if self.on_publishes is None or self._protocol != paho.MQTTv5 or header & 0x06 > 0x02:
+            return super()._handle_publish()
         publish = decode_publish(header, packet, SIG_PROPERTY)
         if publish is None:
             return super()._handle_publish()
-        with self._in_callback_mutex:
-            lean(publish)
-        if publish.qos == 1 and not self._manual_ack:
-            return self._send_puback(publish.mid)
+        self._delivered([publish])
         return MQTTErrorCode.MQTT_ERR_SUCCESS
 
 

@@ -7,6 +7,7 @@ to one of them through a shared subscription, the database decides every ack
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import queue
@@ -82,7 +83,8 @@ class Ingest:
         self.client = make_client(config)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
-        self.client.on_publish_received = self._on_publish_received
+        self.client.on_publishes = self._on_publishes
+        self.carry: collections.deque = collections.deque()  # the rest of a list from the inbox
         self.client.on_publish = self._on_publish
         self.acks = AckPublisher(self.client, self.topics)
         self.settle_at = 0.0
@@ -112,18 +114,23 @@ class Ingest:
         else:
             log.error("broker refused the collector: %s", reason_code)
 
-    def _on_publish_received(self, p: Publish) -> None:
-        message = Message(p.topic, p.payload, p.sig, now_ms(), p.retain)
+    def _on_publishes(self, publishes: list[Publish]) -> None:
         # Classified here, on arrival: this thread is idle while the batch loop waits for the
         # database, so parsing the next batch overlaps with storing this one. _commit
-        # classifies again any message whose keys were reloaded since.
-        keys = self.keys
-        try:
-            early = classify(message, self.topics, keys)
-        except Exception:  # noqa: BLE001 - never kill paho's thread: _commit classifies again
-            log.exception("could not classify a message on arrival")
-            early, keys = None, None
-        self.inbox.put(Received(message, p.mid, p.qos, self.generation, early, keys))
+        # classifies again any message whose keys were reloaded since. One list per read from
+        # the socket: one wake-up of the batch loop, not one per message.
+        keys, at, generation, topics = self.keys, now_ms(), self.generation, self.topics
+        received = []
+        for p in publishes:
+            message = Message(p.topic, p.payload, p.sig, at, p.retain)
+            try:
+                early = classify(message, topics, keys)
+            except Exception:  # noqa: BLE001 - never kill paho's thread: _commit classifies again
+                log.exception("could not classify a message on arrival")
+                received.append(Received(message, p.mid, p.qos, generation))
+                continue
+            received.append(Received(message, p.mid, p.qos, generation, early, keys))
+        self.inbox.put(received)
 
     def _on_message(self, _client, _userdata, msg):  # what wire.decode_publish left to paho
         message = Message(msg.topic, bytes(msg.payload), user_property(msg, SIG_PROPERTY),
@@ -143,7 +150,7 @@ class Ingest:
             if timeout <= 0:
                 break
             try:
-                item = self.inbox.get(timeout=timeout)
+                item = self._next(timeout)
             except queue.Empty:
                 self._apply_reload()  # idle: say at once that the new keys hold
                 if deadline is None and not self._settle_due():
@@ -159,6 +166,16 @@ class Ingest:
                 batch.append(item)
                 deadline = deadline or time.monotonic() + wait
         return batch
+
+    def _next(self, timeout: float):
+        """Return the next item: from the list being taken apart, else from the inbox."""
+        if self.carry:
+            return self.carry.popleft()
+        item = self.inbox.get(timeout=timeout)
+        if type(item) is list:
+            self.carry.extend(item)
+            return self.carry.popleft()
+        return item
 
     def _on_session_start(self) -> None:
         log.info("connected to %s:%s", self.config.mqtt.host, self.config.mqtt.port)
@@ -221,7 +238,7 @@ class Ingest:
 
     def _wait_for_space(self, batch: list[Received], stop: threading.Event) -> bool:
         """Hold the batch unacked while free space is below the floor; False once stopped."""
-        pending = lambda: len(batch) + self.inbox.qsize()  # noqa: E731 - read at each check
+        pending = lambda: len(batch) + len(self.carry) + self.inbox.qsize()  # noqa: E731
         return hold_while_low(self.floor, self.engine, self.config.mqtt.client_id, pending, stop)
 
     def _commit(self, batch: list[Received]) -> BatchOutcome:

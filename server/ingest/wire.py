@@ -56,6 +56,22 @@ def decode_publish(header: int, packet: bytes, want: str) -> Publish | None:
 _UNKNOWN = object()
 
 
+def next_packet(chunk: bytes, pos: int) -> tuple[int, int, int] | None:
+    """Return (first header byte, start, end) of the whole packet at chunk[pos], or None.
+
+    None when the chunk ends inside the packet, or its length is not a valid variable byte
+    integer (the caller's full decoder then reads, or refuses, it).
+    """
+    if pos >= len(chunk):
+        return None
+    try:
+        length, start = _varint(chunk, pos + 1)
+    except (IndexError, ValueError):
+        return None
+    end = start + length
+    return (chunk[pos], start, end) if end <= len(chunk) else None
+
+
 def _user_property(packet: bytes, pos: int, end: int, want: str):
     """Return the first user property named want in packet[pos:end], None, or _UNKNOWN."""
     found = None

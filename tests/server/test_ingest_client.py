@@ -118,7 +118,7 @@ def test_a_burst_is_read_whole_with_its_signatures_and_acked_in_one_write(secure
     topic, n = Topics().press("k1"), 3000
     received, via_paho, subscribed = [], [], []
     ingest = make_client(config)
-    ingest.on_publish_received = received.append
+    ingest.on_publishes = received.extend
     ingest.on_message = lambda _c, _u, msg: via_paho.append(msg)
     ingest.on_subscribe = lambda *_args: subscribed.append(True)
     ingest.connect(config.mqtt.host, config.mqtt.port, clean_start=False,
@@ -147,7 +147,7 @@ def test_a_burst_is_read_whole_with_its_signatures_and_acked_in_one_write(secure
     ingest.loop_stop()
 
     again, redelivered = make_client(config), []
-    again.on_publish_received = redelivered.append
+    again.on_publishes = redelivered.extend
     again.connect(config.mqtt.host, config.mqtt.port, clean_start=False,
                   properties=connect_properties(3600))  # fmt: skip
     again.loop_start()

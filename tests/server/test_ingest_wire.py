@@ -17,7 +17,7 @@ from paho.mqtt.exception import MalformedPacket
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from hailong.server.ingest.wire import decode_publish
+from hailong.server.ingest.wire import decode_publish, next_packet
 
 
 def publish_packet(topic: bytes, payload: bytes, qos: int, mid: int, retain: bool,
@@ -114,3 +114,28 @@ def test_every_truncation_is_declined_or_read_never_raised():
         read = decode_publish(header, packet[:cut], "sig")
         # A cut inside the payload is still a whole packet to the decoder: a shorter payload.
         assert read is None or read.payload == b"{}"[: max(0, cut - (len(packet) - 2))]
+
+
+def test_packets_are_found_whole_one_after_another_or_not_at_all():
+    first = publish_packet(b"hl/k1/press", b"x" * 200, 1, 1, False, None)  # a 2-byte length
+    second = publish_packet(b"hl/k2/press", b"{}", 0, 0, True, None)
+    whole = [bytes([h]) + _length(len(body)) + body for h, body in (first, second)]
+    chunk = b"".join(whole) + b"\x40\x02\x00"  # and a PUBACK cut short
+    at, found = 0, []
+    while (packet := next_packet(chunk, at)) is not None:
+        header, start, end = packet
+        found.append((header, chunk[start:end]))
+        at = end
+    assert found == [first, second]
+    assert at == len(whole[0]) + len(whole[1])
+    assert next_packet(bytes([first[0]]) + _length(len(first[1]))[:1], 0) is None  # cut length
+    assert next_packet(b"\x30\xff\xff\xff\xff\x01", 0) is None  # a length of five bytes
+
+
+def _length(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n % 128, n // 128
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
