@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,8 +11,8 @@ from types import MappingProxyType
 from typing import Any
 
 from hailong.protocol.errors import ProtocolError
-from hailong.protocol.fields import Reader, decode_object, encode_object
-from hailong.protocol.topics import check_device_id
+from hailong.protocol.fields import MAX_INT, RFC3339_MS, Reader, decode_object, encode_object
+from hailong.protocol.topics import DEVICE_ID, RESERVED_IDS, check_device_id
 
 LEVELS = {4: "Rất hài lòng", 3: "Hài lòng", 2: "Bình thường", 1: "Không hài lòng"}
 MODES = ("live", "test")
@@ -116,6 +117,54 @@ def parse_press(payload: bytes, topic_device: str | None = None) -> Press:
 
 
 def _check(obj: Mapping[str, Any], what: str) -> dict[str, Any]:
+    plain = _check_plain(obj)
+    return plain if plain is not None else _check_each(obj, what)
+
+
+def _check_plain(obj: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Return the checked fields of a press in the usual shape, or None to check field by field.
+
+    The collector checks every press; this is _check_each's rules for the shape kiosks send
+    (ASCII codes, no unknown types) in one pass. Anything else, valid or not, returns None:
+    _check_each then accepts it or names the field at fault. tests/protocol prove the two agree.
+    """
+    get = obj.get
+    device, seq, rating, reason = get("device"), get("seq"), get("rating"), get("reason")
+    ts, synced, boot, mono = get("ts"), get("synced"), get("boot"), get("mono")
+    mode = get("mode", "live")
+    if not (
+        type(get("v")) is int and get("v") == 1
+        and type(device) is str and DEVICE_ID.fullmatch(device) and device not in RESERVED_IDS
+        and type(seq) is int and 1 <= seq <= MAX_INT
+        and type(rating) is int and 1 <= rating <= 4
+        and (reason is None or (type(reason) is int and 1 <= reason <= 4))
+        and type(synced) is bool
+        and _plain_text(boot)
+        and ((type(mono) is float and 0 <= mono < math.inf)
+             or (type(mono) is int and 0 <= mono <= MAX_INT))
+        and (mode == "live" or mode == "test")
+        and type(ts) is str and RFC3339_MS.fullmatch(ts)
+    ):  # fmt: skip
+        return None
+    out = {"device": device, "seq": seq, "rating": rating, "reason": reason, "ts": ts,
+           "synced": synced, "boot": boot, "mono": mono, "mode": mode}  # fmt: skip
+    for name in _CODES:
+        value = get(name)
+        if value is not None and not _plain_text(value):
+            return None
+        out[name] = value
+    try:
+        datetime.fromisoformat(ts)
+    except ValueError:
+        return None
+    return out
+
+
+def _plain_text(value: Any) -> bool:
+    return type(value) is str and 1 <= len(value) <= 64 and value.isascii() and value.isprintable()
+
+
+def _check_each(obj: Mapping[str, Any], what: str) -> dict[str, Any]:
     r = Reader(obj, what)
     r.version()
     try:
