@@ -67,13 +67,30 @@ class CollectorClient(paho.Client):
         return self._chunk[start : self._taken]
 
     def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
-        """Read until the chunk already read is used up (select cannot see it)."""
-        rc = super().loop_read(max_packets)  # paho reads a packet, refilling the chunk
+        """Read a chunk, then until it is used up (select cannot see what it holds)."""
+        if not self._fill():
+            return super().loop_read(max_packets)  # paho reads (and meets any error) itself
+        rc = MQTTErrorCode.MQTT_ERR_SUCCESS
         while rc == MQTTErrorCode.MQTT_ERR_SUCCESS and self._sock is not None and self._buffered():
             self._read_publishes()
             if self._buffered():  # a packet for paho, or one cut by the end of the chunk
                 rc = super().loop_read(max_packets)
         return rc
+
+    def _fill(self) -> bool:
+        """Read a chunk at a packet boundary; False leaves the reading (and errors) to paho."""
+        if self._buffered():
+            return True
+        if self._sock is None or self._in_packet["command"]:
+            return False
+        try:
+            data = super()._sock_recv(READ_CHUNK)
+        except OSError:  # BlockingIOError too: paho's own read meets it again and says so
+            return False
+        if not data:  # the broker closed: paho's read sees it too
+            return False
+        self._chunk, self._taken = data, 0
+        return True
 
     def _buffered(self) -> bool:
         return self._taken < len(self._chunk)
