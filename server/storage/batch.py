@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import json
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import String, and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -25,6 +23,7 @@ from hailong.server.ingest.watermark import advance_acks, lock_devices
 from hailong.server.reference.dossier_rule import exclude_repeats
 from hailong.server.reference.dossier_rule import settle as settle_dossiers
 from hailong.server.storage.db import anchors, devices, presses
+from hailong.server.storage.press_sql import insert_presses, stored_payloads
 from hailong.server.storage.quarantine import (
     DEFAULT_LIMITS,
     QuarantineLimits,
@@ -101,7 +100,7 @@ def _deduplicate(incoming: list[Incoming], conn: Connection) -> tuple[list[Incom
     repeat of the stored press is a duplicate even beside a conflicting copy in the batch.
     """
     keys = {(i.press.device, i.press.seq) for i in incoming}
-    stored = {k: parse_press(p) for k, p in _stored_payloads(conn, keys).items()}
+    stored = {k: parse_press(p) for k, p in stored_payloads(conn, keys).items()}
     first: dict[tuple[str, int], Incoming] = {}
     conflicts: list[Rejected] = []
     for item in incoming:
@@ -121,40 +120,13 @@ def _conflict(item: Incoming, why: str) -> Rejected:
     return Rejected(item.message, "conflict", f"seq {p.seq} {why}", p.device, p.seq)
 
 
-def _stored_payloads(conn: Connection, keys) -> dict[tuple[str, int], bytes]:
-    """Return the stored payload of each (device, seq) in keys that is stored: one query."""
-    if not keys:
-        return {}
-    by_device: dict[str, list[int]] = defaultdict(list)
-    for device, seq in keys:
-        by_device[device].append(seq)
-    # Each device's span of seqs, one query for the batch: a round trip per device was most
-    # of a PostgreSQL batch's time. A span may hold seqs not asked for: dropped below.
-    spans = [
-        and_(presses.c.device == device, presses.c.seq.between(min(seqs), max(seqs)))
-        for device, seqs in sorted(by_device.items())
-    ]
-    rows = conn.execute(
-        select(presses.c.device, presses.c.seq, presses.c.payload).where(or_(*spans))
-    )
-    return {(d, s): bytes(p) for d, s, p in rows if (d, s) in keys}
-
-
 def _insert_presses(conn: Connection, fresh: list[Incoming]) -> tuple[int, list[Rejected]]:
     """Insert new presses; return how many went in and the conflicts lost in a race."""
     if not fresh:
         return 0, []
     anchor = _anchors_for(conn, fresh)
     rows = [_press_row(item, anchor.get((item.press.device, item.press.boot))) for item in fresh]
-    # The hot path of ingest: hand the driver plain tuples, skipping SQLAlchemy's per-row
-    # bind processing, which cost more than SQLite's insert.
-    if conn.dialect.name == "postgresql":
-        # One statement, one array per column: psycopg's executemany runs a statement per
-        # row, and a VALUES list of a thousand rows costs psycopg more to parse than to send.
-        columns = [list(values) for values in zip(*rows, strict=True)]
-        inserted = conn.exec_driver_sql(_insert_sql(conn.dialect), tuple(columns)).rowcount
-    else:  # in-process: sqlite3's executemany loops over one prepared statement in C
-        inserted = conn.exec_driver_sql(_insert_sql(conn.dialect), rows).rowcount
+    inserted = insert_presses(conn, rows)
     if inserted == len(rows):
         return inserted, []
     # Another writer stored some of these (device, seq) first and ON CONFLICT skipped ours.
@@ -164,7 +136,7 @@ def _insert_presses(conn: Connection, fresh: list[Incoming]) -> tuple[int, list[
 
 def _lost_races(conn: Connection, fresh: list[Incoming]) -> list[Rejected]:
     """Return the presses whose stored copy (ours or a racing writer's) differs from them."""
-    stored = _stored_payloads(conn, {(i.press.device, i.press.seq) for i in fresh})
+    stored = stored_payloads(conn, {(i.press.device, i.press.seq) for i in fresh})
     return [
         _conflict(item, "differs from a copy stored at the same moment")
         for item in fresh
@@ -173,40 +145,8 @@ def _lost_races(conn: Connection, fresh: list[Incoming]) -> list[Rejected]:
     ]
 
 
-_INSERTED = tuple(c.name for c in presses.columns if c.name != "id")  # _press_row's order
-
-
-@functools.cache
-def _insert_sql(dialect) -> str:
-    """Return the dialect's INSERT … ON CONFLICT DO NOTHING for _press_row's tuples.
-
-    SQLite takes one row per parameter set; PostgreSQL one array per column (unnest).
-    """
-    if dialect.name == "postgresql":
-        # Strings cast without their length: a cast to VARCHAR(n) would cut a longer value
-        # silently, where storing it into the column refuses it.
-        arrays = ", ".join(f"%s::{_array_of(presses.c[name].type, dialect)}" for name in _INSERTED)
-        return (
-            f"INSERT INTO presses ({', '.join(_INSERTED)}) "
-            f"SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING"
-        )
-    compiled = (
-        sqlite.insert(presses)
-        .values({name: bindparam(name) for name in _INSERTED})
-        .on_conflict_do_nothing()
-        .compile(dialect=dialect, for_executemany=True)
-    )
-    if tuple(compiled.positiontup) != _INSERTED:
-        raise RuntimeError("the insert's parameters are not in _press_row's order")
-    return str(compiled)
-
-
-def _array_of(type_, dialect) -> str:
-    return "VARCHAR[]" if isinstance(type_, String) else f"{type_.compile(dialect=dialect)}[]"
-
-
 def _press_row(item: Incoming, anchor: tuple[float, int] | None) -> tuple:
-    """Return a press's values in _INSERTED's order."""
+    """Return a press's values in press_sql.INSERTED's order."""
     p, m = item.press, item.message
     at_ms, redated = item.at_ms, False
     if anchor is not None and not p.synced:

@@ -69,7 +69,7 @@ def test_many_kiosks_are_judged_right_with_one_query_each(engine):
     assert len(stored) == kiosks * 5 + len(names[::2])
     assert {(s, r) for _d, s, r in stored if s == 5} == {(5, 4)}  # the first copy won
     reads = {k: v for k, v in seen.items() if k.startswith("SELECT")}
-    assert reads.get("SELECT presses.device, presses.seq, presses.payload", 0) == 1, reads
+    assert [n for k, n in reads.items() if "payload" in k] == [1], reads  # the stored copies
     assert reads.get("SELECT devices.device, devices.acked_upto, CASE", 0) == 1, reads
 
 
