@@ -7,10 +7,11 @@ press is stored, whichever instance stored it. Why this holds:
 
 1. Every batch locks the rows in `devices` of every device it touches (`lock_devices`, in
    sorted order, so two batches never wait on each other in a cycle) before it reads or writes
-   anything about them, and holds the locks until it commits. On PostgreSQL that is
-   SELECT … ORDER BY device FOR UPDATE; on SQLite the batch's first write already took the
-   database's single write lock. So the batches that touch a device commit one after another,
-   in the order they took its lock.
+   anything about them, and holds the locks until it commits. On PostgreSQL that is one
+   INSERT … ON CONFLICT DO UPDATE over the sorted names, which locks each row it inserts or
+   updates as it goes, as an UPDATE would (it also creates new devices and notes when each was
+   last seen); on SQLite that first write takes the database's single write lock. So the
+   batches that touch a device commit one after another, in the order they took its lock.
 2. Under READ COMMITTED each statement sees what was committed before it started, plus the
    transaction's own writes. A batch that holds the lock therefore sees every press of the
    device committed by any instance (their batches released the lock by committing), and no
@@ -30,20 +31,25 @@ from __future__ import annotations
 import functools
 
 from sqlalchemy import bindparam, case, exists, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from hailong.server.storage.db import devices, presses
 
 
-def lock_devices(conn: Connection, names: set[str]) -> None:
-    """Hold the devices' rows until commit, in a fixed order (PostgreSQL; SQLite is serial)."""
-    if names and conn.dialect.name == "postgresql":
-        conn.execute(
-            select(devices.c.device)
-            .where(devices.c.device.in_(sorted(names)))
-            .order_by(devices.c.device)
-            .with_for_update()
-        ).all()
+def lock_devices(conn: Connection, names: set[str], now_ms: int) -> None:
+    """Create or touch the devices' rows (last seen now), holding them until commit, in order."""
+    if not names:
+        return
+    rows = [{"device": d, "acked_upto": 0, "first_seen_ms": now_ms, "last_seen_ms": now_ms}
+            for d in sorted(names)]  # fmt: skip
+    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(devices)
+    # One statement, rows in sorted order: each is locked (inserted or updated) in turn.
+    conn.execute(
+        insert.values(rows).on_conflict_do_update(
+            index_elements=[devices.c.device], set_={"last_seen_ms": insert.excluded.last_seen_ms}
+        )
+    )
 
 
 def advance_acks(conn: Connection, names: set[str]) -> dict[str, int]:

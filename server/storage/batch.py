@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from hailong.protocol import parse_press
@@ -52,7 +51,7 @@ def store_batch(conn: Connection, items: list, now_ms: int,
     touched = {i.press.device for i in incoming}
     # First lock the devices' rows (server/watermark.py says why): from here on this batch
     # sees every press of these devices that any ingest instance has committed.
-    _ensure_devices(conn, touched | _status_devices(items), now_ms)
+    lock_devices(conn, touched | _status_devices(items), now_ms)
     fresh, conflicts = _deduplicate(incoming, conn)
     out.stored, raced = _insert_presses(conn, fresh)
     conflicts += raced
@@ -181,17 +180,6 @@ def _anchors_for(conn: Connection, fresh: list[Incoming]) -> dict[tuple[str, str
     return found
 
 
-def _ensure_devices(conn: Connection, names: set[str], now_ms: int) -> None:
-    if not names:
-        return
-    rows = [{"device": d, "acked_upto": 0, "first_seen_ms": now_ms} for d in sorted(names)]
-    conn.execute(_dialect(conn).insert(devices).on_conflict_do_nothing(), rows)
-    lock_devices(conn, names)
-    conn.execute(
-        update(devices).where(devices.c.device.in_(sorted(names))).values(last_seen_ms=now_ms)
-    )
-
-
 def _apply_status(conn: Connection, item: DeviceStatus, now_ms: int) -> None:
     s = item.status
     row = conn.execute(
@@ -259,7 +247,3 @@ def apply_anchor(conn: Connection, device: str, boot: str, mono: float, at_ms: i
         # A re-dated press may now be its dossier's earliest rating, or no longer be it.
         settle_dossiers(conn, {r.dossier for r in found if r.dossier})
     return len(found)
-
-
-def _dialect(conn: Connection):
-    return postgresql if conn.dialect.name == "postgresql" else sqlite
