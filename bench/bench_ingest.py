@@ -4,7 +4,8 @@
                                          [--drain 10000]
 
 (a) Each run measures, one after the other and each on a fresh mosquitto (persistence on):
-    the raw broker path, mosquitto_pub -q 1 -l → mosquitto_sub -q 1 with the same payloads;
+    the raw broker path, the same simulated kiosks' mosquitto_pub -q 1 -l (same payloads, same
+    topics) → one mosquitto_sub -q 1 in place of ingest;
     then one `hailong-collector ingest` (batches ≤ 1,000, 20 ms) on a fresh SQLite file (WAL,
     synchronous=FULL), then on a fresh PostgreSQL database (tests/postgres.py's cluster, fsync
     on). Simulated kiosks (one mosquitto_pub -q 1 -l each) publish presses → mosquitto → ingest
@@ -64,10 +65,9 @@ class Round:
 
 def one_round(args, folder: Path, cluster: PostgresCluster) -> Round:
     """Measure the raw path, then ingest on SQLite, then on PostgreSQL."""
-    n = args.devices * args.per_device
     broker = Mosquitto(folder / "raw", users=None, persistence=True).start()
     try:
-        raw = baseline(broker, [press("raw", i) for i in range(1, n + 1)], folder)
+        raw = baseline(broker, args.devices, args.per_device, folder)
     finally:
         broker.stop()
     sqlite = run("SQLite", f"sqlite:///{folder / 'sqlite.db'}", 1, args, folder / "sqlite", None)

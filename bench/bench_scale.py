@@ -7,7 +7,8 @@ Each run gets a fresh mosquitto (persistence on) and a fresh database: simulated
 `mosquitto_pub -q 1 -l` per device, as in bench_ingest.py) publish presses → ingest instances
 (a `$share/bench/…` subscription when there are several; batches ≤ 1,000, 20 ms) → commit →
 retained ack per device; timed from the first publish until every device's ack reaches its last
-seq. The baselines in the same run: the raw broker path (mosquitto_pub -l → mosquitto_sub) and
+seq. The baselines in the same run: the raw broker path (the same mosquitto_pub -l publishers
+→ one mosquitto_sub) and
 one ingest instance on SQLite (WAL, synchronous=FULL). PostgreSQL runs with fsync on.
 CPU seconds per process group (ingest, postgres, mosquitto) are read from /proc over the timed
 window, so the figures also say how many presses one core of each handles. The machine is shared
@@ -26,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.workload import Result, baseline, press, run  # noqa: E402
+from bench.workload import Result, baseline, run  # noqa: E402
 from hailong.server.broker.private import Mosquitto  # noqa: E402
 from tests.postgres import PostgresCluster  # noqa: E402
 
@@ -70,7 +71,7 @@ def main() -> int:
         try:
             for i in range(args.repeat):
                 folder = Path(tmp) / f"round-{i}"
-                raw.append(raw_rate(folder, n))
+                raw.append(raw_rate(folder, args))
                 for result in one_round(args, counts, folder, cluster):
                     results.setdefault(result.label, []).append(result)
         finally:
@@ -81,11 +82,11 @@ def main() -> int:
     return 0
 
 
-def raw_rate(folder: Path, n: int) -> float:
+def raw_rate(folder: Path, args) -> float:
     """Measure the raw broker path on a broker of its own."""
     broker = Mosquitto(folder / "raw", users=None, persistence=True).start()
     try:
-        return baseline(broker, [press("raw", i) for i in range(1, n + 1)], folder)
+        return baseline(broker, args.devices, args.per_device, folder)
     finally:
         broker.stop()
 

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.workload import publish_all, watch_acks  # noqa: E402
+from bench.workload import publisher_files, start_publishers, watch_acks  # noqa: E402
 from hailong.server.broker.private import Mosquitto  # noqa: E402
 from hailong.server.storage.db import open_database  # noqa: E402
 from tests.postgres import PostgresCluster  # noqa: E402
@@ -51,7 +51,7 @@ def profile(url: str, args, folder: Path) -> Path:
                                 "--output", str(raw), *(["--idle"] if args.idle else ["--gil"])],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         time.sleep(1.0)  # py-spy attaches
-        pubs = publish_all(broker, names, args.per_device, folder)
+        pubs = start_publishers(broker, publisher_files(names, args.per_device, folder))
         if not done.wait(600):
             raise SystemExit(f"the run did not finish in 600 s; see {folder}")
         spy.send_signal(signal.SIGINT)

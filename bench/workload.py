@@ -38,37 +38,19 @@ def press(device: str, seq: int) -> bytes:
     ).encode()
 
 
-def baseline(broker: Mosquitto, payloads: list[bytes], folder: Path) -> float:
-    """Return presses/s through mosquitto_pub -l → mosquitto_sub on the same broker."""
-    n = len(payloads)
-    chunks = [payloads[i : i + 50_000] for i in range(0, n, 50_000)]
+def baseline(broker: Mosquitto, devices: int, per_device: int, folder: Path) -> float:
+    """Return presses/s through mosquitto_pub -l → mosquitto_sub on the same broker.
+
+    The publishers are the ingest runs' own (publish_all: one per simulated kiosk, the same
+    payloads on the same topics); one mosquitto_sub -q 1 takes them all, in place of ingest.
+    """
+    n = devices * per_device
     sub = subprocess.Popen(["mosquitto_sub", "-h", broker.host, "-p", str(broker.port), "-q", "1",
-                            "-t", "bench/raw", "-C", str(n)], stdout=subprocess.DEVNULL)  # fmt: skip
+                            "-t", T.all_of("press"), "-C", str(n)], stdout=subprocess.DEVNULL)  # fmt: skip
     time.sleep(0.5)  # let the subscription land before the clock starts
-    files = []
-    for i, chunk in enumerate(chunks):
-        path = folder / f"raw-{i}.txt"
-        path.write_bytes(b"\n".join(chunk) + b"\n")
-        files.append(path)
+    files = publisher_files([f"raw-{i:03d}" for i in range(devices)], per_device, folder)
     start = time.perf_counter()
-    pubs = [
-        subprocess.Popen(
-            [
-                "mosquitto_pub",
-                "-h",
-                broker.host,
-                "-p",
-                str(broker.port),
-                "-q",
-                "1",
-                "-t",
-                "bench/raw",
-                "-l",
-            ],
-            stdin=open(f, "rb"),
-        )  # fmt: skip
-        for f in files
-    ]
+    pubs = start_publishers(broker, files)
     for p in pubs:
         p.wait(300)
     sub.wait(300)
@@ -158,13 +140,18 @@ def watch_acks(broker: Mosquitto, names: list[str], per_device: int) -> threadin
     return done
 
 
-def publish_all(broker: Mosquitto, names: list[str], per_device: int, folder: Path) -> list:
-    """Start one mosquitto_pub -l per device, fed from a file written beforehand."""
+def publisher_files(names: list[str], per_device: int, folder: Path) -> list[tuple[str, Path]]:
+    """Write each simulated kiosk's presses, one line each, for its mosquitto_pub -l."""
     files = []
     for name in names:
         path = folder / f"{name}.txt"
         path.write_bytes(b"\n".join(press(name, s) for s in range(1, per_device + 1)) + b"\n")
         files.append((name, path))
+    return files
+
+
+def start_publishers(broker: Mosquitto, files: list[tuple[str, Path]]) -> list:
+    """Start one mosquitto_pub -q 1 -l per kiosk on its press topic."""
     return [subprocess.Popen(["mosquitto_pub", "-h", broker.host, "-p", str(broker.port), "-q", "1",
                               "-t", T.press(name), "-l"], stdin=open(path, "rb"))
             for name, path in files]  # fmt: skip
@@ -184,8 +171,9 @@ def run(label: str, url: str, n: int, args, folder: Path, cluster) -> Result:
         done = watch_acks(broker, names, args.per_device)
         time.sleep(0.3)
         before = cpu_of(children, cluster, broker, [])
+        files = publisher_files(names, args.per_device, folder)
         start = time.perf_counter()
-        pubs = publish_all(broker, names, args.per_device, folder)
+        pubs = start_publishers(broker, files)
         if not done.wait(600):
             raise SystemExit(f"{label} did not finish in 600 s; see {folder}")
         elapsed = time.perf_counter() - start
