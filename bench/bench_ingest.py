@@ -89,7 +89,8 @@ def table(rounds: list[Round], n: int) -> list[tuple]:
     rows = [
         (f"{i}", r.raw, r.sqlite.rate, r.ratio, r.pg.rate, r.pg_share,
          per_press(r.sqlite, "ingest", n), per_press(r.pg, "ingest", n),
-         per_press(r.pg, "postgres", n), per_press(r.sqlite, "mosquitto", n))
+         per_press(r.pg, "postgres", n), per_press(r.sqlite, "mosquitto", n),
+         n / max(r.sqlite.batches, 1), n / max(r.pg.batches, 1))
         for i, r in enumerate(rounds, 1)
     ]  # fmt: skip
     medians = tuple(statistics.median(row[k] for row in rows) for k in range(1, len(rows[0])))
@@ -101,14 +102,14 @@ def report(rows: list[tuple], args) -> bool:
     n = args.devices * args.per_device
     print(f"\n{args.devices} devices × {args.per_device:,} presses = {n:,} per run")
     head = ("run", "raw /s", "SQLite /s", "÷ raw", "PG /s", "PG÷SQLite", "µs SQLite",
-            "µs PG", "µs postgres", "µs mosquitto")  # fmt: skip
+            "µs PG", "µs postgres", "µs mosquitto", "batch SQLite", "batch PG")  # fmt: skip
     print("  ".join(f"{h:>12}" for h in head))
     for row in rows:
         label, raw, lite, ratio, pg, share, *cpu = row
         cells = [label, f"{raw:,.0f}", f"{lite:,.0f}", f"{ratio:.2f}", f"{pg:,.0f}", f"{share:.2f}"]
-        print("  ".join(f"{c:>12}" for c in cells + [f"{c:.1f}" for c in cpu]))
+        print("  ".join(f"{c:>12}" for c in cells + [f"{c:.0f}" for c in cpu]))
     print("(µs: CPU per press of the ingest process on SQLite and on PostgreSQL, of the PostgreSQL "
-          "server, of mosquitto in the SQLite run)")  # fmt: skip
+          "server, of mosquitto in the SQLite run; batch: presses per committed batch)")  # fmt: skip
     _, _raw, lite, ratio, _pg, share, cpu_lite, cpu_pg, *_ = rows[-1]
     goals = [
         ("ingest ÷ raw broker path (median)", f"{ratio:.2f}", "≥ 0.5", ratio >= 0.5),

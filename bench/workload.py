@@ -9,6 +9,7 @@ device's ack reaches its last seq, with the CPU seconds of each process group re
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -65,11 +66,18 @@ class Result:
     rate: float  # presses per second, end to end
     cpu: dict[str, float]  # CPU seconds per process group over the timed window
     elapsed: float
+    batches: int = 0  # transactions the ingest instances committed (from their last log line)
 
     @property
     def cores(self) -> float:
         """Return how many cores the whole run kept busy on average."""
         return sum(self.cpu.values()) / self.elapsed
+
+
+def committed(log: Path) -> int:
+    """Return how many batches an ingest process said it committed when it stopped."""
+    found = re.findall(rb"batches=(\d+)", log.read_bytes())
+    return int(found[-1]) if found else 0
 
 
 def cpu_seconds(pid: int, children: bool = False) -> float:
@@ -185,7 +193,8 @@ def run(label: str, url: str, n: int, args, folder: Path, cluster) -> Result:
             child.terminate()
             child.wait(30)
         cpu = {k: after[k] - before[k] for k in after}
-        return Result(label, args.devices * args.per_device / elapsed, cpu, elapsed)
+        batches = sum(committed(folder / f"ingest-{i}.log") for i in range(n))
+        return Result(label, args.devices * args.per_device / elapsed, cpu, elapsed, batches)
     finally:
         broker.stop()
 
