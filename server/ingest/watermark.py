@@ -31,7 +31,6 @@ from __future__ import annotations
 import functools
 
 from sqlalchemy import bindparam, case, exists, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from hailong.server.storage.db import devices, presses
@@ -41,14 +40,30 @@ def lock_devices(conn: Connection, names: set[str], now_ms: int) -> None:
     """Create or touch the devices' rows (last seen now), holding them until commit, in order."""
     if not names:
         return
-    rows = [{"device": d, "acked_upto": 0, "first_seen_ms": now_ms, "last_seen_ms": now_ms}
-            for d in sorted(names)]  # fmt: skip
-    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(devices)
-    # One statement, rows in sorted order: each is locked (inserted or updated) in turn.
-    conn.execute(
-        insert.values(rows).on_conflict_do_update(
-            index_elements=[devices.c.device], set_={"last_seen_ms": insert.excluded.last_seen_ms}
-        )
+    ordered = sorted(names)
+    # One statement, rows in sorted order: each is locked (inserted or updated) in turn. Text
+    # of a fixed shape: SQLAlchemy compiled a multi-row VALUES anew for every batch (~4 ms).
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(_PG_TOUCH, (now_ms, now_ms, ordered))
+    else:
+        conn.exec_driver_sql(_sqlite_touch(len(ordered)), tuple(ordered) + (now_ms,))
+
+
+_UPSERT = " ON CONFLICT (device) DO UPDATE SET last_seen_ms = excluded.last_seen_ms"
+_PG_TOUCH = (
+    "INSERT INTO devices (device, acked_upto, first_seen_ms, last_seen_ms) "
+    "SELECT d, 0, %s::BIGINT, %s::BIGINT FROM unnest(%b::VARCHAR[]) AS d ORDER BY d" + _UPSERT
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _sqlite_touch(n: int) -> str:
+    # The same now for every row: ?NNN names the last parameter once.
+    now = f"?{n + 1}"
+    values = ", ".join(f"(?{i + 1}, 0, {now}, {now})" for i in range(n))
+    return (
+        f"INSERT INTO devices (device, acked_upto, first_seen_ms, last_seen_ms) VALUES {values}"
+        + _UPSERT
     )
 
 
