@@ -10,9 +10,9 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Collection
+from itertools import chain
 
-from sqlalchemy import String, bindparam
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import String
 from sqlalchemy.engine import Connection
 
 from hailong.server.storage.db import presses
@@ -26,9 +26,24 @@ def insert_presses(conn: Connection, rows: list[tuple]) -> int:
         # One statement, one array per column: psycopg's executemany runs a statement per
         # row, and a VALUES list of a thousand rows costs psycopg more to parse than to send.
         columns = tuple(list(values) for values in zip(*rows, strict=True))
-        return conn.exec_driver_sql(_insert_sql(conn.dialect), columns).rowcount
-    # In-process: sqlite3's executemany loops over one prepared statement in C.
-    return conn.exec_driver_sql(_insert_sql(conn.dialect), rows).rowcount
+        return conn.exec_driver_sql(_pg_insert(conn.dialect), columns).rowcount
+    # SQLite: SQLITE_ROWS rows per statement, executemany over the chunks. sqlite3 releases
+    # the GIL around every step, and paho's thread, busy parsing, then holds it for up to a
+    # switch interval: a step per row made the batch loop wait for the GIL a thousand times.
+    whole = len(rows) - len(rows) % SQLITE_ROWS
+    chunks = [
+        tuple(chain.from_iterable(rows[i : i + SQLITE_ROWS])) for i in range(0, whole, SQLITE_ROWS)
+    ]
+    inserted = 0
+    if chunks:
+        inserted += conn.exec_driver_sql(_sqlite_insert(SQLITE_ROWS), chunks).rowcount
+    if whole < len(rows):
+        rest = tuple(chain.from_iterable(rows[whole:]))
+        inserted += conn.exec_driver_sql(_sqlite_insert(len(rows) - whole), rest).rowcount
+    return inserted
+
+
+SQLITE_ROWS = 50  # 50 × 18 parameters per statement, far within SQLite's 32,766
 
 
 def stored_payloads(conn: Connection, keys: Collection[tuple[str, int]]) -> dict:
@@ -63,30 +78,28 @@ def _sqlite_stored(devices: int) -> str:
     return "SELECT device, seq, payload FROM presses WHERE " + " OR ".join([span] * devices)
 
 
-@functools.cache
-def _insert_sql(dialect) -> str:
-    """Return the dialect's INSERT … ON CONFLICT DO NOTHING for row tuples.
-
-    SQLite takes one row per parameter set; PostgreSQL one array per column (unnest).
-    """
-    if dialect.name == "postgresql":
-        # Strings cast without their length: a cast to VARCHAR(n) would cut a longer value
-        # silently, where storing it into the column refuses it.
-        # %b: psycopg sends the arrays in binary, which costs it a quarter of the text form.
-        arrays = ", ".join(f"%b::{_array_of(presses.c[name].type, dialect)}" for name in INSERTED)
-        return (
-            f"INSERT INTO presses ({', '.join(INSERTED)}) "
-            f"SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING"
-        )
-    compiled = (
-        sqlite.insert(presses)
-        .values({name: bindparam(name) for name in INSERTED})
-        .on_conflict_do_nothing()
-        .compile(dialect=dialect, for_executemany=True)
+@functools.lru_cache(maxsize=SQLITE_ROWS + 1)
+def _sqlite_insert(rows: int) -> str:
+    """Return SQLite's INSERT … ON CONFLICT DO NOTHING of so many row tuples."""
+    one = "(" + ", ".join("?" * len(INSERTED)) + ")"
+    return (
+        f"INSERT INTO presses ({', '.join(INSERTED)}) VALUES "
+        + ", ".join([one] * rows)
+        + " ON CONFLICT DO NOTHING"
     )
-    if tuple(compiled.positiontup) != INSERTED:
-        raise RuntimeError("the insert's parameters are not in INSERTED's order")
-    return str(compiled)
+
+
+@functools.cache
+def _pg_insert(dialect) -> str:
+    """Return PostgreSQL's INSERT … ON CONFLICT DO NOTHING of one array per column (unnest)."""
+    # Strings cast without their length: a cast to VARCHAR(n) would cut a longer value
+    # silently, where storing it into the column refuses it.
+    # %b: psycopg sends the arrays in binary, which costs it a quarter of the text form.
+    arrays = ", ".join(f"%b::{_array_of(presses.c[name].type, dialect)}" for name in INSERTED)
+    return (
+        f"INSERT INTO presses ({', '.join(INSERTED)}) "
+        f"SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING"
+    )
 
 
 def _array_of(type_, dialect) -> str:
