@@ -7,11 +7,11 @@ press is stored, whichever instance stored it. Why this holds:
 
 1. Every batch locks the rows in `devices` of every device it touches (`lock_devices`, in
    sorted order, so two batches never wait on each other in a cycle) before it reads or writes
-   anything about them, and holds the locks until it commits. On PostgreSQL that is one
-   INSERT … ON CONFLICT DO UPDATE over the sorted names, which locks each row it inserts or
-   updates as it goes, as an UPDATE would (it also creates new devices and notes when each was
-   last seen); on SQLite that first write takes the database's single write lock. So the
-   batches that touch a device commit one after another, in the order they took its lock.
+   anything about them, and holds the locks until it commits. On PostgreSQL that is
+   SELECT … ORDER BY device FOR UPDATE (in the statement that notes them seen); a device not
+   yet known is inserted, which holds its row as well; on SQLite the batch's first write takes
+   the database's single write lock. So the batches that touch a device commit one after
+   another, in the order they took its lock.
 2. Under READ COMMITTED each statement sees what was committed before it started, plus the
    transaction's own writes. A batch that holds the lock therefore sees every press of the
    device committed by any instance (their batches released the lock by committing), and no
@@ -31,40 +31,49 @@ from __future__ import annotations
 import functools
 
 from sqlalchemy import bindparam, case, exists, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from hailong.server.storage.db import devices, presses
 
 
 def lock_devices(conn: Connection, names: set[str], now_ms: int) -> None:
-    """Create or touch the devices' rows (last seen now), holding them until commit, in order."""
+    """Lock the devices' rows until commit in sorted order, noting them seen now; create new ones."""
     if not names:
         return
     ordered = sorted(names)
-    # One statement, rows in sorted order: each is locked (inserted or updated) in turn. Text
-    # of a fixed shape: SQLAlchemy compiled a multi-row VALUES anew for every batch (~4 ms).
+    found = set(_touch(conn, ordered, now_ms))
+    new = [d for d in ordered if d not in found]
+    if new:  # a kiosk's first press: SQLAlchemy's insert, so that every column default applies
+        rows = [{"device": d, "acked_upto": 0, "first_seen_ms": now_ms, "last_seen_ms": now_ms}
+                for d in new]  # fmt: skip
+        insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(devices)
+        conn.execute(insert.on_conflict_do_nothing(), rows)
+        # Another writer may have created one meanwhile (then ours did nothing): lock it too.
+        # Taken after the known rows, out of the global order: two instances meeting the same
+        # new kiosk at once may deadlock, and PostgreSQL then fails one batch, which is retried.
+        _touch(conn, new, now_ms)
+
+
+def _touch(conn: Connection, ordered: list[str], now_ms: int) -> list[str]:
+    """Lock and note seen the existing rows of these devices, in order; return their names."""
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(_PG_TOUCH, (now_ms, now_ms, ordered))
-    else:
-        conn.exec_driver_sql(_sqlite_touch(len(ordered)), tuple(ordered) + (now_ms,))
+        # One round trip; the CTE is evaluated first (MATERIALIZED), locking in sorted order.
+        return conn.exec_driver_sql(_PG_TOUCH, (ordered, now_ms)).scalars().all()
+    # SQLite: the first write takes the database's one write lock; order does not matter.
+    marks = ", ".join("?" * len(ordered))
+    conn.exec_driver_sql(f"UPDATE devices SET last_seen_ms = ? WHERE device IN ({marks})",
+                         (now_ms, *ordered))  # fmt: skip
+    return conn.exec_driver_sql(f"SELECT device FROM devices WHERE device IN ({marks})",
+                                tuple(ordered)).scalars().all()  # fmt: skip
 
 
-_UPSERT = " ON CONFLICT (device) DO UPDATE SET last_seen_ms = excluded.last_seen_ms"
 _PG_TOUCH = (
-    "INSERT INTO devices (device, acked_upto, first_seen_ms, last_seen_ms) "
-    "SELECT d, 0, %s::BIGINT, %s::BIGINT FROM unnest(%b::VARCHAR[]) AS d ORDER BY d" + _UPSERT
+    "WITH locked AS MATERIALIZED (SELECT device FROM devices WHERE device = ANY(%b::VARCHAR[]) "
+    "ORDER BY device FOR UPDATE) "
+    "UPDATE devices SET last_seen_ms = %s::BIGINT FROM locked "
+    "WHERE devices.device = locked.device RETURNING devices.device"
 )
-
-
-@functools.lru_cache(maxsize=64)
-def _sqlite_touch(n: int) -> str:
-    # The same now for every row: ?NNN names the last parameter once.
-    now = f"?{n + 1}"
-    values = ", ".join(f"(?{i + 1}, 0, {now}, {now})" for i in range(n))
-    return (
-        f"INSERT INTO devices (device, acked_upto, first_seen_ms, last_seen_ms) VALUES {values}"
-        + _UPSERT
-    )
 
 
 def advance_acks(conn: Connection, names: set[str]) -> dict[str, int]:

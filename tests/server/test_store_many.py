@@ -15,6 +15,7 @@ from sqlalchemy import event, func, select, update
 
 from hailong.server.ingest.intake import RetainedAck
 from hailong.server.ingest.watermark import advance_acks
+from hailong.server.storage.batch import store_batch
 from hailong.server.storage.db import devices, presses, quarantine
 from tests.server.batches import press, store
 
@@ -107,3 +108,17 @@ def test_a_batch_of_any_size_is_stored_whole(engine):
         with engine.connect() as conn:
             seqs = conn.execute(select(presses.c.seq).where(presses.c.device == f"n{n}")).scalars()
             assert sorted(seqs) == list(range(1, n + 1))
+
+
+def test_known_kiosks_are_noted_seen_and_new_ones_created(engine):
+    with engine.begin() as conn:
+        store_batch(conn, [press("old", 1)], 1_000)
+    with engine.begin() as conn:
+        store_batch(conn, [press("old", 2), press("new", 1), RetainedAck("ack-only", 0)], 2_000)
+    with engine.connect() as conn:
+        seen = conn.execute(
+            select(devices.c.device, devices.c.first_seen_ms, devices.c.last_seen_ms).order_by(
+                devices.c.device
+            )
+        ).all()
+    assert seen == [("ack-only", 2_000, 2_000), ("new", 2_000, 2_000), ("old", 1_000, 2_000)]
