@@ -14,7 +14,7 @@ from hailong.protocol.errors import ProtocolError
 
 MAX_PAYLOAD = 16 * 1024
 MAX_INT = 2**63 - 1
-_RFC3339_MS = re.compile(
+RFC3339_MS = re.compile(
     r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}(Z|[+-]([01]\d|2[0-3]):[0-5]\d)", re.ASCII
 )
 _FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -157,6 +157,10 @@ def check_text(value: Any, field: str, max_len: int = 64, min_len: int = 1) -> s
     """Return value as NFC text within the length bounds, or raise ProtocolError."""
     if not isinstance(value, str):
         raise ProtocolError(field, f"must be a string, got {type(value).__name__}")
+    if value.isascii() and value.isprintable():  # most codes: already NFC, nothing hidden
+        if not min_len <= len(value) <= max_len:
+            raise ProtocolError(field, f"length must be {min_len}..{max_len}, got {len(value)}")
+        return value
     value = nfc(value)
     if not min_len <= len(value) <= max_len:
         raise ProtocolError(field, f"length must be {min_len}..{max_len}, got {len(value)}")
@@ -177,7 +181,7 @@ def check_text(value: Any, field: str, max_len: int = 64, min_len: int = 1) -> s
 
 def check_timestamp(value: Any, field: str) -> str:
     """Return an RFC 3339 timestamp with milliseconds and offset, or raise ProtocolError."""
-    if not isinstance(value, str) or not _RFC3339_MS.fullmatch(value):
+    if not isinstance(value, str) or not RFC3339_MS.fullmatch(value):
         raise ProtocolError(
             field, f"must be RFC 3339 like 2024-03-05T08:30:00.123+07:00, got {value!r}"
         )

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from hailong.protocol import (
     Health,
     Press,
     ProtocolError,
     Status,
+    TopicName,
     Topics,
     parse_ack,
     parse_health,
@@ -20,9 +23,10 @@ from hailong.protocol import (
 from hailong.server.epoch import to_ms
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(NamedTuple):
     """One message as received: topic, exact payload bytes, signature property, receive time."""
+
+    # A tuple, not a frozen dataclass: one is built per press on the network thread.
 
     topic: str
     payload: bytes
@@ -31,9 +35,8 @@ class Message:
     retained: bool = False
 
 
-@dataclass(frozen=True)
-class Incoming:
-    """A press that passed every check and may be stored."""
+class Incoming(NamedTuple):
+    """A press that passed every check and may be stored (a tuple: one is built per press)."""
 
     press: Press
     message: Message
@@ -99,7 +102,7 @@ Sorted = Incoming | Rejected | DeviceStatus | DeviceHealth | RetainedAck | Retai
 def classify(message: Message, topics: Topics, keys: Mapping[str, bytes]) -> Sorted:
     """Return what a message is; None for topics the collector ignores (its own, acks)."""
     try:
-        name = topics.parse(message.topic)
+        name = _parse_topic(topics, message.topic)
     except ProtocolError as exc:
         return Rejected(message, "invalid", str(exc))
     if name.kind == "ack" and name.device is not None and message.retained:
@@ -120,6 +123,12 @@ def classify(message: Message, topics: Topics, keys: Mapping[str, bytes]) -> Sor
     except ProtocolError as exc:
         kind = "mismatch" if exc.field == "press.device" and "differs" in exc.problem else "invalid"
         return Rejected(message, kind, str(exc), device=name.device)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_topic(topics: Topics, topic: str) -> TopicName:
+    # A kiosk sends on a handful of topics: check each once (errors are not cached).
+    return topics.parse(topic)
 
 
 def _press(message: Message, device: str, keys: Mapping[str, bytes]) -> Incoming | Rejected:

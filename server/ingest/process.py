@@ -7,12 +7,15 @@ to one of them through a shared subscription, the database decides every ack
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import queue
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from paho.mqtt.subscribeoptions import SubscribeOptions
 from sqlalchemy import select
@@ -25,12 +28,13 @@ from hailong.server.epoch import now_ms
 from hailong.server.errors import DatabaseError
 from hailong.server.ingest.acks import AckPublisher
 from hailong.server.ingest.client import connect_properties, make_client, user_property
-from hailong.server.ingest.intake import Message, RetainedPress, classify
+from hailong.server.ingest.intake import Message, RetainedPress, Sorted, classify
 from hailong.server.ingest.keys import load_keys
 from hailong.server.ingest.recovery import set_resend_from
 from hailong.server.ingest.space import FreeBytes, hold_while_low, space_floor
 from hailong.server.ingest.state import record_commit
 from hailong.server.ingest.totals import Totals
+from hailong.server.ingest.wire import Publish
 from hailong.server.storage.batch import BatchOutcome, store_batch
 from hailong.server.storage.db import devices
 from hailong.server.storage.quarantine import QuarantineLimits
@@ -47,14 +51,25 @@ class Confirmed:
     mid: int
 
 
-@dataclass
-class Received:
-    """A message waiting in the queue, with what acknowledging it needs."""
+class Received(NamedTuple):
+    """A message waiting in the queue, with what acknowledging it needs, classified early."""
 
     message: Message
     mid: int
     qos: int
     generation: int
+    early: Sorted = None  # classify's verdict on arrival, with the keys it used
+    keys: Mapping[str, bytes] | None = None
+
+
+def _waited(item: Received, limit: float) -> float:
+    """Return how long a message has waited since it arrived, in seconds, within [0, limit].
+
+    A batch is due batch_ms after its first message arrived, not after the loop took it: what
+    piled up during the last commit is stored at once instead of waiting batch_ms more. The
+    wall clock may step; the bounds keep a batch due within batch_ms whatever it does.
+    """
+    return min(max((now_ms() - item.message.received_ms) / 1000, 0.0), limit)
 
 
 class Ingest:
@@ -78,16 +93,18 @@ class Ingest:
         self.client = make_client(config)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
+        self.client.on_publishes = self._on_publishes
+        self.carry: collections.deque = collections.deque()  # the rest of a list from the inbox
         self.client.on_publish = self._on_publish
         self.acks = AckPublisher(self.client, self.topics)
         self.settle_at = 0.0
 
     def run(self, stop: threading.Event) -> None:
         """Work until stop is set, then say offline and disconnect."""
-        m = self.config.mqtt
+        m, i = self.config.mqtt, self.config.ingest
         self.client.connect_async(
             m.host, m.port, m.keepalive, clean_start=False,
-            properties=connect_properties(self.config.session_expiry_s),
+            properties=connect_properties(self.config.session_expiry_s, i.batch_size),
         )  # fmt: skip
         self.client.loop_start()
         try:
@@ -107,7 +124,25 @@ class Ingest:
         else:
             log.error("broker refused the collector: %s", reason_code)
 
-    def _on_message(self, _client, _userdata, msg):
+    def _on_publishes(self, publishes: list[Publish]) -> None:
+        # Classified here, on arrival: this thread is idle while the batch loop waits for the
+        # database, so parsing the next batch overlaps with storing this one. _commit
+        # classifies again any message whose keys were reloaded since. One list per read from
+        # the socket: one wake-up of the batch loop, not one per message.
+        keys, at, generation, topics = self.keys, now_ms(), self.generation, self.topics
+        received = []
+        for p in publishes:
+            message = Message(p.topic, p.payload, p.sig, at, p.retain)
+            try:
+                early = classify(message, topics, keys)
+            except Exception:  # noqa: BLE001 - never kill paho's thread: _commit classifies again
+                log.exception("could not classify a message on arrival")
+                received.append(Received(message, p.mid, p.qos, generation))
+                continue
+            received.append(Received(message, p.mid, p.qos, generation, early, keys))
+        self.inbox.put(received)
+
+    def _on_message(self, _client, _userdata, msg):  # what wire.decode_publish left to paho
         message = Message(msg.topic, bytes(msg.payload), user_property(msg, SIG_PROPERTY),
                           now_ms(), bool(msg.retain))  # fmt: skip
         self.inbox.put(Received(message, msg.mid, msg.qos, self.generation))
@@ -121,11 +156,10 @@ class Ingest:
         batch: list[Received] = []
         deadline = None
         while len(batch) < size and not stop.is_set():
-            timeout = 0.2 if deadline is None else deadline - time.monotonic()
-            if timeout <= 0:
-                break
+            # Once due, take what is already waiting (up to the size), but wait for no more.
+            timeout = 0.2 if deadline is None else max(deadline - time.monotonic(), 0.0)
             try:
-                item = self.inbox.get(timeout=timeout)
+                item = self._next(timeout)
             except queue.Empty:
                 self._apply_reload()  # idle: say at once that the new keys hold
                 if deadline is None and not self._settle_due():
@@ -139,8 +173,19 @@ class Ingest:
                 self._on_peer_status(item)
             else:
                 batch.append(item)
-                deadline = deadline or time.monotonic() + wait
+                if deadline is None:
+                    deadline = time.monotonic() + wait - _waited(item, wait)
         return batch
+
+    def _next(self, timeout: float):
+        """Return the next item: from the list being taken apart, else from the inbox."""
+        if self.carry:
+            return self.carry.popleft()
+        item = self.inbox.get(timeout=timeout)
+        if type(item) is list:
+            self.carry.extend(item)
+            return self.carry.popleft()
+        return item
 
     def _on_session_start(self) -> None:
         log.info("connected to %s:%s", self.config.mqtt.host, self.config.mqtt.port)
@@ -203,12 +248,14 @@ class Ingest:
 
     def _wait_for_space(self, batch: list[Received], stop: threading.Event) -> bool:
         """Hold the batch unacked while free space is below the floor; False once stopped."""
-        pending = lambda: len(batch) + self.inbox.qsize()  # noqa: E731 - read at each check
+        pending = lambda: len(batch) + len(self.carry) + self.inbox.qsize()  # noqa: E731
         return hold_while_low(self.floor, self.engine, self.config.mqtt.client_id, pending, stop)
 
     def _commit(self, batch: list[Received]) -> BatchOutcome:
         self._apply_reload()  # a SIGHUP that came while the batch was gathered applies to it
-        items = [classify(r.message, self.topics, self.keys) for r in batch]
+        keys = self.keys
+        items = [r.early if r.keys is keys else classify(r.message, self.topics, keys)
+                 for r in batch]  # fmt: skip
         retained = [i for i in items if isinstance(i, RetainedPress)]
         now = now_ms()
         with self.engine.begin() as conn:
@@ -216,9 +263,9 @@ class Ingest:
             outcome = store_batch(conn, kept, now, self.limits)
             record_commit(conn, self.config.mqtt.client_id, now)
         # Committed: now, and only now, release the messages and tell the devices.
-        for r in batch:
-            if r.generation == self.generation and r.qos > 0:
-                self.client.ack(r.mid, r.qos)
+        generation = self.generation
+        # QoS 1 only: every subscription asks for at most 1, so the broker sends no QoS 2.
+        self.client.ack_many(r.mid for r in batch if r.generation == generation and r.qos == 1)
         for device, upto in outcome.acks.items():
             self.acks.publish(device, upto)
         self._clear_retained(retained)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import json
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from hailong.protocol import parse_press
@@ -21,10 +18,11 @@ from hailong.server.ingest.intake import (
     Rejected,
     RetainedAck,
 )
-from hailong.server.ingest.watermark import advance_ack, lock_devices
+from hailong.server.ingest.watermark import advance_acks, lock_devices
 from hailong.server.reference.dossier_rule import exclude_repeats
 from hailong.server.reference.dossier_rule import settle as settle_dossiers
 from hailong.server.storage.db import anchors, devices, presses
+from hailong.server.storage.press_sql import insert_presses, stored_payloads
 from hailong.server.storage.quarantine import (
     DEFAULT_LIMITS,
     QuarantineLimits,
@@ -53,7 +51,7 @@ def store_batch(conn: Connection, items: list, now_ms: int,
     touched = {i.press.device for i in incoming}
     # First lock the devices' rows (server/watermark.py says why): from here on this batch
     # sees every press of these devices that any ingest instance has committed.
-    _ensure_devices(conn, touched | _status_devices(items), now_ms)
+    lock_devices(conn, touched | _status_devices(items), now_ms)
     fresh, conflicts = _deduplicate(incoming, conn)
     out.stored, raced = _insert_presses(conn, fresh)
     conflicts += raced
@@ -71,7 +69,7 @@ def store_batch(conn: Connection, items: list, now_ms: int,
             _apply_status(conn, item, now_ms)
         elif isinstance(item, DeviceHealth):
             _apply_health(conn, item, now_ms)
-    out.acks = {device: advance_ack(conn, device) for device in sorted(touched)}
+    out.acks = advance_acks(conn, touched)
     for item in items:
         if isinstance(item, RetainedAck):
             _check_restore(conn, item, out)
@@ -101,7 +99,7 @@ def _deduplicate(incoming: list[Incoming], conn: Connection) -> tuple[list[Incom
     repeat of the stored press is a duplicate even beside a conflicting copy in the batch.
     """
     keys = {(i.press.device, i.press.seq) for i in incoming}
-    stored = {k: parse_press(p) for k, p in _stored_payloads(conn, keys).items()}
+    stored = {k: parse_press(p) for k, p in stored_payloads(conn, keys).items()}
     first: dict[tuple[str, int], Incoming] = {}
     conflicts: list[Rejected] = []
     for item in incoming:
@@ -121,34 +119,13 @@ def _conflict(item: Incoming, why: str) -> Rejected:
     return Rejected(item.message, "conflict", f"seq {p.seq} {why}", p.device, p.seq)
 
 
-def _stored_payloads(conn: Connection, keys) -> dict[tuple[str, int], bytes]:
-    by_device: dict[str, list[int]] = defaultdict(list)
-    for device, seq in keys:
-        by_device[device].append(seq)
-    found = {}
-    for device, seqs in by_device.items():
-        rows = conn.execute(
-            select(presses.c.seq, presses.c.payload).where(
-                presses.c.device == device, presses.c.seq.between(min(seqs), max(seqs))
-            )
-        )
-        wanted = set(seqs)
-        found.update({(device, s): bytes(p) for s, p in rows if s in wanted})
-    return found
-
-
 def _insert_presses(conn: Connection, fresh: list[Incoming]) -> tuple[int, list[Rejected]]:
     """Insert new presses; return how many went in and the conflicts lost in a race."""
     if not fresh:
         return 0, []
     anchor = _anchors_for(conn, fresh)
     rows = [_press_row(item, anchor.get((item.press.device, item.press.boot))) for item in fresh]
-    sql, names = _compiled_insert(conn.dialect)
-    # The hot path of ingest: hand the driver plain tuples (or dicts for psycopg's named
-    # paramstyle), skipping SQLAlchemy's per-row bind processing, which cost more than
-    # SQLite's insert.
-    params = [tuple(r[n] for n in names) for r in rows] if names else rows
-    inserted = conn.exec_driver_sql(sql, params).rowcount
+    inserted = insert_presses(conn, rows)
     if inserted == len(rows):
         return inserted, []
     # Another writer stored some of these (device, seq) first and ON CONFLICT skipped ours.
@@ -158,7 +135,7 @@ def _insert_presses(conn: Connection, fresh: list[Incoming]) -> tuple[int, list[
 
 def _lost_races(conn: Connection, fresh: list[Incoming]) -> list[Rejected]:
     """Return the presses whose stored copy (ours or a racing writer's) differs from them."""
-    stored = _stored_payloads(conn, {(i.press.device, i.press.seq) for i in fresh})
+    stored = stored_payloads(conn, {(i.press.device, i.press.seq) for i in fresh})
     return [
         _conflict(item, "differs from a copy stored at the same moment")
         for item in fresh
@@ -167,30 +144,16 @@ def _lost_races(conn: Connection, fresh: list[Incoming]) -> list[Rejected]:
     ]
 
 
-@functools.cache
-def _compiled_insert(dialect) -> tuple[str, tuple[str, ...] | None]:
-    """Return the dialect's INSERT … ON CONFLICT DO NOTHING and its positional order."""
-    module = postgresql if dialect.name == "postgresql" else sqlite
-    compiled = (
-        module.insert(presses)
-        .values({c.name: bindparam(c.name) for c in presses.columns if c.name != "id"})
-        .on_conflict_do_nothing()
-        .compile(dialect=dialect)
-    )
-    return str(compiled), tuple(compiled.positiontup) if compiled.positional else None
-
-
-def _press_row(item: Incoming, anchor: tuple[float, int] | None) -> dict:
+def _press_row(item: Incoming, anchor: tuple[float, int] | None) -> tuple:
+    """Return a press's values in press_sql.INSERTED's order."""
     p, m = item.press, item.message
     at_ms, redated = item.at_ms, False
     if anchor is not None and not p.synced:
         at_ms, redated = redate(anchor, p.mono), True
-    return {
-        "device": p.device, "seq": p.seq, "rating": p.rating, "reason": p.reason, "ts": p.ts,
-        "at_ms": at_ms, "synced": p.synced, "redated": redated, "boot": p.boot, "mono": p.mono,
-        "counter": p.counter, "official": p.official, "field": p.field, "dossier": p.dossier,
-        "mode": p.mode, "received_ms": m.received_ms, "payload": m.payload, "sig": m.sig,
-    }  # fmt: skip
+    return (
+        p.device, p.seq, p.rating, p.reason, p.ts, at_ms, p.synced, redated, p.boot, float(p.mono),
+        p.counter, p.official, p.field, p.dossier, p.mode, m.received_ms, m.payload, m.sig,
+    )  # fmt: skip
 
 
 def redate(anchor: tuple[float, int], mono: float) -> int:
@@ -215,17 +178,6 @@ def _anchors_for(conn: Connection, fresh: list[Incoming]) -> dict[tuple[str, str
         if row is not None:
             found[(device, boot)] = (row.mono, row.at_ms)
     return found
-
-
-def _ensure_devices(conn: Connection, names: set[str], now_ms: int) -> None:
-    if not names:
-        return
-    rows = [{"device": d, "acked_upto": 0, "first_seen_ms": now_ms} for d in sorted(names)]
-    conn.execute(_dialect(conn).insert(devices).on_conflict_do_nothing(), rows)
-    lock_devices(conn, names)
-    conn.execute(
-        update(devices).where(devices.c.device.in_(sorted(names))).values(last_seen_ms=now_ms)
-    )
 
 
 def _apply_status(conn: Connection, item: DeviceStatus, now_ms: int) -> None:
@@ -295,7 +247,3 @@ def apply_anchor(conn: Connection, device: str, boot: str, mono: float, at_ms: i
         # A re-dated press may now be its dossier's earliest rating, or no longer be it.
         settle_dossiers(conn, {r.dossier for r in found if r.dossier})
     return len(found)
-
-
-def _dialect(conn: Connection):
-    return postgresql if conn.dialect.name == "postgresql" else sqlite

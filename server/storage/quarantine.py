@@ -12,7 +12,7 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -61,11 +61,11 @@ def _room_left(conn: Connection, rejects: list[Rejected], per_hour: int) -> dict
     keys = {_hour_key(r) for r in rejects}
     room = dict.fromkeys(keys, per_hour)
     h = quarantine_hours.c
-    for device, hour in keys:
-        used = conn.execute(
-            select(h.kept).where(h.device == device, h.hour_ms == hour)
-        ).scalar_one_or_none()
-        room[(device, hour)] -= used or 0
+    # One query for the batch: a flood of bad input from many kiosks must not cost a round
+    # trip per kiosk.
+    wanted = or_(*(and_(h.device == device, h.hour_ms == hour) for device, hour in sorted(keys)))
+    for device, hour, used in conn.execute(select(h.device, h.hour_ms, h.kept).where(wanted)):
+        room[(device, hour)] -= used
     return room
 
 

@@ -7,6 +7,7 @@ Both come from one builder: the ingest's (persistent session, Will) and the Conf
 from __future__ import annotations
 
 from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from hailong.protocol import Status, Topics, parse_status
@@ -106,3 +107,51 @@ def test_the_ingest_session_keeps_what_came_while_it_was_away(secure_broker, tmp
     again.disconnect()
     again.loop_stop()
     assert received == [b"press while the collector is away"]
+
+
+def test_a_burst_is_read_whole_with_its_signatures_and_acked_in_one_write(secure_broker, tmp_path):
+    # 3,000 presses of ~250 bytes: several of CollectorClient's 64 KiB reads, each holding
+    # many packets and cutting one; every one must come through the lean path (paho's
+    # on_message never), and acking all but the last ten in one write must leave just those
+    # ten in the session.
+    config = load_config(collector_toml(tmp_path, secure_broker))
+    topic, n = Topics().press("k1"), 3000
+    received, via_paho, subscribed = [], [], []
+    ingest = make_client(config)
+    ingest.on_publishes = received.extend
+    ingest.on_message = lambda _c, _u, msg: via_paho.append(msg)
+    ingest.on_subscribe = lambda *_args: subscribed.append(True)
+    ingest.connect(config.mqtt.host, config.mqtt.port, clean_start=False,
+                   properties=connect_properties(3600, batch_size=n))  # fmt: skip
+    ingest.loop_start()
+    ingest.subscribe(topic, 1)
+    wait_for(lambda: subscribed, 10, "the ingest to subscribe")
+    kiosk = mqtt_client(secure_broker, "k1", client_id="k1")
+    for i in range(n):
+        props = Properties(PacketTypes.PUBLISH)
+        props.UserProperty = [("trace", "t"), ("sig", f"{i:064x}")]
+        kiosk.publish(topic, f"{i:06d}".encode() * 40, 1, properties=props)
+    wait_for(lambda: len(received) == n, 30, f"{n} presses without acking any")
+    kiosk.loop_stop()
+    assert via_paho == []
+    assert [p.payload for p in received] == [f"{i:06d}".encode() * 40 for i in range(n)]
+    assert [p.sig for p in received] == [f"{i:064x}" for i in range(n)]
+    assert {(p.topic, p.qos, p.retain) for p in received} == {(topic, 1, False)}
+    assert len({p.mid for p in received}) == n
+    ingest.ack_many(p.mid for p in received[:-10])
+    # The broker reads a connection in order: once it answers a SUBSCRIBE sent after the
+    # acks, it has taken them all (a DISCONNECT might be cut short by the next connection).
+    ingest.subscribe(Topics().all_of("health"), 1)
+    wait_for(lambda: len(subscribed) == 2, 10, "the broker to read past the acks")
+    ingest.disconnect()
+    ingest.loop_stop()
+
+    again, redelivered = make_client(config), []
+    again.on_publishes = redelivered.extend
+    again.connect(config.mqtt.host, config.mqtt.port, clean_start=False,
+                  properties=connect_properties(3600))  # fmt: skip
+    again.loop_start()
+    wait_for(lambda: len(redelivered) >= 10, 10, "the ten unacked presses")
+    again.disconnect()
+    again.loop_stop()
+    assert [p.payload for p in redelivered] == [p.payload for p in received[-10:]]
