@@ -147,6 +147,10 @@ class Journal:
         except JournalError as error:
             log.error("%s; the segments still hold it", error)
 
+    def save_guard(self) -> None:
+        """Bring the seq counter's guard copy up to date (the loop calls it after a press)."""
+        self._require_open()
+
     def _segment_for(self, seq: int) -> Segment:
         """Return the segment the press seq joins, starting a new one when the current is full."""
         if self._active is None or self._active.count >= self._segment_size:
