@@ -110,6 +110,7 @@ class KioskApp:
                 self._on_time(time.monotonic())
                 self.link.send_pending()
                 self._redraw()
+                self.journal.save_guard()  # the seq's guard copy, once the thanks is on screen
                 if self.console is not None:
                     self.console.acknowledged(self.journal.acked)
         finally:

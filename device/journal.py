@@ -1,6 +1,8 @@
 """The kiosk's crash-safe journal of presses: every press is durable before it is shown or sent.
 
-Files: see device.segments. Ownership: a Journal is not thread-safe. Only the kiosk's main loop may
+A press costs one appended line and one fsync (two when it starts a segment); the seq counter's
+guard copy in meta.json is written after the press is shown (save_guard). Files: see
+device.segments. Ownership: a Journal is not thread-safe. Only the kiosk's main loop may
 touch it; gpiozero and paho callbacks enqueue events for that loop instead of calling the journal.
 """
 
@@ -50,14 +52,19 @@ class Journal:
         self._active: Segment | None = None  # the segment the next press joins, if not full
         self._closed = False
         meta = load_counters(folder / META, ("seq", "session"))
-        self._session = meta["session"]
+        self._session, self._guarded = meta["session"], meta["seq"]
         self._acked = load_counters(folder / ACK, ("upto",))["upto"]
         top, newest = self._check_tail()
         self._last_seq = max(meta["seq"], self._acked, top)
         if newest and newest[-1]["seq"] == self._last_seq and len(newest) < segment_size:
-            self._active = Segment(folder, newest[0]["seq"], len(newest))  # keep filling it
+            self._active = self._reopen(newest[0]["seq"])  # keep filling it
         if self._last_seq != meta["seq"]:
             self._save_meta()  # make the recovered counter the durable one at once
+
+    def _reopen(self, first: int) -> Segment | None:
+        """Take up the newest segment again if it is a line segment (an old one stays sealed)."""
+        path = self._archive.paths[first]
+        return Segment.reopen(path, first) if path.suffix == ".jsonl" else None
 
     @classmethod
     def open(
@@ -132,31 +139,34 @@ class Journal:
         return record
 
     def _store(self, record: dict) -> None:
-        """Write a record with the next seq to its segment, then the seq counter."""
-        segment = self._segment_for(record["seq"])
+        """Write a record with the next seq to its segment, durably; the guard copy waits."""
+        seq = record["seq"]
+        full = self._active is None or self._active.count >= self._segment_size
+        first = seq if full else self._active.first
         try:
-            segment.append(record)
+            if full:
+                self._seal()
+                self._active = Segment.start(self._folder, record)
+            else:
+                self._active.append(record)
         except OSError as error:
-            self._resync(segment)
-            raise JournalError(f"cannot store press {record['seq']}: {error}") from error
-        self._took(segment, record["seq"])
-        try:
-            # The segment is the durable record of the seq; this copy guards against its damage. Its
-            # rename rides on the next segment write's folder fsync: one fsync less per press.
-            self._save_meta(sync_folder=False)
-        except JournalError as error:
-            log.error("%s; the segments still hold it", error)
+            self._resync(first, seq)
+            raise JournalError(f"cannot store press {seq}: {error}") from error
+        self._took(self._active, seq)
 
     def save_guard(self) -> None:
-        """Bring the seq counter's guard copy up to date (the loop calls it after a press)."""
-        self._require_open()
+        """Write the seq counter's guard copy if presses came since; the loop calls it once shown.
 
-    def _segment_for(self, seq: int) -> Segment:
-        """Return the segment the press seq joins, starting a new one when the current is full."""
-        if self._active is None or self._active.count >= self._segment_size:
-            self._seal()
-            self._active = Segment(self._folder, seq)
-        return self._active
+        The segments prove every seq handed out; meta.json guards against the newest one's damage.
+        Written after the thanks frame, it costs the press nothing; its rename is made durable by
+        the folder's next fsync (an ack, a session, a new segment), the old copy lasting till then.
+        """
+        self._require_open()
+        if self._guarded != self._last_seq:
+            try:
+                self._save_meta(sync_folder=False)
+            except JournalError as error:
+                log.error("%s; the segments still hold it", error)
 
     def _seal(self) -> None:
         """Stop writing to the active segment, for good."""
@@ -166,18 +176,19 @@ class Journal:
 
     def _took(self, segment: Segment, seq: int) -> None:
         """Account for a press that reached segment's file."""
-        self._archive.note(segment.first)
+        self._archive.note(segment.first, segment.path)
         self._last_seq = seq
 
-    def _resync(self, segment: Segment) -> None:
-        """After a failed write, learn from disk whether the press landed anyway (rename done)."""
+    def _resync(self, first: int, seq: int) -> None:
+        """After a failed write, learn from disk whether the press landed anyway (then count it)."""
         try:
-            records = segment.records()
+            segment = Segment.reopen(segment_path(self._folder, first), first)
         except (OSError, CorruptFile):
-            return
-        segment.count = len(records)
-        if records and records[-1]["seq"] > self._last_seq:
-            self._took(segment, records[-1]["seq"])
+            return  # not there: the seq stays free; an active segment cuts its own torn tail
+        self._seal()
+        self._active = segment
+        if segment.records()[-1]["seq"] >= seq:
+            self._took(segment, seq)
 
     def pending(self, limit: int | None = None) -> list[dict]:
         """Return undelivered presses, ascending seq, reading only segments that hold some."""
@@ -200,7 +211,11 @@ class Journal:
 
     def segment_files(self) -> list[tuple[int, Path]]:
         """Return each segment's first seq and file, ascending; all but the newest are sealed."""
-        return [(first, segment_path(self._folder, first)) for first in self._archive.firsts]
+        return [(first, self._archive.paths[first]) for first in self._archive.firsts]
+
+    def remember_newest(self, first: int, moment: datetime) -> None:
+        """Take a sealed segment's newest press time from a checked cache, so prune need not read."""
+        self._archive.remember_newest(first, as_utc(moment))
 
     def segment(self, first: int) -> list[dict]:
         """Return one segment's presses, ascending seq; [] once found damaged (moved aside)."""
@@ -228,7 +243,7 @@ class Journal:
             return False
         log.warning("collector holds seqs up to %d, our last is %d: skipping", seq, self._last_seq)
         self._write(META, {"seq": seq, "session": self._session}, "seq counter")
-        self._last_seq = seq
+        self._last_seq = self._guarded = seq
         self._seal()  # segments hold consecutive presses: start afresh after the gap
         return True
 
@@ -236,7 +251,7 @@ class Journal:
         """Count one more connection, durably; return the new session number (1 the first time)."""
         self._require_open()
         self._write(META, {"seq": self._last_seq, "session": self._session + 1}, "session counter")
-        self._session += 1
+        self._session, self._guarded = self._session + 1, self._last_seq
         return self._session
 
     def prune(self, now: datetime) -> int:
@@ -253,10 +268,11 @@ class Journal:
         """Release the files and the folder lock; further use raises JournalError."""
         if self._closed:
             return
-        self._closed = True
         self._seal()
-        with suppress(OSError):
-            fsync_folder(self._folder)  # the last meta rename was left to a later folder fsync
+        with suppress(JournalError, OSError):
+            self.save_guard()
+            fsync_folder(self._folder)  # the last guard's rename was left to a later folder fsync
+        self._closed = True
         os.close(self._lock)
 
     def __enter__(self) -> Journal:
@@ -272,6 +288,7 @@ class Journal:
     def _save_meta(self, sync_folder: bool = True) -> None:
         counters = {"seq": self._last_seq, "session": self._session}
         self._write(META, counters, "seq counter", sync_folder)
+        self._guarded = self._last_seq
 
     def _write(self, name: str, counters: dict, what: str, sync_folder: bool = True) -> None:
         try:
