@@ -105,8 +105,11 @@ class KioskApp:
                     if self.display
                     else self.inbox.wait(timeout)
                 )
+                recorded = self.counters.recorded
                 for event in events:
                     self.handle(event)
+                if self.counters.recorded != recorded:
+                    self._redraw()  # thank first: the press is durable, sending it can wait a frame
                 self._on_time(time.monotonic())
                 self.link.send_pending()
                 self._redraw()
