@@ -147,6 +147,20 @@ def read_lines(path: Path, first: int) -> tuple[list[dict], int]:
 
 def parse_lines(raw: bytes, first: int) -> tuple[list[dict], int]:
     """Return a line segment's presses and the length of their lines; leave a torn last line out."""
+    whole = raw[: raw.rfind(b"\n") + 1]
+    try:  # one parse for the whole file (a line never holds a raw newline): twice as fast
+        records = json.loads(b"[" + whole[:-1].replace(b"\n", b",") + b"]")
+    except ValueError:
+        records = None
+    if records and all(
+        type(r) is dict and r.get("seq") == first + n for n, r in enumerate(records)
+    ):
+        return records, len(whole)
+    return parse_line_by_line(raw, first)
+
+
+def parse_line_by_line(raw: bytes, first: int) -> tuple[list[dict], int]:
+    """Parse a segment line by line, telling a torn last line from damage."""
     lines = raw.split(b"\n")  # the part after the last newline is b"" unless an append was cut
     records: list[dict] = []
     for n, line in enumerate(lines[:-1]):
