@@ -18,6 +18,7 @@ from pathlib import Path
 from hailong.device.errors import JournalError
 from hailong.device.segments import (
     CorruptFile,
+    fsync_folder,
     list_segments,
     move_aside,
     newest_press_time,
@@ -74,6 +75,15 @@ class Archive:
         # The newest segment always stays: it is the best witness of the last seq.
         delivered = [first for first, after in pairwise(self.firsts) if after - 1 <= acked]
         return [first for first in delivered if self._newest(first) < cutoff]
+
+    def prune(self, acked: int, cutoff: datetime) -> int:
+        """Remove the delivered segments whose newest press is older than cutoff; return how many."""
+        expired = self.expired(acked, cutoff)
+        for first in expired:
+            self.remove(first)
+        if expired:
+            fsync_folder(self.folder)
+        return len(expired)
 
     def remove(self, first: int) -> None:
         """Delete a segment's file (the caller fsyncs the folder) and forget it."""

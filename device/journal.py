@@ -1,9 +1,8 @@
 """The kiosk's crash-safe journal of presses: every press is durable before it is shown or sent.
 
-A press costs one appended line and one fsync (two when it starts a segment); the seq counter's
-guard copy in meta.json is written after the press is shown (save_guard). Files: see
-device.segments. Ownership: a Journal is not thread-safe. Only the kiosk's main loop may
-touch it; gpiozero and paho callbacks enqueue events for that loop instead of calling the journal.
+A press is one appended line and one fsync (two when it starts a segment); the seq's guard copy
+(meta.json) is written once the press is shown (save_guard). Files: see device.segments. Not
+thread-safe: only the kiosk's loop touches it; gpiozero and paho callbacks enqueue events instead.
 """
 
 from __future__ import annotations
@@ -44,9 +43,7 @@ class Journal:
     """Append-only, crash-safe store of presses with a delivery watermark; one owner thread."""
 
     def __init__(self, folder: Path, lock: int, segment_size: int, retention_days: int):
-        self._folder = folder
-        self._lock = lock
-        self._segment_size = segment_size
+        self._folder, self._lock, self._segment_size = folder, lock, segment_size
         self._retention = timedelta(days=retention_days)
         self._archive = Archive(folder)
         self._active: Segment | None = None  # the segment the next press joins, if not full
@@ -57,14 +54,11 @@ class Journal:
         top, newest = self._check_tail()
         self._last_seq = max(meta["seq"], self._acked, top)
         if newest and newest[-1]["seq"] == self._last_seq and len(newest) < segment_size:
-            self._active = self._reopen(newest[0]["seq"])  # keep filling it
+            first = newest[0]["seq"]  # keep filling it, unless it is in the old format
+            path = self._archive.paths[first]
+            self._active = Segment.reopen(path, first) if path.suffix == ".jsonl" else None
         if self._last_seq != meta["seq"]:
             self._save_meta()  # make the recovered counter the durable one at once
-
-    def _reopen(self, first: int) -> Segment | None:
-        """Take up the newest segment again if it is a line segment (an old one stays sealed)."""
-        path = self._archive.paths[first]
-        return Segment.reopen(path, first) if path.suffix == ".jsonl" else None
 
     @classmethod
     def open(
@@ -92,8 +86,7 @@ class Journal:
 
     def _check_tail(self) -> tuple[int, list[dict]]:
         """Check the segments holding undelivered presses and the newest; return top seq, newest."""
-        top = 0
-        records: list[dict] = []
+        top, records = 0, []
         for first in self._archive.firsts_from(self._acked + 1):
             records = self._archive.read(first)
             # A segment file is created by its first press, so even a damaged one proves that seq.
@@ -155,12 +148,9 @@ class Journal:
         self._took(self._active, seq)
 
     def save_guard(self) -> None:
-        """Write the seq counter's guard copy if presses came since; the loop calls it once shown.
-
-        The segments prove every seq handed out; meta.json guards against the newest one's damage.
-        Written after the thanks frame, it costs the press nothing; its rename is made durable by
-        the folder's next fsync (an ack, a session, a new segment), the old copy lasting till then.
-        """
+        """Write the seq counter's guard copy if presses came since; the loop calls it once shown."""
+        # The segments prove every seq; this guards against the newest one's damage. Its rename
+        # rides on the folder's next fsync (an ack, a session, a new segment).
         self._require_open()
         if self._guarded != self._last_seq:
             try:
@@ -174,8 +164,7 @@ class Journal:
             self._active.close()
             self._active = None
 
-    def _took(self, segment: Segment, seq: int) -> None:
-        """Account for a press that reached segment's file."""
+    def _took(self, segment: Segment, seq: int) -> None:  # a press reached segment's file
         self._archive.note(segment.first, segment.path)
         self._last_seq = seq
 
@@ -184,7 +173,7 @@ class Journal:
         try:
             segment = Segment.reopen(segment_path(self._folder, first), first)
         except (OSError, CorruptFile):
-            return  # not there: the seq stays free; an active segment cuts its own torn tail
+            return  # not there: the seq stays free (an active segment cuts its own torn tail)
         self._seal()
         self._active = segment
         if segment.records()[-1]["seq"] >= seq:
@@ -199,15 +188,9 @@ class Journal:
         """Yield archived and pending presses with seq >= the given one, ascending."""
         self._require_open()
         for first in self._archive.firsts_from(seq):  # a copy: the shelf may change meanwhile
-            for record in self._records(first):
+            for record in self.segment(first):
                 if record["seq"] >= seq:
                     yield record
-
-    def _records(self, first: int) -> list[dict]:
-        """Return a segment's presses, from memory for the active one."""
-        if self._active is not None and first == self._active.first:
-            return self._active.records()
-        return self._archive.read(first)
 
     def segment_files(self) -> list[tuple[int, Path]]:
         """Return each segment's first seq and file, ascending; all but the newest are sealed."""
@@ -220,7 +203,9 @@ class Journal:
     def segment(self, first: int) -> list[dict]:
         """Return one segment's presses, ascending seq; [] once found damaged (moved aside)."""
         self._require_open()
-        return self._records(first)
+        if self._active is not None and first == self._active.first:
+            return self._active.records()  # from memory
+        return self._archive.read(first)
 
     def mark_delivered(self, upto: int) -> bool:
         """Advance the delivery watermark to upto (never backwards); return True if it moved."""
@@ -257,12 +242,7 @@ class Journal:
     def prune(self, now: datetime) -> int:
         """Remove delivered sealed segments whose newest press is older than the retention."""
         self._require_open()
-        expired = self._archive.expired(self._acked, as_utc(now) - self._retention)
-        for first in expired:
-            self._archive.remove(first)
-        if expired:
-            fsync_folder(self._folder)
-        return len(expired)
+        return self._archive.prune(self._acked, as_utc(now) - self._retention)
 
     def close(self) -> None:
         """Release the files and the folder lock; further use raises JournalError."""
@@ -305,7 +285,7 @@ def _check_settings(segment_size: Any, retention_days: Any) -> None:
         raise JournalError(f"retention_days must be a non-negative integer, not {retention_days!r}")
 
 
-def _check_seq(value: Any, what: str) -> None:
+def _check_seq(value: Any, what: str) -> None:  # a seq or watermark from the network
     if not isinstance(value, int) or isinstance(value, bool):
         raise JournalError(f"{what} must be an integer, not {value!r}")
 
