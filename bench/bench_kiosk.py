@@ -115,6 +115,19 @@ def measure(folder: Path, modes: dict, args) -> dict[str, dict]:
     return figures
 
 
+def slow_presses(press: dict, goal_ms: float) -> None:
+    """Print what the presses slower than the goal have in common (a diagnosis, no goal)."""
+    slow = [n for n, ms in enumerate(press["latencies"]) if ms > goal_ms]
+    if not slow or press["missed"] or len(press.get("unacked", [])) != len(press["latencies"]):
+        return
+    waited = sum(press["picked"][n] > goal_ms / 2 for n in slow)
+    unacked = sum(press["unacked"][n] for n in slow)
+    journal = sum(press["journal"][n] > goal_ms / 2 for n in slow)
+    print(f"   {len(slow)} over {goal_ms:g} ms: {waited} waited over {goal_ms / 2:g} ms for the loop, "
+          f"{journal} had a journal write over {goal_ms / 2:g} ms, {unacked} came before the "
+          f"previous press's ack ({sum(press['unacked'])} of all)")  # fmt: skip
+
+
 def report(figures: dict[str, dict], args) -> bool:
     """Print the table and the goals for each mode; return whether every goal is met."""
     met = True
@@ -129,6 +142,10 @@ def report(figures: dict[str, dict], args) -> bool:
         if f["press"].get("journal"):
             j50, j99 = percentiles(f["press"]["journal"])
             print(f"   of which the journal write     {j50:7.1f} / {j99:5.1f} ms")
+        if f["press"].get("picked"):
+            w50, w99 = percentiles(f["press"]["picked"])
+            print(f"   of which waiting for the loop  {w50:7.1f} / {w99:5.1f} ms")
+            slow_presses(f["press"], goal_ms=GOALS[mode][0])
         print(f"start -> idle drawn (median)      {start:7.2f} s"
               f"   every start {' '.join(f'{s:.2f}' for s in f['start s'])};"
               f" python + import pygame {f['import pygame s']:.2f} s")  # fmt: skip

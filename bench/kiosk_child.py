@@ -6,7 +6,8 @@ The kiosk starts through hailong.device.cli.main as in service (SDL dummy, gpioz
 only KioskApp is wrapped: its screen's draw notes each frame, and a feeder thread puts
 ButtonPressed events stamped with time.monotonic() in the inbox, once the kiosk is idle again. The
 time is taken when Screen.draw has finished the thanks frame, so it includes the durable journal
-write. Before the loop starts, the bare Screen.draw of the same frames is timed as the baseline.
+write. Noted beside: how long each press waited for the loop to take it up, and whether the
+previous press still awaited its ack (its ack write may hold the loop). Before the loop starts, the bare Screen.draw of the same frames is timed as the baseline.
 When the presses are done the figures go to OUT.json and the kiosk stops on its own SIGTERM.
 """
 
@@ -34,7 +35,9 @@ class Feeder(threading.Thread):
         self.drawn = threading.Condition()
         self.view, self.thanks_count, self.thanks_at = "", 0, 0.0
         self.latencies: list[float] = []
-        self.journal_ms: list[float] = []  # of which the durable journal write (its fsyncs)
+        self.journal_ms: list[float] = []  # of which the durable journal write (its fsync)
+        self.picked_ms: list[float] = []  # of which waiting for the loop to take the press up
+        self.unacked: list[bool] = []  # pressed while the previous press awaited its ack
         self.missed = 0
 
     def on_draw(self, frame) -> None:
@@ -54,6 +57,7 @@ class Feeder(threading.Thread):
                 ):
                     break
                 before, at = self.thanks_count, time.monotonic()
+                self.unacked.append(self.app.journal.acked < self.app.journal.last_seq)
                 self.app.inbox.put(ButtonPressed(1 + n % 4, at))
                 if self._wait(lambda b=before: self.thanks_count > b, 5):
                     self.latencies.append((self.thanks_at - at) * 1000)
@@ -65,6 +69,8 @@ class Feeder(threading.Thread):
                 "missed": self.missed,
                 "baseline": self.baseline,
                 "journal": self.journal_ms,
+                "picked": self.picked_ms,
+                "unacked": self.unacked,
             }
             self.out.write_text(json.dumps(figures))
             os.kill(os.getpid(), signal.SIGTERM)  # the kiosk's own handler stops the loop
@@ -114,6 +120,14 @@ def timed_app(out: Path, presses: int):
                     feeder.journal_ms.append((time.monotonic() - start) * 1000)
 
             self.journal.append = timed_append
+            handle = self.handle
+
+            def timed_handle(event) -> None:
+                if isinstance(event, ButtonPressed):
+                    feeder.picked_ms.append((time.monotonic() - event.at) * 1000)
+                handle(event)
+
+            self.handle = timed_handle
             feeder.start()
 
     return TimedApp

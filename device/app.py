@@ -105,11 +105,15 @@ class KioskApp:
                     if self.display
                     else self.inbox.wait(timeout)
                 )
+                recorded = self.counters.recorded
                 for event in events:
                     self.handle(event)
+                if self.counters.recorded != recorded:
+                    self._redraw()  # thank first: the press is durable, sending it can wait a frame
                 self._on_time(time.monotonic())
                 self.link.send_pending()
                 self._redraw()
+                self.journal.save_guard()  # the seq's guard copy, once the thanks is on screen
                 if self.console is not None:
                     self.console.acknowledged(self.journal.acked)
         finally:

@@ -1,7 +1,8 @@
 """The kiosk's crash-safe journal of presses: every press is durable before it is shown or sent.
 
-Files: see device.segments. Ownership: a Journal is not thread-safe. Only the kiosk's main loop may
-touch it; gpiozero and paho callbacks enqueue events for that loop instead of calling the journal.
+A press is one appended line and one fsync (two when it starts a segment); the seq's guard copy
+(meta.json) is written once the press is shown (save_guard). Files: see device.segments. Not
+thread-safe: only the kiosk's loop touches it; gpiozero and paho callbacks enqueue events instead.
 """
 
 from __future__ import annotations
@@ -42,20 +43,20 @@ class Journal:
     """Append-only, crash-safe store of presses with a delivery watermark; one owner thread."""
 
     def __init__(self, folder: Path, lock: int, segment_size: int, retention_days: int):
-        self._folder = folder
-        self._lock = lock
-        self._segment_size = segment_size
+        self._folder, self._lock, self._segment_size = folder, lock, segment_size
         self._retention = timedelta(days=retention_days)
         self._archive = Archive(folder)
         self._active: Segment | None = None  # the segment the next press joins, if not full
         self._closed = False
         meta = load_counters(folder / META, ("seq", "session"))
-        self._session = meta["session"]
+        self._session, self._guarded = meta["session"], meta["seq"]
         self._acked = load_counters(folder / ACK, ("upto",))["upto"]
         top, newest = self._check_tail()
         self._last_seq = max(meta["seq"], self._acked, top)
         if newest and newest[-1]["seq"] == self._last_seq and len(newest) < segment_size:
-            self._active = Segment(folder, newest[0]["seq"], len(newest))  # keep filling it
+            first = newest[0]["seq"]  # keep filling it, unless it is in the old format
+            path = self._archive.paths[first]
+            self._active = Segment.reopen(path, first) if path.suffix == ".jsonl" else None
         if self._last_seq != meta["seq"]:
             self._save_meta()  # make the recovered counter the durable one at once
 
@@ -85,8 +86,7 @@ class Journal:
 
     def _check_tail(self) -> tuple[int, list[dict]]:
         """Check the segments holding undelivered presses and the newest; return top seq, newest."""
-        top = 0
-        records: list[dict] = []
+        top, records = 0, []
         for first in self._archive.firsts_from(self._acked + 1):
             records = self._archive.read(first)
             # A segment file is created by its first press, so even a damaged one proves that seq.
@@ -132,27 +132,31 @@ class Journal:
         return record
 
     def _store(self, record: dict) -> None:
-        """Write a record with the next seq to its segment, then the seq counter."""
-        segment = self._segment_for(record["seq"])
+        """Write a record with the next seq to its segment, durably; the guard copy waits."""
+        seq = record["seq"]
+        full = self._active is None or self._active.count >= self._segment_size
+        first = seq if full else self._active.first
         try:
-            segment.append(record)
+            if full:
+                self._seal()
+                self._active = Segment.start(self._folder, record)
+            else:
+                self._active.append(record)
         except OSError as error:
-            self._resync(segment)
-            raise JournalError(f"cannot store press {record['seq']}: {error}") from error
-        self._took(segment, record["seq"])
-        try:
-            # The segment is the durable record of the seq; this copy guards against its damage. Its
-            # rename rides on the next segment write's folder fsync: one fsync less per press.
-            self._save_meta(sync_folder=False)
-        except JournalError as error:
-            log.error("%s; the segments still hold it", error)
+            self._resync(first, seq)
+            raise JournalError(f"cannot store press {seq}: {error}") from error
+        self._took(self._active, seq)
 
-    def _segment_for(self, seq: int) -> Segment:
-        """Return the segment the press seq joins, starting a new one when the current is full."""
-        if self._active is None or self._active.count >= self._segment_size:
-            self._seal()
-            self._active = Segment(self._folder, seq)
-        return self._active
+    def save_guard(self) -> None:
+        """Write the seq counter's guard copy if presses came since; the loop calls it once shown."""
+        # The segments prove every seq; this guards against the newest one's damage. Its rename
+        # rides on the folder's next fsync (an ack, a session, a new segment).
+        self._require_open()
+        if self._guarded != self._last_seq:
+            try:
+                self._save_meta(sync_folder=False)
+            except JournalError as error:
+                log.error("%s; the segments still hold it", error)
 
     def _seal(self) -> None:
         """Stop writing to the active segment, for good."""
@@ -160,20 +164,20 @@ class Journal:
             self._active.close()
             self._active = None
 
-    def _took(self, segment: Segment, seq: int) -> None:
-        """Account for a press that reached segment's file."""
-        self._archive.note(segment.first)
+    def _took(self, segment: Segment, seq: int) -> None:  # a press reached segment's file
+        self._archive.note(segment.first, segment.path)
         self._last_seq = seq
 
-    def _resync(self, segment: Segment) -> None:
-        """After a failed write, learn from disk whether the press landed anyway (rename done)."""
+    def _resync(self, first: int, seq: int) -> None:
+        """After a failed write, learn from disk whether the press landed anyway (then count it)."""
         try:
-            records = segment.records()
+            segment = Segment.reopen(segment_path(self._folder, first), first)
         except (OSError, CorruptFile):
-            return
-        segment.count = len(records)
-        if records and records[-1]["seq"] > self._last_seq:
-            self._took(segment, records[-1]["seq"])
+            return  # not there: the seq stays free (an active segment cuts its own torn tail)
+        self._seal()
+        self._active = segment
+        if segment.records()[-1]["seq"] >= seq:
+            self._took(segment, seq)
 
     def pending(self, limit: int | None = None) -> list[dict]:
         """Return undelivered presses, ascending seq, reading only segments that hold some."""
@@ -184,24 +188,24 @@ class Journal:
         """Yield archived and pending presses with seq >= the given one, ascending."""
         self._require_open()
         for first in self._archive.firsts_from(seq):  # a copy: the shelf may change meanwhile
-            for record in self._records(first):
+            for record in self.segment(first):
                 if record["seq"] >= seq:
                     yield record
 
-    def _records(self, first: int) -> list[dict]:
-        """Return a segment's presses, from memory for the active one."""
-        if self._active is not None and first == self._active.first:
-            return self._active.records()
-        return self._archive.read(first)
-
     def segment_files(self) -> list[tuple[int, Path]]:
         """Return each segment's first seq and file, ascending; all but the newest are sealed."""
-        return [(first, segment_path(self._folder, first)) for first in self._archive.firsts]
+        return [(first, self._archive.paths[first]) for first in self._archive.firsts]
+
+    def remember_newest(self, first: int, moment: datetime) -> None:
+        """Take a sealed segment's newest press time from a checked cache, so prune need not read."""
+        self._archive.remember_newest(first, as_utc(moment))
 
     def segment(self, first: int) -> list[dict]:
         """Return one segment's presses, ascending seq; [] once found damaged (moved aside)."""
         self._require_open()
-        return self._records(first)
+        if self._active is not None and first == self._active.first:
+            return self._active.records()  # from memory
+        return self._archive.read(first)
 
     def mark_delivered(self, upto: int) -> bool:
         """Advance the delivery watermark to upto (never backwards); return True if it moved."""
@@ -224,7 +228,7 @@ class Journal:
             return False
         log.warning("collector holds seqs up to %d, our last is %d: skipping", seq, self._last_seq)
         self._write(META, {"seq": seq, "session": self._session}, "seq counter")
-        self._last_seq = seq
+        self._last_seq = self._guarded = seq
         self._seal()  # segments hold consecutive presses: start afresh after the gap
         return True
 
@@ -232,27 +236,23 @@ class Journal:
         """Count one more connection, durably; return the new session number (1 the first time)."""
         self._require_open()
         self._write(META, {"seq": self._last_seq, "session": self._session + 1}, "session counter")
-        self._session += 1
+        self._session, self._guarded = self._session + 1, self._last_seq
         return self._session
 
     def prune(self, now: datetime) -> int:
         """Remove delivered sealed segments whose newest press is older than the retention."""
         self._require_open()
-        expired = self._archive.expired(self._acked, as_utc(now) - self._retention)
-        for first in expired:
-            self._archive.remove(first)
-        if expired:
-            fsync_folder(self._folder)
-        return len(expired)
+        return self._archive.prune(self._acked, as_utc(now) - self._retention)
 
     def close(self) -> None:
         """Release the files and the folder lock; further use raises JournalError."""
         if self._closed:
             return
-        self._closed = True
         self._seal()
-        with suppress(OSError):
-            fsync_folder(self._folder)  # the last meta rename was left to a later folder fsync
+        with suppress(JournalError, OSError):
+            self.save_guard()
+            fsync_folder(self._folder)  # the last guard's rename was left to a later folder fsync
+        self._closed = True
         os.close(self._lock)
 
     def __enter__(self) -> Journal:
@@ -268,6 +268,7 @@ class Journal:
     def _save_meta(self, sync_folder: bool = True) -> None:
         counters = {"seq": self._last_seq, "session": self._session}
         self._write(META, counters, "seq counter", sync_folder)
+        self._guarded = self._last_seq
 
     def _write(self, name: str, counters: dict, what: str, sync_folder: bool = True) -> None:
         try:
@@ -284,7 +285,7 @@ def _check_settings(segment_size: Any, retention_days: Any) -> None:
         raise JournalError(f"retention_days must be a non-negative integer, not {retention_days!r}")
 
 
-def _check_seq(value: Any, what: str) -> None:
+def _check_seq(value: Any, what: str) -> None:  # a seq or watermark from the network
     if not isinstance(value, int) or isinstance(value, bool):
         raise JournalError(f"{what} must be an integer, not {value!r}")
 

@@ -1,14 +1,24 @@
-"""Crash-safe files under the journal: an atomic TinyDB storage, small state files, press segments.
+"""The journal's files: press segments (one JSON line per press, appended), small state files.
 
-Every file is replaced whole by hailong.protocol.files.write_atomic (temp file in the same folder,
-fsync, os.replace, fsync the folder), so after a power cut a file holds its old or its new content.
 The journal folder holds:
-  segment-<first seq>.json  TinyDB files of at most `segment_size` presses; only the newest grows,
-                            so a write costs the same with 100 or 100,000 presses in history
-  meta.json                 the seq and session counters, rewritten after every press
-  ack.json                  the delivery watermark: every seq <= upto reached the collector
-  lock                      flock'd while open, so two processes never hand out the same seq
-  *.corrupt-<time>          damaged files moved aside at discovery, kept for a technician
+  segment-<first seq>.jsonl  at most `segment_size` presses, one JSON line each in seq order; only
+                             the newest grows, by one appended line and one fsync of that file per
+                             press, so a press costs the same with 100 or 100,000 in history. A
+                             segment is created whole with its first press (temp file, fsync,
+                             rename, folder fsync), so its name alone proves that seq was used. A
+                             power cut during an append leaves at most a torn last line, which was
+                             never acknowledged: it is left out when read and cut off before the next
+                             append
+  segment-<first seq>.json   the format before 2026-12 (a TinyDB file rewritten whole per press):
+                             read as it is, never written again; an upgraded kiosk's next press
+                             starts a line segment
+  meta.json                  the seq and session counters; the seq is a guard copy (the segments
+                             prove it), written after the press is shown (Journal.save_guard)
+  ack.json                   the delivery watermark: every seq <= upto reached the collector
+  lock                       flock'd while open, so two processes never hand out the same seq
+  *.corrupt-<time>           damaged files moved aside at discovery, kept for a technician
+Small state files are replaced whole by hailong.protocol.files.write_atomic, so after a power cut
+each holds its old or its new content.
 """
 
 from __future__ import annotations
@@ -22,16 +32,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tinydb import TinyDB
-from tinydb.storages import Storage
-from tinydb.table import Document
-
 from hailong.protocol.files import TEMP_SUFFIX, fsync_folder, write_atomic
 
 log = logging.getLogger(__name__)
 
-TABLE = "presses"
-SEGMENT_NAME = re.compile(r"^segment-(\d{12})\.json$")
+TABLE = "presses"  # the old format's TinyDB table
+SEGMENT_NAME = re.compile(r"^segment-(\d{12})\.jsonl?$")
 LOCK = "lock"
 FILE_MODE = 0o600  # the kiosk's records are for its own service user only
 
@@ -56,28 +62,6 @@ def read_json(path: Path) -> Any:
     except ValueError as error:  # JSONDecodeError and UnicodeDecodeError alike
         # An atomic writer never leaves an empty or cut file: media damage or a foreign hand did.
         raise CorruptFile(f"{'empty file' if not raw else 'invalid JSON'}: {error}") from error
-
-
-class AtomicJSONStorage(Storage):
-    """Keep a TinyDB database in one JSON file that every write replaces atomically."""
-
-    def __init__(self, path: str | os.PathLike, create_dirs: bool = False, **_: Any):
-        self._path = Path(path)
-        if create_dirs:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-        self._cached: dict | None = None  # one owner: our last write is the file's content
-
-    def read(self) -> dict | None:
-        """Return the database, parsing the file only when nothing is cached."""
-        if self._cached is None:
-            self._cached = read_json(self._path)
-        return self._cached
-
-    def write(self, data: dict) -> None:
-        """Store data durably before returning."""
-        self._cached = None  # TinyDB edited the cached dict in place: trust it only once it landed
-        write_atomic(self._path, encode(data), mode=FILE_MODE)
-        self._cached = data
 
 
 def move_aside(path: Path, reason: str) -> Path:
@@ -132,18 +116,70 @@ def is_count(value: Any) -> bool:
 
 
 def segment_path(folder: Path, first: int) -> Path:
-    """Name the segment whose first press has seq first; names sort in seq order."""
-    return folder / f"segment-{first:012d}.json"
+    """Name the line segment whose first press has seq first; names sort in seq order."""
+    return folder / f"segment-{first:012d}.jsonl"
 
 
-def list_segments(folder: Path) -> list[int]:
-    """Return the first seq of every segment file in folder, ascending."""
-    found = (SEGMENT_NAME.match(path.name) for path in folder.iterdir())
-    return sorted(int(match.group(1)) for match in found if match)
+def list_segments(folder: Path) -> dict[int, Path]:
+    """Return every segment file in folder by its first seq, ascending."""
+    found = sorted(
+        (int(m.group(1)), m.string) for m in map(SEGMENT_NAME.match, os.listdir(folder)) if m
+    )
+    return {first: folder / name for first, name in found}
 
 
-def check_segment(data: Any, first: int) -> list[dict]:
-    """Return a segment's presses as new dicts, ascending seq; raise CorruptFile on any mismatch."""
+def read_segment(path: Path, first: int) -> list[dict]:
+    """Read a segment of either format; raise CorruptFile if it is damaged."""
+    if path.suffix == ".jsonl":
+        return read_lines(path, first)[0]
+    return check_tinydb(read_json(path), first)
+
+
+def read_lines(path: Path, first: int) -> tuple[list[dict], int]:
+    """Read a line segment: its presses and the length of their lines (a torn line is noted)."""
+    raw = path.read_bytes()
+    records, size = parse_lines(raw, first)
+    if size < len(raw):
+        log.warning("journal segment %s ends in a torn line (a write cut short): left out after "
+                    "seq %d", path.name, records[-1]["seq"])  # fmt: skip
+    return records, size
+
+
+def parse_lines(raw: bytes, first: int) -> tuple[list[dict], int]:
+    """Return a line segment's presses and the length of their lines; leave a torn last line out."""
+    whole = raw[: raw.rfind(b"\n") + 1]
+    try:  # one parse for the whole file (a line never holds a raw newline): twice as fast
+        records = json.loads(b"[" + whole[:-1].replace(b"\n", b",") + b"]")
+    except ValueError:
+        records = None
+    if records and all(
+        type(r) is dict and r.get("seq") == first + n for n, r in enumerate(records)
+    ):
+        return records, len(whole)
+    return parse_line_by_line(raw, first)
+
+
+def parse_line_by_line(raw: bytes, first: int) -> tuple[list[dict], int]:
+    """Parse a segment line by line, telling a torn last line from damage."""
+    lines = raw.split(b"\n")  # the part after the last newline is b"" unless an append was cut
+    records: list[dict] = []
+    for n, line in enumerate(lines[:-1]):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            if n == len(lines) - 2 and lines[-1] == b"" and records:
+                break  # the last line's newline landed, its bytes did not: a cut append too
+            raise CorruptFile(f"line {n + 1} is not JSON") from None
+        if not isinstance(record, dict) or record.get("seq") != first + n:
+            raise CorruptFile(f"line {n + 1} is not the press with seq {first + n}")
+        records.append(record)
+    if not records:  # a segment is created with its first press whole
+        raise CorruptFile("no whole press")
+    return records, sum(len(line) + 1 for line in lines[: len(records)])
+
+
+def check_tinydb(data: Any, first: int) -> list[dict]:
+    """Return an old-format segment's presses, ascending seq; raise CorruptFile on any mismatch."""
     if not isinstance(data, dict) or not isinstance(data.get(TABLE), dict):
         raise CorruptFile(f"no {TABLE!r} table")
     records = []
@@ -176,37 +212,61 @@ def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-def read_segment(folder: Path, first: int) -> list[dict]:
-    """Read a sealed segment without keeping it in memory."""
-    return check_segment(read_json(segment_path(folder, first)), first)
+def lines_of(records: list[dict]) -> bytes:
+    """Return records as a line segment's bytes."""
+    return b"".join(encode(record) + b"\n" for record in records)
 
 
 class Segment:
-    """The growing segment: a TinyDB file of consecutive presses, rewritten whole on each add."""
+    """The growing segment: presses appended as lines, each fsync'd before append returns."""
 
-    def __init__(self, folder: Path, first: int, count: int = 0):
-        self.first = first
-        self.count = count  # presses in the file
-        self.path = segment_path(folder, first)
-        self._db = TinyDB(self.path, storage=AtomicJSONStorage)
+    def __init__(self, path: Path, records: list[dict], size: int):
+        self.path, self.first = path, records[0]["seq"]
+        self._records, self._size = records, size  # what the file holds, up to its whole lines
+        self._fd: int | None = None
+
+    @classmethod
+    def start(cls, folder: Path, record: dict) -> Segment:
+        """Create a segment holding record, whole, before returning (two fsyncs)."""
+        data = lines_of([record])
+        path = write_atomic(segment_path(folder, record["seq"]), data, mode=FILE_MODE)
+        return cls(path, [dict(record)], len(data))
+
+    @classmethod
+    def reopen(cls, path: Path, first: int) -> Segment:
+        """Take up a line segment again; raise CorruptFile if damaged, OSError if unreadable."""
+        return cls(path, *read_lines(path, first))
+
+    @property
+    def count(self) -> int:
+        """Return how many presses the segment holds."""
+        return len(self._records)
 
     def records(self) -> list[dict]:
-        """Return this segment's presses, ascending seq (from memory once written)."""
-        data = self._db.storage.read()
-        return [] if data is None else check_segment(data, self.first)
+        """Return this segment's presses, ascending seq (copies, from memory)."""
+        return [dict(record) for record in self._records]
 
     def append(self, record: dict) -> None:
-        """Store one press durably; the seq is its TinyDB document id."""
-        self._db.table(TABLE).insert(Document(record, doc_id=record["seq"]))
-        self.count += 1
+        """Store one press durably: one line written after the last whole one, then fsync."""
+        line = encode(record) + b"\n"
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_WRONLY)
+        if os.fstat(self._fd).st_size != self._size:
+            os.ftruncate(self._fd, self._size)  # a torn line from a cut or a failed write
+        written = 0
+        while written < len(line):
+            written += os.pwrite(self._fd, line[written:], self._size + written)
+        os.fsync(self._fd)
+        self._records.append(dict(record))
+        self._size += len(line)
 
     def close(self) -> None:
-        """Release the TinyDB handle."""
-        self._db.close()
+        """Release the file."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 def store_sealed(folder: Path, records: list[dict]) -> None:
     """Write a whole sealed segment in one atomic write (for importing history and benchmarks)."""
-    first = records[0]["seq"]
-    storage = AtomicJSONStorage(segment_path(folder, first))
-    storage.write({TABLE: {str(record["seq"]): record for record in records}})
+    write_atomic(segment_path(folder, records[0]["seq"]), lines_of(records), mode=FILE_MODE)

@@ -4,7 +4,7 @@ Usage: python journal_writer.py FOLDER SEGMENT_SIZE SEED
 
 Lines on stdout, each flushed once the journal call returned:
   ready LAST_SEQ ACKED SESSION    after open
-  press SEQ TOKEN RATING          a durable press
+  press SEQ TOKEN RATING          a durable press (then the seq's guard copy is saved)
   ack ACKED                       after mark_delivered
   session S                       after next_session
 """
@@ -35,6 +35,7 @@ def main(folder: str, segment_size: int, seed: int) -> None:
             token, rating = f"{rng.getrandbits(64):016x}", rng.randint(1, 4)
             record = journal.add({"v": 1, "device": "kiosk-1", "rating": rating, "token": token})
             print(f"press {record['seq']} {token} {rating}", flush=True)
+            journal.save_guard()  # after the thanks frame, as the kiosk's loop does
     journal.close()
 
 

@@ -93,7 +93,7 @@ class Kiosk:
 
 def presses_on_disk(folder: Path) -> int:
     """Count the presses in the journal's segment files (what survives a power cut)."""
-    return sum(len(read_segment(folder, first)) for first in list_segments(folder))
+    return sum(len(read_segment(path, first)) for first, path in list_segments(folder).items())
 
 
 def record_draws(kiosk: Kiosk, screen: Screen, fail_when: Callable[[Frame], bool]) -> None:

@@ -33,6 +33,8 @@ def test_press_is_journaled_before_the_thanks_view_shows(make_kiosk):
     assert thanks.frame.rating == 4
     assert thanks.on_disk == 1  # durable in the journal before the citizen was thanked
     assert kiosk.app.journal.last_seq == 1
+    meta = kiosk.app.config.state_dir / "journal" / "meta.json"  # the guard copy, written after
+    wait_for(lambda: meta.exists() and json.loads(meta.read_text())["seq"] == 1, 5, "the guard")
     screenshot(idle, "app_idle.png")
     screenshot(thanks, "app_thanks.png")
     kiosk.halt()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
+from datetime import UTC, datetime, timedelta
 
 from hailong.device.dossiers import used_dossiers
 from hailong.device.events import ButtonPressed, DossierScanned
@@ -89,7 +92,58 @@ def test_a_pruned_segment_leaves_the_cache(tmp_path):
     cache = tmp_path / "dossiers.json"
     with Journal.open(tmp_path / "j") as journal:
         used_dossiers(journal, cache)
-    (tmp_path / "j" / "segment-000000000001.json").unlink()  # retention removed it
+    (tmp_path / "j" / "segment-000000000001.jsonl").unlink()  # retention removed it
     with Journal.open(tmp_path / "j") as journal:
         assert used_dossiers(journal, cache) == {"B"}
     assert set(json.loads(cache.read_text())["segments"]) == {"3"}
+
+
+def opened_segments(monkeypatch) -> list[str]:
+    """Note every segment file opened from now on, by any of Python's ways to open a file."""
+    seen: list[str] = []
+    for module, name in ((io, "open"), (os, "open")):
+        real = getattr(module, name)
+
+        def spy(path, *args, real=real, **kwargs):
+            if "segment-" in str(path):
+                seen.append(os.path.basename(path))
+            return real(path, *args, **kwargs)
+
+        monkeypatch.setattr(module, name, spy)
+    return seen
+
+
+def test_a_prune_after_a_warm_start_opens_no_sealed_segment(tmp_path, monkeypatch):
+    now = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
+    ages = [401, 402, 10, 10, 500, 401, 0]  # days; segments of 2: 1-2 old, 3-4 recent, 5-6 old
+    with Journal.open(tmp_path / "j", segment_size=2) as journal:
+        for days in ages:
+            ts = (now - timedelta(days=days)).isoformat(timespec="milliseconds")
+            journal.add({**press(None), "ts": ts})
+        journal.mark_delivered(6)
+    cache = tmp_path / "dossiers.json"
+    with Journal.open(tmp_path / "j", segment_size=2) as journal:
+        used_dossiers(journal, cache)  # the first start after the upgrade reads every segment
+    with Journal.open(tmp_path / "j", segment_size=2, retention_days=400) as journal:
+        used_dossiers(journal, cache)  # a later start: the cache knows every sealed segment
+        opened = opened_segments(monkeypatch)
+        assert journal.prune(now) == 2
+        assert opened == []
+        assert [r["seq"] for r in journal.since(1)] == [3, 4, 7]
+    assert sorted(p.name for p in (tmp_path / "j").glob("segment-*")) == [
+        "segment-000000000003.jsonl", "segment-000000000007.jsonl"]  # fmt: skip
+
+
+def test_a_cache_entry_without_a_press_time_is_read_again(tmp_path, monkeypatch):
+    journal_of(tmp_path / "j", ["A", None, "B"])
+    cache = tmp_path / "dossiers.json"
+    with Journal.open(tmp_path / "j") as journal:
+        used_dossiers(journal, cache)
+    data = json.loads(cache.read_text())
+    del data["segments"]["1"]["newest"]  # as a cache from before 2026-12 has it
+    cache.write_text(json.dumps(data))
+    with Journal.open(tmp_path / "j") as journal:
+        seen = reads(journal, monkeypatch)
+        assert used_dossiers(journal, cache) == {"A", "B"}
+    assert seen == [1, 3]
+    assert json.loads(cache.read_text())["segments"]["1"]["newest"] == "2024-03-05T01:30:00+00:00"

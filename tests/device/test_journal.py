@@ -2,8 +2,11 @@
 
 import json
 import logging
+import os
 import random
+import shutil
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -13,8 +16,10 @@ import hailong.device.segments as segments
 import hailong.protocol.files as files
 from hailong.device.journal import Journal, JournalError
 from hailong.protocol import Press
+from tests.protocol.fsync_spy import identity, record_fsyncs
 
 NOW = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
+FIXTURE = Path(__file__).with_name("data") / "journal-tinydb-v1"  # written by the 2026 journal
 
 
 def press(n: int = 0, ts: datetime = NOW, **extra) -> dict:
@@ -43,7 +48,7 @@ def fill(journal: Journal, count: int, ts: datetime = NOW) -> list[dict]:
 
 
 def segment_files(folder) -> list[str]:
-    return sorted(p.name for p in folder.glob("segment-*.json"))
+    return sorted(p.name for p in folder.glob("segment-*.jsonl"))
 
 
 def aside_files(folder) -> list[str]:
@@ -162,7 +167,7 @@ def test_skip_to_never_reuses_seqs_the_collector_holds(tmp_path, caplog):
         assert (journal.last_seq, journal.acked) == (51, 50)
         assert list(journal.since(1)) == stored and [r["seq"] for r in stored] == [1, 2, 51]
         assert journal.pending() == stored[2:]
-    assert segment_files(tmp_path) == ["segment-000000000001.json", "segment-000000000051.json"]
+    assert segment_files(tmp_path) == ["segment-000000000001.jsonl", "segment-000000000051.jsonl"]
 
 
 def test_skip_to_survives_a_lost_meta_through_the_watermark(tmp_path):
@@ -199,14 +204,11 @@ def test_segments_roll_over_when_full(tmp_path):
     with Journal.open(tmp_path, segment_size=4) as journal:
         fill(journal, 9)
     assert segment_files(tmp_path) == [
-        "segment-000000000001.json",
-        "segment-000000000005.json",
-        "segment-000000000009.json",
+        "segment-000000000001.jsonl",
+        "segment-000000000005.jsonl",
+        "segment-000000000009.jsonl",
     ]
-    sizes = [
-        len(json.loads((tmp_path / name).read_text())["presses"])
-        for name in segment_files(tmp_path)
-    ]
+    sizes = [len((tmp_path / name).read_bytes().splitlines()) for name in segment_files(tmp_path)]
     assert sizes == [4, 4, 1]
 
 
@@ -215,7 +217,7 @@ def test_reopen_keeps_filling_the_newest_segment(tmp_path):
         fill(journal, 2)
     with Journal.open(tmp_path, segment_size=4) as journal:
         fill(journal, 3)
-    assert segment_files(tmp_path) == ["segment-000000000001.json", "segment-000000000005.json"]
+    assert segment_files(tmp_path) == ["segment-000000000001.jsonl", "segment-000000000005.jsonl"]
 
 
 def test_reopen_with_a_smaller_segment_size_starts_a_new_segment(tmp_path):
@@ -224,12 +226,13 @@ def test_reopen_with_a_smaller_segment_size_starts_a_new_segment(tmp_path):
     with Journal.open(tmp_path, segment_size=4) as journal:
         assert journal.add(press(6))["seq"] == 6
         assert [r["seq"] for r in journal.since(1)] == [1, 2, 3, 4, 5, 6]
-    assert segment_files(tmp_path)[-1] == "segment-000000000006.json"
+    assert segment_files(tmp_path)[-1] == "segment-000000000006.jsonl"
 
 
 def test_seq_recovered_when_meta_is_older_than_segments(tmp_path):
     with Journal.open(tmp_path, segment_size=4) as journal:
         fill(journal, 3)
+        journal.save_guard()
         old_meta = (tmp_path / "meta.json").read_bytes()
         stored = fill(journal, 6)
     (tmp_path / "meta.json").write_bytes(old_meta)  # as if the meta write was lost in a crash
@@ -274,10 +277,10 @@ def test_meta_with_wrong_shape_counts_as_corrupt(tmp_path):
 def test_corrupt_pending_segment_is_moved_aside_and_the_rest_loads(tmp_path, caplog):
     with Journal.open(tmp_path, segment_size=4) as journal:
         stored = fill(journal, 10)
-    (tmp_path / "segment-000000000005.json").write_bytes(b"\x00\xff garbage")
+    (tmp_path / "segment-000000000005.jsonl").write_bytes(b"\x00\xff garbage")
     with caplog.at_level(logging.ERROR), Journal.open(tmp_path, segment_size=4) as journal:
-        assert aside_files(tmp_path)[0].startswith("segment-000000000005.json.corrupt-")
-        assert "segment-000000000005.json is damaged" in caplog.text
+        assert aside_files(tmp_path)[0].startswith("segment-000000000005.jsonl.corrupt-")
+        assert "segment-000000000005.jsonl is damaged" in caplog.text
         assert journal.pending() == stored[:4] + stored[8:]
         assert journal.last_seq == 10 and journal.add(press(11))["seq"] == 11
 
@@ -285,7 +288,7 @@ def test_corrupt_pending_segment_is_moved_aside_and_the_rest_loads(tmp_path, cap
 def test_corrupt_newest_segment_does_not_reuse_its_seqs(tmp_path):
     with Journal.open(tmp_path, segment_size=4) as journal:
         stored = fill(journal, 7)
-    (tmp_path / "segment-000000000005.json").write_text("{}")
+    (tmp_path / "segment-000000000005.jsonl").write_text("{}")
     with Journal.open(tmp_path, segment_size=4) as journal:
         assert journal.last_seq == 7
         assert journal.add(press(8))["seq"] == 8
@@ -295,7 +298,7 @@ def test_corrupt_newest_segment_does_not_reuse_its_seqs(tmp_path):
 def test_corrupt_newest_segment_and_meta_still_keep_the_segments_first_seq(tmp_path):
     with Journal.open(tmp_path, segment_size=4) as journal:
         fill(journal, 5)
-    (tmp_path / "segment-000000000005.json").write_text("[")
+    (tmp_path / "segment-000000000005.jsonl").write_text("[")
     (tmp_path / "meta.json").write_text("")
     with Journal.open(tmp_path, segment_size=4) as journal:
         # The damaged file's name proves seq 5 was handed out: the next press must not take it.
@@ -303,21 +306,22 @@ def test_corrupt_newest_segment_and_meta_still_keep_the_segments_first_seq(tmp_p
     assert len(aside_files(tmp_path)) == 2
 
 
-def test_truncated_segment_is_moved_aside(tmp_path):
+def test_a_segment_cut_short_keeps_its_whole_lines(tmp_path, caplog):
     with Journal.open(tmp_path, segment_size=4) as journal:
         stored = fill(journal, 8)
-    path = tmp_path / "segment-000000000001.json"
-    path.write_bytes(path.read_bytes()[:-40])
-    with Journal.open(tmp_path, segment_size=4) as journal:
-        assert list(journal.since(1)) == stored[4:]
+    path = tmp_path / "segment-000000000001.jsonl"
+    path.write_bytes(path.read_bytes()[:-40])  # damage: a sealed segment's last line was whole
+    with caplog.at_level(logging.WARNING), Journal.open(tmp_path, segment_size=4) as journal:
+        assert list(journal.since(1)) == stored[:3] + stored[4:]
         assert journal.add(press(9))["seq"] == 9
-    assert aside_files(tmp_path)[0].startswith("segment-000000000001.json.corrupt-")
+    assert "segment-000000000001.jsonl ends in a torn line" in caplog.text
+    assert aside_files(tmp_path) == []  # the file stays as it is, for a technician
 
 
 def test_empty_segment_file_is_moved_aside(tmp_path):
     with Journal.open(tmp_path, segment_size=4) as journal:
         fill(journal, 6)
-    (tmp_path / "segment-000000000005.json").write_bytes(b"")
+    (tmp_path / "segment-000000000005.jsonl").write_bytes(b"")
     with Journal.open(tmp_path, segment_size=4) as journal:
         assert journal.last_seq == 6 and journal.add(press(7))["seq"] == 7
 
@@ -325,13 +329,14 @@ def test_empty_segment_file_is_moved_aside(tmp_path):
 def test_segment_whose_records_lie_about_their_seq_is_corrupt(tmp_path):
     with Journal.open(tmp_path, segment_size=4) as journal:
         fill(journal, 4)
-    path = tmp_path / "segment-000000000001.json"
-    data = json.loads(path.read_text())
-    data["presses"]["2"]["seq"] = 3
-    path.write_text(json.dumps(data))
+    path = tmp_path / "segment-000000000001.jsonl"
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines[1] = lines[1].replace(b'"seq":2', b'"seq":3')
+    path.write_bytes(b"".join(lines))
     with Journal.open(tmp_path, segment_size=4) as journal:
         assert list(journal.since(1)) == []
         assert journal.add(press(5))["seq"] == 5
+    assert aside_files(tmp_path)[0].startswith("segment-000000000001.jsonl.corrupt-")
 
 
 def test_corrupt_ack_is_moved_aside_and_everything_is_pending_again(tmp_path):
@@ -349,7 +354,7 @@ def test_corrupt_archived_segment_found_by_replay_is_moved_aside(tmp_path):
     with Journal.open(tmp_path, segment_size=4) as journal:
         stored = fill(journal, 12)
         journal.mark_delivered(12)
-    (tmp_path / "segment-000000000001.json").write_text('{"presses": 3}')
+    (tmp_path / "segment-000000000001.jsonl").write_text('{"presses": 3}')
     with Journal.open(tmp_path, segment_size=4) as journal:
         assert aside_files(tmp_path) == []  # delivered history is checked when read, not at open
         assert list(journal.since(1)) == stored[4:]
@@ -375,12 +380,15 @@ def test_prune_removes_only_old_delivered_sealed_segments(tmp_path):
         fill(journal, 4, ts=old)  # segment 13-16, old again (a clock set back)
         journal.mark_delivered(14)
         assert journal.prune(NOW) == 2
-        assert segment_files(tmp_path) == ["segment-000000000009.json", "segment-000000000013.json"]
+        assert segment_files(tmp_path) == [
+            "segment-000000000009.jsonl",
+            "segment-000000000013.jsonl",
+        ]
         assert [r["seq"] for r in journal.since(1)] == list(range(9, 17))
         assert journal.prune(NOW) == 0
         journal.mark_delivered(16)
         assert journal.prune(NOW + timedelta(days=1000)) == 1  # the newest always stays
-        assert segment_files(tmp_path) == ["segment-000000000013.json"]
+        assert segment_files(tmp_path) == ["segment-000000000013.jsonl"]
     with Journal.open(tmp_path, segment_size=4) as journal:
         assert (journal.last_seq, journal.acked) == (16, 16)
         assert journal.add(press(17))["seq"] == 17
@@ -429,7 +437,7 @@ def test_pending_reads_no_delivered_segment_in_a_large_history(tmp_path, monkeyp
     monkeypatch.setattr(
         archive_module,
         "read_segment",
-        lambda folder, first: reads.append(first) or real_read(folder, first),
+        lambda path, first: reads.append(first) or real_read(path, first),
     )
     with Journal.open(tmp_path) as journal:
         # Pending presses live in 19,713-19,968 and 19,969-20,000 (the newest, kept in memory).
@@ -442,15 +450,59 @@ def test_pending_reads_no_delivered_segment_in_a_large_history(tmp_path, monkeyp
 
 
 def test_a_failed_write_does_not_consume_the_seq(tmp_path, monkeypatch):
-    with Journal.open(tmp_path) as journal:
+    with Journal.open(tmp_path, segment_size=3) as journal:
         fill(journal, 2)
-        real = segments.write_atomic
-        monkeypatch.setattr(segments, "write_atomic", fail_once(real, OSError(28, "No space")))
+        monkeypatch.setattr(os, "pwrite", fail_once(os.pwrite, OSError(28, "No space")))
         with pytest.raises(JournalError, match="cannot store press 3"):
-            journal.add(press(3))
+            journal.add(press(3))  # an append
         assert journal.last_seq == 2
         assert journal.add(press(3))["seq"] == 3
-        assert [r["seq"] for r in journal.since(1)] == [1, 2, 3]
+        monkeypatch.setattr(
+            segments, "write_atomic", fail_once(files.write_atomic, OSError(28, ""))
+        )
+        with pytest.raises(JournalError, match="cannot store press 4"):
+            journal.add(press(4))  # the first of a new segment
+        assert journal.last_seq == 3
+        assert journal.add(press(4))["seq"] == 4
+        assert [r["seq"] for r in journal.since(1)] == [1, 2, 3, 4]
+    with Journal.open(tmp_path, segment_size=3) as journal:
+        assert [r["seq"] for r in journal.since(1)] == [1, 2, 3, 4]
+
+
+def test_a_write_cut_short_is_cut_off_before_the_next_press(tmp_path, monkeypatch):
+    with Journal.open(tmp_path) as journal:
+        stored = fill(journal, 2)
+
+        def half_then_fail(fd, data, offset):
+            os.pwrite(fd, data[: len(data) // 2], offset)
+            raise OSError(5, "I/O error")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(os, "pwrite", fail_once(os.pwrite, None, half_then_fail))
+            with pytest.raises(JournalError, match="cannot store press 3"):
+                journal.add(press(3))
+        assert journal.last_seq == 2
+        stored.append(journal.add(press(3, official="Trần Thị Bình")))
+    with Journal.open(tmp_path) as journal:
+        assert list(journal.since(1)) == stored
+    assert aside_files(tmp_path) == []
+
+
+def test_a_torn_last_line_left_by_a_power_cut_is_dropped_and_cut_off(tmp_path, caplog):
+    with Journal.open(tmp_path) as journal:
+        stored = fill(journal, 3)
+    path = tmp_path / "segment-000000000001.jsonl"
+    whole = path.read_bytes()
+    for torn in (b'{"v":1,"device":"ubnd', b"\x00" * 999 + b"\n"):  # cut mid-line; zeros
+        path.write_bytes(whole + torn)
+        with caplog.at_level(logging.WARNING), Journal.open(tmp_path) as journal:
+            assert journal.last_seq == 3 and list(journal.since(1)) == stored
+        assert path.read_bytes() == whole + torn  # opening changes nothing
+    assert "ends in a torn line" in caplog.text
+    with Journal.open(tmp_path) as journal:
+        stored.append(journal.add(press(4)))
+    assert path.read_bytes() == whole + segments.encode(stored[-1]) + b"\n"
+    assert aside_files(tmp_path) == []
 
 
 def test_a_press_that_landed_despite_an_error_is_counted(tmp_path, monkeypatch):
@@ -471,6 +523,7 @@ def test_a_failed_meta_write_keeps_the_press(tmp_path, monkeypatch, caplog):
         monkeypatch.setattr(journal_module, "save_counters", fail_once(real, OSError(28, "full")))
         with caplog.at_level(logging.ERROR):
             assert journal.add(press(1))["seq"] == 1
+            journal.save_guard()
         assert "cannot store the seq counter" in caplog.text
     with Journal.open(tmp_path) as journal:
         assert journal.last_seq == 1
@@ -500,13 +553,15 @@ def test_invalid_settings_are_refused(tmp_path, settings):
         Journal.open(tmp_path, **settings)
 
 
-def fail_once(real, error: Exception):
-    """Wrap real so that its first call raises error and later calls go through."""
+def fail_once(real, error: Exception | None, instead=None):
+    """Wrap real so that its first call raises error (or runs instead) and later calls go through."""
     calls = []
 
     def wrapper(*args, **kwargs):
         calls.append(args)
         if len(calls) == 1:
+            if instead is not None:
+                return instead(*args, **kwargs)
             raise error
         return real(*args, **kwargs)
 
@@ -535,9 +590,57 @@ def test_append_refuses_a_press_that_is_not_the_next_one(tmp_path, seq):
         with pytest.raises(JournalError, match=f"press seq {seq} is not the next one, 2"):
             journal.append(typed(seq))
         assert journal.last_seq == 1
-    assert len(segments.read_segment(tmp_path, 1)) == 1
+    assert len(segments.read_segment(tmp_path / "segment-000000000001.jsonl", 1)) == 1
 
 
 def test_append_refuses_what_is_not_a_press(tmp_path):
     with Journal.open(tmp_path) as journal, pytest.raises(JournalError, match="must be a Press"):
         journal.append({**press(1), "seq": 1})
+
+
+def test_an_append_that_landed_despite_a_failed_fsync_is_counted(tmp_path, monkeypatch):
+    with Journal.open(tmp_path) as journal:
+        fill(journal, 2)
+        with monkeypatch.context() as patch:
+            patch.setattr(os, "fsync", fail_once(os.fsync, OSError(5, "I/O error")))
+            with pytest.raises(JournalError, match="cannot store press 3"):
+                journal.add(press(3))
+        assert journal.last_seq == 3  # the line is whole in the file: never hand out 3 again
+        assert journal.add(press(4))["seq"] == 4
+    with Journal.open(tmp_path) as journal:
+        assert [r["seq"] for r in journal.since(1)] == [1, 2, 3, 4]
+
+
+def test_a_press_fsyncs_its_segment_file_only(tmp_path, monkeypatch):
+    with Journal.open(tmp_path, segment_size=3) as journal:
+        fill(journal, 1)
+        synced = record_fsyncs(monkeypatch)
+        journal.add(press(2))
+        assert synced == [identity(tmp_path / "segment-000000000001.jsonl")]  # one fsync
+        journal.save_guard()  # after the thanks: the guard's temp file, no folder fsync
+        assert len(synced) == 2 and identity(tmp_path / "meta.json") == synced[1]
+        journal.save_guard()
+        assert len(synced) == 2  # nothing new to guard
+        journal.add(press(3))
+        journal.add(press(4))  # starts a segment: its file whole, then the folder
+        assert synced[3:] == [identity(tmp_path / "segment-000000000004.jsonl"), identity(tmp_path)]
+
+
+def test_a_journal_in_the_old_tinydb_format_reads_on_and_grows_in_lines(tmp_path):
+    shutil.copytree(FIXTURE, tmp_path / "j")
+    old = {p.name: p.read_bytes() for p in (tmp_path / "j").glob("segment-*.json")}
+    with Journal.open(tmp_path / "j", segment_size=4) as journal:
+        assert (journal.last_seq, journal.acked, journal.session) == (10, 6, 2)
+        records = list(journal.since(1))
+        assert [r["seq"] for r in records] == list(range(1, 11))
+        assert records[2]["dossier"] == "HS-00003" and records[9]["official"] == "Nguyễn Văn An"
+        assert records[0]["ts"] == "2025-03-02T08:00:00.000+00:00"
+        assert journal.pending() == records[6:]
+        new = journal.add(press(11))  # the newest old segment has room, but is never rewritten
+        assert journal.prune(datetime(2026, 12, 5, tzinfo=UTC)) == 1  # seqs 1-4: delivered, old
+    assert {p.name: p.read_bytes() for p in (tmp_path / "j").glob("segment-*.json")} == {
+        name: data for name, data in old.items() if name != "segment-000000000001.json"
+    }
+    with Journal.open(tmp_path / "j", segment_size=4) as journal:
+        assert list(journal.since(1)) == records[4:] + [new]
+    assert segment_files(tmp_path / "j") == ["segment-000000000011.jsonl"]

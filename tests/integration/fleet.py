@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import secrets
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import func, select
 
+from hailong.device.segments import list_segments, read_segment
 from hailong.protocol import Topics, parse_ack
 from hailong.server.storage.db import devices, open_database, presses, quarantine
 from tests.support import (
@@ -23,11 +25,15 @@ from tests.support import (
 
 
 def journal_last_seq(state_dir: Path) -> int:
-    """Peek at a kiosk's seq counter (the journal's meta file) without its lock."""
-    try:
-        return json.loads((state_dir / "journal" / "meta.json").read_text())["seq"]
-    except (FileNotFoundError, json.JSONDecodeError, KeyError):
-        return 0
+    """Peek at a kiosk's last seq without its lock: its newest segment's last press, or the guard."""
+    folder, seqs = state_dir / "journal", [0]
+    # The guard copy is written after the press is shown: it may lag or be missing.
+    with suppress(FileNotFoundError, json.JSONDecodeError, KeyError):
+        seqs.append(json.loads((folder / "meta.json").read_text())["seq"])
+    with suppress(OSError, ValueError):  # no folder or segment yet (CorruptFile is a ValueError)
+        first, path = max(list_segments(folder).items())
+        seqs.append(read_segment(path, first)[-1]["seq"])
+    return max(seqs)
 
 
 @dataclass
