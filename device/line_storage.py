@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+from copy import deepcopy
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -95,19 +97,21 @@ class JSONLinesStorage(Storage):
     def __init__(self, path: str | os.PathLike, *, first: int | None = None, **_: Any):
         self.path, self._first = Path(path), first  # first: the id the file must start with
         self._docs: dict[str, dict] | None = None  # what the file holds, private: never handed out
-        self._raw = b""  # the file's whole lines, so that read() parses without touching the disk
+        self._nested: set[str] = set()  # ids of documents holding a list or dict (copied deeply)
+        self._size = 0  # the length of the file's whole lines: the next append goes there
         self._exists = False
         self._fd: int | None = None
 
     def load(self) -> None:
         """Read the file (if any) into memory; raise CorruptFile if damaged, OSError if unreadable."""
         try:
-            records, self._raw = read_lines(self.path, self._first)
+            records, raw = read_lines(self.path, self._first)
         except FileNotFoundError:
-            records, self._raw, self._exists = [], b"", False
+            records, raw, self._exists = [], b"", False
         else:
             self._exists = True
-        self._docs = {str(record[ID]): record for record in records}
+        self._docs, self._nested, self._size = {}, set(), 0
+        self._took(raw, records)
 
     def __len__(self) -> int:
         """Return how many documents the file holds."""
@@ -116,25 +120,31 @@ class JSONLinesStorage(Storage):
         return len(self._docs)
 
     def read(self) -> dict | None:
-        """Return the database as TinyDB expects it, as new objects parsed from the file's lines."""
+        """Return the database as TinyDB expects it: copies, so that TinyDB's edits show in write."""
         if self._docs is None:
             self.load()
         if not self._docs:
             return None
-        records = json.loads(b"[" + self._raw[:-1].replace(b"\n", b",") + b"]")
-        return {DEFAULT_TABLE: {str(record[ID]): record for record in records}}
+        nested = self._nested  # most presses are flat: a shallow copy is a whole copy
+        return {DEFAULT_TABLE: {key: deepcopy(doc) if key in nested else dict(doc)
+                                for key, doc in self._docs.items()}}  # fmt: skip
 
     def write(self, data: dict) -> None:
         """Store data durably: append added documents if that is the only change, else rewrite."""
         if self._docs is None:
             self.load()
-        table = self._table_of(data)
-        old = self._docs
-        keys = list(table)
-        if (self._exists and keys[: len(old)] == list(old) and len(keys) > len(old)
-                and all(table[key] == doc for key, doc in old.items())):  # fmt: skip
-            self._append([table[key] for key in keys[len(old) :]])
-        elif not self._exists or keys != list(old) or any(table[k] != old[k] for k in keys):
+        table = table_of(data)
+        old, count = self._docs, len(self._docs)
+        kept = self._exists and list(islice(table, count)) == list(old)
+        kept = kept and all(table[key] == doc for key, doc in old.items())  # ≤ 256: cheap enough
+        if kept and len(table) == count:
+            return  # nothing changed
+        if kept:
+            added = list(islice(table.items(), count, None))
+            check_ids(added, next(reversed(old.values()))[ID] + 1 if old else self._start(table))
+            self._append([doc for _, doc in added])
+        else:
+            check_ids(list(table.items()), self._start(table))
             self._rewrite(list(table.values()))
 
     def close(self) -> None:
@@ -143,43 +153,59 @@ class JSONLinesStorage(Storage):
             os.close(self._fd)
             self._fd = None
 
-    def _table_of(self, data: dict) -> dict[str, dict]:
-        """Return the default table of data; refuse what the line format cannot hold."""
-        if any(docs for name, docs in data.items() if name != DEFAULT_TABLE):
-            raise ValueError(f"a line file holds only TinyDB's {DEFAULT_TABLE!r} table")
-        table = data.get(DEFAULT_TABLE, {})
-        if not table:  # the file's name may be the proof that its first id was used: keep it
-            raise ValueError("a line file holds at least one document")
-        start = self._first if self._first is not None else next(iter(table.values()), {}).get(ID)
-        for n, (key, doc) in enumerate(table.items()):
-            if type(doc.get(ID)) is not int or str(doc[ID]) != key or doc[ID] != start + n:
-                raise ValueError(f"document {key} must carry {ID} {key}, consecutive from {start}")
-        return table
+    def _start(self, table: dict) -> Any:
+        """Return the id the file must start with: its owner's, the file's, or the first new one."""
+        if self._first is not None:
+            return self._first
+        return next(iter(self._docs.values()) if self._docs else iter(table.values()))[ID]
 
     def _append(self, docs: list[dict]) -> None:
         """Append docs as lines after the last whole one, then fsync."""
         data = lines_of(docs)
         if self._fd is None:
             self._fd = os.open(self.path, os.O_WRONLY)
-        size = len(self._raw)
+        size = self._size
         if os.fstat(self._fd).st_size != size:
             os.ftruncate(self._fd, size)  # a torn line from a cut or a failed write
         written = 0
         while written < len(data):
             written += os.pwrite(self._fd, data[written:], size + written)
         os.fsync(self._fd)
-        self._took(self._raw + data, data)
+        self._took(data)
 
     def _rewrite(self, docs: list[dict]) -> None:
         """Replace the file whole, atomically (temp file, fsync, rename, folder fsync)."""
         data = lines_of(docs)
         self.close()  # the rename gives the path a new file
         write_atomic(self.path, data, mode=FILE_MODE)
-        self._exists, self._docs = True, {}
-        self._took(data, data)
+        self._exists, self._docs, self._nested, self._size = True, {}, set(), 0
+        self._took(data)
 
-    def _took(self, raw: bytes, added: bytes) -> None:
-        """Note that the file now holds raw, ending in added (parsed anew: nothing shared)."""
-        self._raw = raw
-        for record in json.loads(b"[" + added[:-1].replace(b"\n", b",") + b"]"):
-            self._docs[str(record[ID])] = record
+    def _took(self, added: bytes, records: list[dict] | None = None) -> None:
+        """Note that the file grew by added (parsed anew unless given: nothing is shared)."""
+        if records is None:
+            records = json.loads(b"[" + added[:-1].replace(b"\n", b",") + b"]")
+        for record in records:
+            key = str(record[ID])
+            self._docs[key] = record
+            if any(isinstance(value, (list, dict)) for value in record.values()):
+                self._nested.add(key)
+        self._size += len(added)
+
+
+def table_of(data: dict) -> dict[str, dict]:
+    """Return the default table of TinyDB's data; refuse what a line file cannot hold."""
+    if any(docs for name, docs in data.items() if name != DEFAULT_TABLE):
+        raise ValueError(f"a line file holds only TinyDB's {DEFAULT_TABLE!r} table")
+    table = data.get(DEFAULT_TABLE)
+    if not table:  # the file's name may be the proof that its first id was used: keep it
+        raise ValueError("a line file holds at least one document")
+    return table
+
+
+def check_ids(items: list[tuple[str, dict]], start: Any) -> None:
+    """Refuse documents that do not carry consecutive ids from start, each under its own id."""
+    for n, (key, doc) in enumerate(items):
+        if type(doc.get(ID)) is not int or doc[ID] != start + n or key != str(start + n):
+            raise ValueError(f"document {key} must carry {ID} {start + n}, not {doc.get(ID)!r} "
+                             "(a line file's ids are consecutive)")  # fmt: skip

@@ -109,9 +109,11 @@ def test_an_unchanged_database_writes_nothing(tmp_path, monkeypatch):
     "change, message",
     [
         (lambda db: db.remove(doc_ids=[2]), "consecutive"),  # a hole in the seqs
+        (lambda db: db.remove(doc_ids=[1]), "consecutive"),  # the first, which names the file
         (lambda db: db.insert(doc(9)), "consecutive"),  # a gap after the last
         (lambda db: db.insert({"rating": 1}), "must carry seq"),  # TinyDB's own next id
         (lambda db: db.update({"seq": 7}, doc_ids=[1]), "must carry seq"),
+        (lambda db: db.insert(Document(doc(4), doc_id=7)), "document 7 must carry seq 4"),
         (lambda db: db.truncate(), "at least one document"),
         (lambda db: db.table("other").insert(doc(4)), "only TinyDB's '_default' table"),
     ],
