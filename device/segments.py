@@ -1,9 +1,12 @@
 """The journal's files: press segments (one JSON line per press, appended), small state files.
 
 The journal folder holds:
-  segment-<first seq>.jsonl  at most `segment_size` presses, one JSON line each in seq order; only
-                             the newest grows, by one appended line and one fsync of that file per
-                             press, so a press costs the same with 100 or 100,000 in history. A
+  segment-<first seq>.jsonl  at most `segment_size` presses, one JSON line each in seq order: a
+                             TinyDB database kept by device.line_storage.JSONLinesStorage (the
+                             document id is the seq). Only the newest grows, by one appended line
+                             and one fsync of that file per press (TinyDB's insert), so a press
+                             costs the same with 100 or 100,000 in history; sealed ones are read
+                             by the storage's parser alone, without a TinyDB around it. A
                              segment is created whole with its first press (temp file, fsync,
                              rename, folder fsync), so its name alone proves that seq was used. A
                              power cut during an append leaves at most a torn last line, which was
