@@ -3,6 +3,9 @@
 Run: .venv/bin/python bench/bench_journal.py [--samples N] [--dir FOLDER]
 
 Baseline: append one JSON line to a plain file and fsync it (the cheapest durable write there is).
+What TinyDB costs a press, side by side: the segment writes alone, without the journal around them,
+done by hand as before TinyDB came back (a new segment: an atomic write; then one line pwrite +
+fsync a press) and through TinyDB(path, storage=JSONLinesStorage) (the same files and fsyncs).
 Journals: 1,000 and 100,000 delivered presses in history, and 10,000 undelivered ones. A press is
 add() (what the thanks frame waits for: the latencies) then save_guard() (the seq's guard copy,
 which the kiosk writes once the thanks is shown: counted in presses per second, not in latency).
@@ -32,12 +35,18 @@ from pathlib import Path
 from typing import BinaryIO
 
 from cgroup import loop_disk, write_throttle
+from tinydb import TinyDB
+from tinydb.table import Document
 
 from hailong.device.journal import Journal
-from hailong.device.segments import encode, store_sealed
+from hailong.device.line_storage import FILE_MODE, JSONLinesStorage
+from hailong.device.segments import encode, segment_path, store_sealed
+from hailong.protocol.files import write_atomic
 
 SEGMENT_SIZE = 256
 BASELINE = "baseline: line + fsync"
+BY_HAND = "segments by hand"  # the segment writes before TinyDB came back
+THROUGH_TINYDB = "segments via TinyDB"  # the same writes through TinyDB's insert
 SCENARIOS = {  # name: (presses in history, of which undelivered)
     "1k history": (1_000, 0),
     "100k history": (100_000, 0),
@@ -101,6 +110,47 @@ def baseline_append(file: BinaryIO) -> Writer:
     return append
 
 
+def segments_by_hand(folder: Path) -> Writer:
+    """Return a writer doing the segment writes by hand: an atomic new file, then line + fsync."""
+    folder.mkdir()
+    state = {"fd": -1, "size": 0}
+
+    def append(seq: int) -> float:
+        start = time.perf_counter()
+        record = {**press(seq), "seq": seq}
+        line = encode(record) + b"\n"
+        if seq % SEGMENT_SIZE == 0:
+            if state["fd"] >= 0:
+                os.close(state["fd"])
+            path = write_atomic(segment_path(folder, seq), line, mode=FILE_MODE)
+            state["fd"], state["size"] = os.open(path, os.O_WRONLY), len(line)
+        else:
+            os.pwrite(state["fd"], line, state["size"])
+            os.fsync(state["fd"])
+            state["size"] += len(line)
+        return time.perf_counter() - start
+
+    return append
+
+
+def segments_via_tinydb(folder: Path) -> Writer:
+    """Return a writer inserting each press into its segment's TinyDB (JSONLinesStorage)."""
+    folder.mkdir()
+    dbs: list[TinyDB] = []
+
+    def insert(seq: int) -> float:
+        start = time.perf_counter()
+        record = {**press(seq), "seq": seq}
+        if seq % SEGMENT_SIZE == 0:
+            if dbs:
+                dbs.pop().close()
+            dbs.append(TinyDB(segment_path(folder, seq), storage=JSONLinesStorage, first=seq))
+        dbs[0].insert(Document(record, doc_id=seq))
+        return time.perf_counter() - start
+
+    return insert
+
+
 def journal_add(journal: Journal) -> Writer:
     """Return a writer that adds one press to journal, then saves the guard copy as the kiosk does."""
 
@@ -155,6 +205,9 @@ def report(times: dict[str, list[tuple[float, float]]]) -> bool:
     base_p99 = figures[BASELINE][1]
     for name, (p50, p99) in figures.items():
         print(f"{name:<28}{p50:>9.3f}{p99:>9.3f}{p99 / base_p99:>15.1f}x")
+    hand, tiny = figures[BY_HAND], figures[THROUGH_TINYDB]
+    print(f"TinyDB's insert path costs a press {tiny[0] - hand[0]:+.3f} ms at p50, "
+          f"{tiny[1] - hand[1]:+.3f} ms at p99 (same run, segments of {SEGMENT_SIZE})")  # fmt: skip
     worst_p99 = max(p99 for name, (_, p99) in figures.items() if name in SCENARIOS)
     growth = goal("worst p99 / 1k-history p99", worst_p99 / figures["1k history"][1], GOAL_GROWTH)
     versus = goal("worst p99 / baseline p99", worst_p99 / base_p99, GOAL_VS_BASELINE)
@@ -177,6 +230,8 @@ def run(root: Path, samples: int, in_turns: bool = True) -> dict[str, list[tuple
     print(f"built histories in {time.perf_counter() - started:.1f} s under {root}")
     with (root / "baseline.jsonl").open("ab") as baseline:
         writers = {BASELINE: baseline_append(baseline)}
+        writers[BY_HAND] = segments_by_hand(root / "by-hand")
+        writers[THROUGH_TINYDB] = segments_via_tinydb(root / "tinydb")
         writers |= {name: journal_add(journal) for name, journal in journals.items()}
         times = measure(writers, samples, in_turns)
     for journal in journals.values():
@@ -238,7 +293,8 @@ def main() -> int:
     print(f"{args.samples} samples each, segments of {SEGMENT_SIZE} presses; add() = one line "
           "appended + fsync (a new segment: an atomic write); latencies are add() alone")  # fmt: skip
     for name, values in times.items():
-        print(f"{name:<28}{rate(values):>9.0f} presses/s (with the guard copy after each)")
+        guard = " (with the guard copy after each)" if name in SCENARIOS else ""
+        print(f"{name:<28}{rate(values):>9.0f} presses/s{guard}")
     return 0 if report(times) else 1
 
 

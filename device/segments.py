@@ -1,9 +1,12 @@
 """The journal's files: press segments (one JSON line per press, appended), small state files.
 
 The journal folder holds:
-  segment-<first seq>.jsonl  at most `segment_size` presses, one JSON line each in seq order; only
-                             the newest grows, by one appended line and one fsync of that file per
-                             press, so a press costs the same with 100 or 100,000 in history. A
+  segment-<first seq>.jsonl  at most `segment_size` presses, one JSON line each in seq order: a
+                             TinyDB database kept by device.line_storage.JSONLinesStorage (the
+                             document id is the seq). Only the newest grows, by one appended line
+                             and one fsync of that file per press (TinyDB's insert), so a press
+                             costs the same with 100 or 100,000 in history; sealed ones are read
+                             by the storage's parser alone, without a TinyDB around it. A
                              segment is created whole with its first press (temp file, fsync,
                              rename, folder fsync), so its name alone proves that seq was used. A
                              power cut during an append leaves at most a torn last line, which was
@@ -32,6 +35,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tinydb import TinyDB
+from tinydb.table import Document
+
+from hailong.device.line_storage import (
+    FILE_MODE,
+    CorruptFile,
+    JSONLinesStorage,
+    encode,
+    lines_of,
+    read_lines,
+)
 from hailong.protocol.files import TEMP_SUFFIX, fsync_folder, write_atomic
 
 log = logging.getLogger(__name__)
@@ -39,16 +53,7 @@ log = logging.getLogger(__name__)
 TABLE = "presses"  # the old format's TinyDB table
 SEGMENT_NAME = re.compile(r"^segment-(\d{12})\.jsonl?$")
 LOCK = "lock"
-FILE_MODE = 0o600  # the kiosk's records are for its own service user only
-
-
-class CorruptFile(ValueError):
-    """Raise when a journal file exists but does not hold what the journal wrote."""
-
-
-def encode(data: Any) -> bytes:
-    """Serialise data as compact UTF-8 JSON; NaN and non-JSON types raise."""
-    return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+__all__ = ["FILE_MODE", "CorruptFile", "encode", "fsync_folder"]  # re-exported for the journal
 
 
 def read_json(path: Path) -> Any:
@@ -135,49 +140,6 @@ def read_segment(path: Path, first: int) -> list[dict]:
     return check_tinydb(read_json(path), first)
 
 
-def read_lines(path: Path, first: int) -> tuple[list[dict], int]:
-    """Read a line segment: its presses and the length of their lines (a torn line is noted)."""
-    raw = path.read_bytes()
-    records, size = parse_lines(raw, first)
-    if size < len(raw):
-        log.warning("journal segment %s ends in a torn line (a write cut short): left out after "
-                    "seq %d", path.name, records[-1]["seq"])  # fmt: skip
-    return records, size
-
-
-def parse_lines(raw: bytes, first: int) -> tuple[list[dict], int]:
-    """Return a line segment's presses and the length of their lines; leave a torn last line out."""
-    whole = raw[: raw.rfind(b"\n") + 1]
-    try:  # one parse for the whole file (a line never holds a raw newline): twice as fast
-        records = json.loads(b"[" + whole[:-1].replace(b"\n", b",") + b"]")
-    except ValueError:
-        records = None
-    if records and all(
-        type(r) is dict and r.get("seq") == first + n for n, r in enumerate(records)
-    ):
-        return records, len(whole)
-    return parse_line_by_line(raw, first)
-
-
-def parse_line_by_line(raw: bytes, first: int) -> tuple[list[dict], int]:
-    """Parse a segment line by line, telling a torn last line from damage."""
-    lines = raw.split(b"\n")  # the part after the last newline is b"" unless an append was cut
-    records: list[dict] = []
-    for n, line in enumerate(lines[:-1]):
-        try:
-            record = json.loads(line)
-        except ValueError:
-            if n == len(lines) - 2 and lines[-1] == b"" and records:
-                break  # the last line's newline landed, its bytes did not: a cut append too
-            raise CorruptFile(f"line {n + 1} is not JSON") from None
-        if not isinstance(record, dict) or record.get("seq") != first + n:
-            raise CorruptFile(f"line {n + 1} is not the press with seq {first + n}")
-        records.append(record)
-    if not records:  # a segment is created with its first press whole
-        raise CorruptFile("no whole press")
-    return records, sum(len(line) + 1 for line in lines[: len(records)])
-
-
 def check_tinydb(data: Any, first: int) -> list[dict]:
     """Return an old-format segment's presses, ascending seq; raise CorruptFile on any mismatch."""
     if not isinstance(data, dict) or not isinstance(data.get(TABLE), dict):
@@ -212,59 +174,49 @@ def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-def lines_of(records: list[dict]) -> bytes:
-    """Return records as a line segment's bytes."""
-    return b"".join(encode(record) + b"\n" for record in records)
-
-
 class Segment:
-    """The growing segment: presses appended as lines, each fsync'd before append returns."""
+    """The growing segment: a TinyDB whose JSONLinesStorage appends each press as a fsync'd line."""
 
-    def __init__(self, path: Path, records: list[dict], size: int):
-        self.path, self.first = path, records[0]["seq"]
-        self._records, self._size = records, size  # what the file holds, up to its whole lines
-        self._fd: int | None = None
+    def __init__(self, path: Path, first: int):
+        self.path, self.first = path, first
+        self._db = TinyDB(path, storage=JSONLinesStorage, first=first)
 
     @classmethod
     def start(cls, folder: Path, record: dict) -> Segment:
         """Create a segment holding record, whole, before returning (two fsyncs)."""
-        data = lines_of([record])
-        path = write_atomic(segment_path(folder, record["seq"]), data, mode=FILE_MODE)
-        return cls(path, [dict(record)], len(data))
+        segment = cls(segment_path(folder, record["seq"]), record["seq"])
+        try:
+            segment.append(record)
+        except BaseException:
+            segment.close()
+            raise
+        return segment
 
     @classmethod
     def reopen(cls, path: Path, first: int) -> Segment:
         """Take up a line segment again; raise CorruptFile if damaged, OSError if unreadable."""
-        return cls(path, *read_lines(path, first))
+        segment = cls(path, first)
+        segment._db.storage.load()
+        if not len(segment._db.storage):
+            raise FileNotFoundError(path)  # gone since it was listed
+        return segment
 
     @property
     def count(self) -> int:
         """Return how many presses the segment holds."""
-        return len(self._records)
+        return len(self._db.storage)  # kept in memory by the storage: no parse
 
     def records(self) -> list[dict]:
-        """Return this segment's presses, ascending seq (copies, from memory)."""
-        return [dict(record) for record in self._records]
+        """Return this segment's presses, ascending seq (new dicts, parsed from memory)."""
+        return [dict(document) for document in self._db.all()]
 
     def append(self, record: dict) -> None:
-        """Store one press durably: one line written after the last whole one, then fsync."""
-        line = encode(record) + b"\n"
-        if self._fd is None:
-            self._fd = os.open(self.path, os.O_WRONLY)
-        if os.fstat(self._fd).st_size != self._size:
-            os.ftruncate(self._fd, self._size)  # a torn line from a cut or a failed write
-        written = 0
-        while written < len(line):
-            written += os.pwrite(self._fd, line[written:], self._size + written)
-        os.fsync(self._fd)
-        self._records.append(dict(record))
-        self._size += len(line)
+        """Store one press durably (one line and one fsync; a new file: whole, then its folder)."""
+        self._db.insert(Document(record, doc_id=record["seq"]))
 
     def close(self) -> None:
         """Release the file."""
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        self._db.close()
 
 
 def store_sealed(folder: Path, records: list[dict]) -> None:

@@ -12,6 +12,7 @@ import pytest
 
 import hailong.device.archive as archive_module
 import hailong.device.journal as journal_module
+import hailong.device.line_storage as line_storage
 import hailong.device.segments as segments
 import hailong.protocol.files as files
 from hailong.device.journal import Journal, JournalError
@@ -458,7 +459,7 @@ def test_a_failed_write_does_not_consume_the_seq(tmp_path, monkeypatch):
         assert journal.last_seq == 2
         assert journal.add(press(3))["seq"] == 3
         monkeypatch.setattr(
-            segments, "write_atomic", fail_once(files.write_atomic, OSError(28, ""))
+            line_storage, "write_atomic", fail_once(files.write_atomic, OSError(28, ""))
         )
         with pytest.raises(JournalError, match="cannot store press 4"):
             journal.add(press(4))  # the first of a new segment
