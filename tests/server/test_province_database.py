@@ -161,3 +161,18 @@ def test_the_roots_frame_comes_from_its_header_settings(province):
     report = consolidated(province, MARCH, bare, date(2024, 4, 5))
     assert report.settings.province.unit_name == "Sở Nội vụ tỉnh An Giang"
     assert report.settings.province.recipients == ("Ủy ban nhân dân tỉnh", "Lưu: VT")
+
+
+def test_the_monthly_trend_counts_each_communes_kiosks_with_its_sites(province):
+    from hailong.server.reporting.trend import monthly_counts, months_before
+    from hailong.server.web.province import _homes
+
+    months = months_before(MARCH, 3)
+    assert [m.label for m in months] == ["2024-01", "2024-02", "2024-03"]
+    with province.connect() as conn:
+        every = offices.every_office(conn)
+        rows = [o for o in every if o.kind == "commune"]
+        found = monthly_counts(conn, months, SETTINGS.zone, _homes(every, rows))
+    empty = {level: 0 for level in (1, 2, 3, 4)}
+    for code, counts in expected().items():
+        assert found[code] == [empty, empty, {k: counts[k] for k in (1, 2, 3, 4)}], code
