@@ -205,6 +205,17 @@ def _count(conn, start_ms: int, end_ms: int, rules, flags: bool) -> Gathered:
     )
 
 
+def checked_ranges(first: date, last: date, rules: FlagRules) -> list[tuple[int, int]]:
+    """Return the ranges whose fingerprints validate the rollups of first..last (_refresh's)."""
+    pad, now, found = int(rules.burst_window_s * 1000), now_ms(), []
+    for start, end, whole in halves(first, last):
+        start_ms = midnight_ms(start, rules.tz)
+        end_ms = midnight_ms(end + timedelta(days=1), rules.tz)
+        if whole and end_ms <= now:
+            found.append((start_ms - pad, end_ms + pad))
+    return found
+
+
 def refresh(conn: Connection, first: date, last: date, rules: FlagRules) -> None:
     """Store the rollups of the closed half-months of first..last whose presses changed.
 

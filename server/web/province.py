@@ -24,7 +24,7 @@ from hailong.server.reporting.figures import _token
 from hailong.server.reporting.metrics import stats_from_counts
 from hailong.server.reporting.province import BELOW_TARGET, SILENT, ProvinceReport
 from hailong.server.reporting.trend import monthly_counts, months_before
-from hailong.server.reporting.upward import communes, consolidated
+from hailong.server.reporting.upward import communes, consolidated, homes
 from hailong.server.storage.snapshot import snapshot
 from hailong.server.web import svg
 from hailong.server.web.auth import require_login
@@ -83,7 +83,9 @@ class ProvinceCache:
             report = consolidated(engine, period, settings, today)
             with engine.connect() as read:
                 every = offices.every_office(read)
-                found = monthly_counts(read, months, settings.zone, _homes(every, rows))
+                found = monthly_counts(
+                    read, months, settings.zone, {k: v.code for k, v in homes(every, rows).items()}
+                )
         made = View(report, months, found)
         with self.lock:
             self.kept[key] = (token, made)
@@ -91,20 +93,6 @@ class ProvinceCache:
             while len(self.kept) > self.most:
                 self.kept.popitem(last=False)
         return made
-
-
-def _homes(every, rows) -> dict[int, str]:
-    """Map every office id under a commune (the commune, its sites) to the commune's code."""
-    parent = {o.id: o.parent_id for o in every}
-    codes = {o.id: o.code for o in rows}
-    homes = {}
-    for office in every:
-        at = office.id
-        while at is not None and at not in codes:
-            at = parent.get(at)
-        if at is not None:
-            homes[office.id] = codes[at]
-    return homes
 
 
 def _cache() -> ProvinceCache:

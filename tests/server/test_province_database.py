@@ -165,14 +165,44 @@ def test_the_roots_frame_comes_from_its_header_settings(province):
 
 def test_the_monthly_trend_counts_each_communes_kiosks_with_its_sites(province):
     from hailong.server.reporting.trend import monthly_counts, months_before
-    from hailong.server.web.province import _homes
+    from hailong.server.reporting.upward import homes
 
     months = months_before(MARCH, 3)
     assert [m.label for m in months] == ["2024-01", "2024-02", "2024-03"]
     with province.connect() as conn:
         every = offices.every_office(conn)
         rows = [o for o in every if o.kind == "commune"]
-        found = monthly_counts(conn, months, SETTINGS.zone, _homes(every, rows))
+        found = monthly_counts(
+            conn, months, SETTINGS.zone, {k: v.code for k, v in homes(every, rows).items()}
+        )
     empty = {level: 0 for level in (1, 2, 3, 4)}
     for code, counts in expected().items():
         assert found[code] == [empty, empty, {k: counts[k] for k in (1, 2, 3, 4)}], code
+
+
+def test_each_row_equals_the_offices_own_report(province):
+    """The report upward's rows read only what they show: the same figures as a whole report."""
+    from hailong.server.reference import scope
+    from hailong.server.reporting.province import office_figures
+    from hailong.server.reporting.reading import read_report
+    from hailong.server.reporting.upward import database_figures
+
+    with province.begin() as conn:  # a test press, an excluded one, night presses, February
+        extra = [press_row("ka", 50, 4, at("2024-03-07", "09:00"), field="ho-tich")
+                 | {"mode": "test"},
+                 press_row("kb", 50, 1, at("2024-03-07", "22:30"), field="dat-dai"),
+                 press_row("ks", 50, 2, at("2024-03-08", "05:00")),
+                 press_row("ka", 51, 3, at("2024-02-20", "10:00"), field="ho-tich")]  # fmt: skip
+        conn.execute(insert(db.presses), extra)
+        conn.execute(insert(db.corrections), [{"device": "ka", "seq": 3, "action": "exclude",
+                                               "reason": "Bấm thử", "actor": "lan", "at_ms": 1}])  # fmt: skip
+    for period in (MARCH, parse_period("2024-Q1", "calendar"), parse_period("2024-03")):
+        fast = {f.code: f for f in database_figures(province, period, SETTINGS, date(2024, 4, 5))}
+        for code in ("xa-a", "xa-b"):
+            with province.connect() as conn, scope.acting_for(conn, code):
+                conn.rollback()
+                office = offices.require(conn, code)
+                data = read_report(province, period, offices.header_settings(SETTINGS, office, False),
+                                   date(2024, 4, 5))  # fmt: skip
+            assert fast[code] == office_figures(code, office.name, data), (period.label, code)
+    assert fast["xa-b"].in_hours == sum(expected()["xa-b"].values())  # the night press is out
