@@ -32,7 +32,7 @@ from hailong.server.reporting.province import (
     consolidate,
 )
 from hailong.server.reporting.reading import prepare
-from hailong.server.reporting.rollup import checked_ranges
+from hailong.server.reporting.rollup import checked_ranges, known_halves, stored_halves
 from hailong.server.reporting.settings import ReportSettings
 from hailong.server.storage.snapshot import snapshot
 
@@ -54,7 +54,8 @@ def database_figures(engine: Engine, period: Period, settings: ReportSettings,
     """Read each commune's figures of `period`, acting for it in turn (sites included).
 
     What a hundred offices would each ask on their own is asked once for all: the fingerprints
-    that validate the half-month rollups, one grouped query a half-month. The rollups are stored
+    that validate the half-month rollups (one grouped query a half-month) and the stored
+    half-months themselves (one query). The rollups are stored
     first (each office's own), then every office is read from one snapshot, so the rows and the
     province's sums are of the same moment. Each row reads only what it shows (office_counts).
     """
@@ -68,19 +69,22 @@ def database_figures(engine: Engine, period: Period, settings: ReportSettings,
     chosen = {o.id: offices.header_settings(settings, o, False) for o in rows}
     ranges = [r for shown in (period.previous(), period)
               for r in checked_ranges(shown.start, shown.end, settings.flag_rules)]  # fmt: skip
+    tz = settings.zone
     with engine.connect() as conn:
-        known = q.fingerprints_of(conn, ranges, home)
-    with q.known_fingerprints(known):
+        known, halves = q.fingerprints_of(conn, ranges, home), stored_halves(conn, tz)
+    with q.known_fingerprints(known), known_halves(tz, halves):
         for office in rows:
             with engine.connect() as conn, scope.acting_for(conn, office):
                 conn.rollback()  # the scope is set; prepare stores on its own connections
                 prepare(engine, period, chosen[office.id])
     found = []
-    with snapshot(engine) as conn, q.known_fingerprints(q.fingerprints_of(conn, ranges, home)):
-        for office in rows:
-            with scope.acting_for(conn, office):
-                found.append(office_row(conn, office.code, office.print_name or office.name,
-                                        period, chosen[office.id]))  # fmt: skip
+    with snapshot(engine) as conn:
+        known, halves = q.fingerprints_of(conn, ranges, home), stored_halves(conn, tz)
+        with q.known_fingerprints(known), known_halves(tz, halves):
+            for office in rows:
+                with scope.acting_for(conn, office):
+                    found.append(office_row(conn, office.code, office.print_name or office.name,
+                                            period, chosen[office.id]))  # fmt: skip
     return found
 
 
