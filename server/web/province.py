@@ -3,9 +3,8 @@
 For the root office's accounts only (of a database of several offices); anyone else gets 404,
 as for a page that does not exist. The figures are the report upward's (reporting/upward.py),
 read acting for each commune, so the page, the downloads and the published report agree. They
-are kept while nothing they show has changed: one token over the whole database (the presses'
-half-month fingerprints of the period and the one before, the trend's months, the corrections,
-audit, quarantine and remarks marks), the figures cache's own rule.
+are kept while nothing they show has changed: one token over the whole database read from keys
+alone (upward.changes), since fingerprinting a province's presses is a scan of them.
 """
 
 from __future__ import annotations
@@ -18,13 +17,11 @@ from flask import Blueprint, Response, abort, current_app, g, render_template, r
 
 from hailong.server.errors import ConfigError
 from hailong.server.reference import offices, scope
-from hailong.server.reporting import queries as q
 from hailong.server.reporting.data import vi_sort_key
-from hailong.server.reporting.figures import _token
 from hailong.server.reporting.metrics import stats_from_counts
 from hailong.server.reporting.province import BELOW_TARGET, SILENT, ProvinceReport
 from hailong.server.reporting.trend import monthly_counts, months_before
-from hailong.server.reporting.upward import communes, consolidated, homes
+from hailong.server.reporting.upward import changes, communes, consolidated, homes
 from hailong.server.storage.snapshot import snapshot
 from hailong.server.web import svg
 from hailong.server.web.auth import require_login
@@ -71,10 +68,7 @@ class ProvinceCache:
         with engine.connect() as conn, scope.acting_for(conn, root):
             conn.rollback()
             with snapshot(engine) as read:
-                token = (_token(read, period, settings.zone),
-                         q.fingerprint(read, months[0].bounds_ms(settings.zone)[0],
-                                       months[-1].bounds_ms(settings.zone)[1]),
-                         tuple(o.id for o in rows))  # fmt: skip
+                token = (changes(read), tuple(o.id for o in rows))
             key = (period, settings, today)
             with self.lock:
                 held = self.kept.get(key)
