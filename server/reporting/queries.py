@@ -28,6 +28,8 @@ from hailong.server.reference.duty import on_duty
 from hailong.server.reference.placements import placed_at
 from hailong.server.reporting.metrics import Rating
 from hailong.server.storage.db import (
+    anchors,
+    audit,
     corrections,
     dossier_counts,
     fields,
@@ -223,6 +225,19 @@ def fingerprints_of(conn: Connection, ranges: Iterable[tuple[int, int]],
                     sums[home][i] += int(value)
         found.update({(home, start_ms, end_ms): tuple(v) for home, v in sums.items()})
     return found
+
+
+def change_mark(conn: Connection) -> tuple:
+    """Return what changes whenever any figure may change, read from keys alone (no scan).
+
+    A press is only ever added (a new id) or re-dated, and a re-dating comes with a new anchor
+    or a new press; every staff change (dossier counts, rosters, replies, offices, publications)
+    writes an audit row; corrections, quarantine and remarks have their own marks.
+    """
+    found = (func.max(presses.c.id), func.count(anchors.c.device), func.max(corrections.c.id),
+             func.max(audit.c.id), func.max(quarantine.c.id), func.max(remarks.c.updated_ms),
+             func.count(remarks.c.period))  # fmt: skip
+    return tuple(conn.execute(select(*(select(f).scalar_subquery() for f in found))).one())
 
 
 def quarantined(conn: Connection, start_ms: int, end_ms: int) -> int:

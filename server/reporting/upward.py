@@ -18,7 +18,6 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from hailong.server.epoch import now_ms
@@ -35,7 +34,6 @@ from hailong.server.reporting.province import (
 from hailong.server.reporting.reading import prepare
 from hailong.server.reporting.rollup import checked_ranges, known_halves, stored_halves
 from hailong.server.reporting.settings import ReportSettings
-from hailong.server.storage.schema import anchors, audit, corrections, presses, quarantine, remarks
 from hailong.server.storage.snapshot import snapshot
 
 STEM = "tong-hop"
@@ -127,19 +125,6 @@ def consolidated(engine: Engine, period: Period, settings: ReportSettings, issue
     root, _rows = communes(engine)
     rows = database_figures(engine, period, settings, issued, skip=(f.code for f in files))
     return consolidate(period, rows + files, province_settings(settings, root), issued)
-
-
-def changes(conn) -> tuple:
-    """Return what changes whenever a figure of any office may change, read from keys alone.
-
-    A press is only ever added (a new id) or re-dated, and a re-dating comes with a new anchor;
-    corrections, audited changes (dossier counts, offices, fields), quarantine and remarks have
-    their marks. Fingerprinting every half-month of a province instead is a scan of its presses.
-    """
-    found = (func.max(presses.c.id), func.count(anchors.c.device), func.max(corrections.c.id),
-             func.max(audit.c.id), func.max(quarantine.c.id), func.max(remarks.c.updated_ms),
-             func.count(remarks.c.period))  # fmt: skip
-    return tuple(conn.execute(select(*(select(f).scalar_subquery() for f in found))).one())
 
 
 def several(engine: Engine) -> bool:

@@ -4,7 +4,7 @@ For the root office's accounts only (of a database of several offices); anyone e
 as for a page that does not exist. The figures are the report upward's (reporting/upward.py),
 read acting for each commune, so the page, the downloads and the published report agree. They
 are kept while nothing they show has changed: one token over the whole database read from keys
-alone (upward.changes), since fingerprinting a province's presses is a scan of them.
+alone (queries.change_mark), since fingerprinting a province's presses is a scan of them.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from hailong.server.reference import offices, scope
 from hailong.server.reporting.data import vi_sort_key
 from hailong.server.reporting.metrics import stats_from_counts
 from hailong.server.reporting.province import BELOW_TARGET, SILENT, ProvinceReport
+from hailong.server.reporting.queries import change_mark
 from hailong.server.reporting.trend import monthly_counts, months_before
-from hailong.server.reporting.upward import changes, communes, consolidated, homes
+from hailong.server.reporting.upward import communes, consolidated, homes
 from hailong.server.storage.snapshot import snapshot
 from hailong.server.web import svg
 from hailong.server.web.auth import require_login
@@ -68,7 +69,7 @@ class ProvinceCache:
         with engine.connect() as conn, scope.acting_for(conn, root):
             conn.rollback()
             with snapshot(engine) as read:
-                token = (changes(read), tuple(o.id for o in rows))
+                token = (change_mark(read), tuple(o.id for o in rows))
             key = (period, settings, today)
             with self.lock:
                 held = self.kept.get(key)
