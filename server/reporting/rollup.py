@@ -237,15 +237,30 @@ def _count(conn, start_ms: int, end_ms: int, rules, flags: bool) -> Gathered:
     )
 
 
-def checked_ranges(first: date, last: date, rules: FlagRules) -> list[tuple[int, int]]:
-    """Return the ranges whose fingerprints validate the rollups of first..last (_refresh's)."""
+def checked_ranges(first: date, last: date, rules: FlagRules) -> list[tuple[str, int, int]]:
+    """Return (first day, start, end) of each range whose fingerprint validates a rollup."""
     pad, now, found = int(rules.burst_window_s * 1000), now_ms(), []
     for start, end, whole in halves(first, last):
         start_ms = midnight_ms(start, rules.tz)
         end_ms = midnight_ms(end + timedelta(days=1), rules.tz)
         if whole and end_ms <= now:
-            found.append((start_ms - pad, end_ms + pad))
+            found.append((start.isoformat(), start_ms - pad, end_ms + pad))
     return found
+
+
+def all_stored(prints: Mapping, stored: Mapping, checked, office_ids, rules: FlagRules) -> bool:
+    """Tell whether every office's rollup of every checked half-month is stored and still valid.
+
+    `prints` as queries.fingerprints_of returns them, `stored` as stored_halves: _refresh's test.
+    """
+    digest = rules_digest(rules)
+    for office in office_ids:
+        for day, start_ms, end_ms in checked:
+            row = stored.get((office, day))
+            if row is None or row.rules != digest or (row.presses, row.seq_sum, row.offset_sum) \
+                    != prints.get((office, start_ms, end_ms)):  # fmt: skip
+                return False
+    return True
 
 
 def refresh(conn: Connection, first: date, last: date, rules: FlagRules) -> None:

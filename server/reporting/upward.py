@@ -32,7 +32,12 @@ from hailong.server.reporting.province import (
     consolidate,
 )
 from hailong.server.reporting.reading import prepare
-from hailong.server.reporting.rollup import checked_ranges, known_halves, stored_halves
+from hailong.server.reporting.rollup import (
+    all_stored,
+    checked_ranges,
+    known_halves,
+    stored_halves,
+)
 from hailong.server.reporting.settings import ReportSettings
 from hailong.server.storage.snapshot import snapshot
 
@@ -55,9 +60,10 @@ def database_figures(engine: Engine, period: Period, settings: ReportSettings,
 
     What a hundred offices would each ask on their own is asked once for all: the fingerprints
     that validate the half-month rollups (one grouped query a half-month) and the stored
-    half-months themselves (one query). The rollups are stored
-    first (each office's own), then every office is read from one snapshot, so the rows and the
-    province's sums are of the same moment. Each row reads only what it shows (office_counts).
+    half-months themselves (one query). When every rollup is stored and valid (the usual case)
+    the rows are read in that same snapshot; otherwise the stale ones are stored first (each
+    office's own) and a new snapshot is read. Either way every row is of the same moment, and
+    each reads only what it shows (office_counts).
     """
     skipped = set(skip)
     with engine.connect() as conn:
@@ -67,24 +73,32 @@ def database_figures(engine: Engine, period: Period, settings: ReportSettings,
         return []
     home = {office: commune.id for office, commune in homes(every, rows).items()}
     chosen = {o.id: offices.header_settings(settings, o, False) for o in rows}
-    ranges = [r for shown in (period.previous(), period)
-              for r in checked_ranges(shown.start, shown.end, settings.flag_rules)]  # fmt: skip
-    tz = settings.zone
-    with engine.connect() as conn:
+    checked = [r for shown in (period.previous(), period)
+               for r in checked_ranges(shown.start, shown.end, settings.flag_rules)]  # fmt: skip
+    ranges, ids, tz = [(a, b) for _day, a, b in checked], [o.id for o in rows], settings.zone
+    with snapshot(engine) as conn:
         known, halves = q.fingerprints_of(conn, ranges, home), stored_halves(conn, tz)
+        if all_stored(known, halves, checked, ids, settings.flag_rules):  # one pass: the usual
+            return _read_rows(conn, rows, period, chosen, (known, halves, tz))
     with q.known_fingerprints(known), known_halves(tz, halves):
         for office in rows:
             with engine.connect() as conn, scope.acting_for(conn, office):
                 conn.rollback()  # the scope is set; prepare stores on its own connections
                 prepare(engine, period, chosen[office.id])
-    found = []
     with snapshot(engine) as conn:
         known, halves = q.fingerprints_of(conn, ranges, home), stored_halves(conn, tz)
-        with q.known_fingerprints(known), known_halves(tz, halves):
-            for office in rows:
-                with scope.acting_for(conn, office):
-                    found.append(office_row(conn, office.code, office.print_name or office.name,
-                                            period, chosen[office.id]))  # fmt: skip
+        return _read_rows(conn, rows, period, chosen, (known, halves, tz))
+
+
+def _read_rows(conn, rows, period: Period, chosen: dict, read: tuple) -> list[OfficeFigures]:
+    """Read every office's row in the snapshot `conn`, its fingerprints and rollups read once."""
+    known, halves, tz = read
+    found = []
+    with q.known_fingerprints(known), known_halves(tz, halves):
+        for office in rows:
+            with scope.acting_for(conn, office):
+                found.append(office_row(conn, office.code, office.print_name or office.name,
+                                        period, chosen[office.id]))  # fmt: skip
     return found
 
 
