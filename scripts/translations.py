@@ -8,7 +8,7 @@
 Vietnamese is the source language: a msgid is the Vietnamese text the code writes, its msgstr
 the English. Plain pybabel does the same with babel.cfg and the keywords below, e.g.
     pybabel extract -F babel.cfg -k InputError -k ImportProblem:2 -k Text -k CollectorError \
-        -k ConfigError -k ExchangeError -k NC_:1c,2 -o hailong-collector.pot server protocol
+        -k ConfigError -k ExchangeError -k NC_:1c,2 -k report_text -o hailong-collector.pot server protocol
     pybabel compile -D hailong-collector -d server/locale -l en
 """
 
@@ -33,9 +33,11 @@ DOMAINS = {
     ),
     "hailong-kiosk": (("device",), "device/locale/en/LC_MESSAGES/hailong-kiosk.po"),
 }
-# Error classes take their Vietnamese message first; NC_ marks a text with a context ("menu").
+# Error classes take their Vietnamese message first; NC_ marks a text with a context ("menu");
+# report_text() writes the report upward's texts (reporting/formats/province_words.py).
 KEYWORDS = {**DEFAULT_KEYWORDS, "InputError": None, "ImportProblem": (2,), "Text": None,
-            "CollectorError": None, "ConfigError": None, "ExchangeError": None, "NC_": ((1, "c"), 2)}  # fmt: skip
+            "CollectorError": None, "ConfigError": None, "ExchangeError": None, "NC_": ((1, "c"), 2),
+            "report_text": None}  # fmt: skip
 MAPPING = ROOT / "babel.cfg"
 PROJECT = "hailong"
 

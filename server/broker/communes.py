@@ -5,8 +5,10 @@ row) and each checking everything before it writes a file:
 
 1. at the commune, `export_registration`: the kiosks' ids and signing keys (mode 0600);
 2. at the province, `add_commune`: install those keys for ingest, refuse a kiosk another commune
-   (or the province itself) already holds, give the commune's bridge an account whose ACL covers
-   its kiosks only, and write the bridge bundle (mode 0600) with a new password;
+   (or the province itself, or another office) already holds, register the kiosks in the office
+   acted for (`bridge add --office CODE`: the province's figures are then per commune), give the
+   commune's bridge an account whose ACL covers its kiosks only, and write the bridge bundle
+   (mode 0600) with a new password;
 3. at the commune, `configure_bridge`: the broker's bridge stanza and the province's CA file.
 """
 
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
 from hailong.protocol import ConfigFileError, ProtocolError
@@ -38,7 +41,9 @@ from hailong.server.broker.bridge import (
 from hailong.server.broker.provision import install_key
 from hailong.server.config import CollectorConfig
 from hailong.server.errors import InputError
+from hailong.server.reference import scope
 from hailong.server.reference.audit import check_actor, record
+from hailong.server.storage.schema import devices, offices
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,7 @@ def add_commune(conn: Connection, config: CollectorConfig, registration_file: Pa
     keys_dir, ca_pem = _province_setup(config)
     password_file = config.broker.password_file
     _refuse_taken(reg, registered_communes(password_file), accounts.accounts(password_file))
+    _refuse_other_office(conn, reg)
     new_keys = tuple(d for d, key in sorted(reg.keys.items()) if _key_of(keys_dir, d) != key)
     bundle = BridgeBundle(reg.commune, config.broker.address, config.broker.port,
                           secrets.token_urlsafe(24), ca_pem, tuple(sorted(reg.keys)),
@@ -102,6 +108,7 @@ def add_commune(conn: Connection, config: CollectorConfig, registration_file: Pa
     except BaseException:
         output.unlink(missing_ok=True)  # a password the broker does not hold is worthless
         raise
+    _register_in_office(conn, reg)
     record(conn, actor, "bridge-add", "commune", reg.commune, None,
            {"devices": list(bundle.devices), "new_keys": list(new_keys)})  # fmt: skip
     told = reload() if reload is not None else accounts.reload_broker(
@@ -147,6 +154,33 @@ def _refuse_taken(reg: Registration, communes: dict[str, tuple[str, ...]],
                              device=device, owner=owner, commune=reg.commune)  # fmt: skip
         if device in users:
             raise InputError("Kiosk {device} được cấp phát tại chính máy chủ tỉnh", device=device)
+
+
+def _refuse_other_office(conn: Connection, reg: Registration) -> None:
+    """Refuse kiosks already registered in another office than the one acted for (--office)."""
+    mine = scope.office_id()
+    if mine is None:
+        return
+    found = conn.execute(
+        select(devices.c.device, offices.c.code)
+        .join(offices, offices.c.id == devices.c.office_id)
+        .where(devices.c.device.in_(sorted(reg.keys)), devices.c.office_id != mine)
+        .order_by(devices.c.device)
+    ).first()
+    if found is not None:
+        raise InputError("Kiosk {device} đã thuộc đơn vị {office}: xã {commune} không đăng ký được",
+                         device=found.device, office=found.code, commune=reg.commune)  # fmt: skip
+
+
+def _register_in_office(conn: Connection, reg: Registration) -> None:
+    """Register the commune's kiosks in the office acted for: the province counts them there."""
+    known = set(conn.execute(select(devices.c.device)
+                             .where(devices.c.device.in_(sorted(reg.keys)))).scalars())  # fmt: skip
+    new = [
+        {"device": d, "acked_upto": 0, **scope.owner()} for d in sorted(reg.keys) if d not in known
+    ]
+    if new:
+        conn.execute(insert(devices), new)
 
 
 def _province_setup(config: CollectorConfig) -> tuple[Path, str]:

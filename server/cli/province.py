@@ -5,9 +5,11 @@
   province import  the province verifies and keeps an exported file (idempotent, --replace)
   province report  the consolidated report from office databases and imported files
 
-Until the office model lands, an office read from a database is one collector's database:
-`--office CODE=collector.toml` (its database, report settings and unit name) or
-`--office CODE=sqlite:///…` (named by --office-name CODE=NAME, read with the province's settings).
+By default `province report` reads every commune under the collector's root office from its own
+database (upward.py), and adds the files imported for the period (--store). Offices kept in
+other collectors' databases are named instead: `--office CODE=collector.toml` (its database,
+report settings and unit name) or `--office CODE=sqlite:///…` (named by --office-name CODE=NAME,
+read with the province's settings).
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ def register(sub) -> None:
     imp.set_defaults(run=import_command)
     report = commands.add_parser("report", parents=[timed], help="write the consolidated report")
     report.add_argument("--office", action="append", default=[], metavar="CODE=SOURCE",
-                        help="an office: CODE=collector.toml or CODE=database URL (repeatable)")  # fmt: skip
+                        help="an office kept elsewhere: CODE=collector.toml or CODE=database URL"
+                             " (repeatable; default: this database's communes)")  # fmt: skip
     report.add_argument("--office-name", action="append", default=[], metavar="CODE=NAME")
     report.add_argument("--store", type=Path, help="add every file imported for the period")
     report.add_argument("--keys", type=Path, help="the keys the imported files are checked with")
@@ -130,18 +133,18 @@ def report_command(config: CollectorConfig, args: argparse.Namespace) -> int:
         issued = _day(args.date, config)
         sources = [_pair(text, "--office") for text in args.office]
         names = dict(_pair(text, "--office-name") for text in args.office_name)
-        if not sources and not args.store:
-            raise ValueError("give the offices: --office CODE=SOURCE and/or --store FOLDER")
     except ValueError as exc:
         return _usage(exc)
     settings = settings_for(config, args.settings)
-    offices = [_from_database(code, source, names.get(code), period, settings)
-               for code, source in sources]  # fmt: skip
-    if args.store:
-        offices += _from_store(args.store, args.keys, period)
+    imported = _from_store(args.store, args.keys, period) if args.store else []
     try:
-        report = consolidate(period, offices, settings, issued)
-    except ValueError as exc:  # an office given twice, or figures of another period
+        if sources:
+            offices = [_from_database(code, source, names.get(code), period, settings)
+                       for code, source in sources]  # fmt: skip
+            report = consolidate(period, offices + imported, settings, issued)
+        else:
+            report = _from_own_database(config, period, settings, issued, imported)
+    except ValueError as exc:  # an office given twice, figures of another period, none at all
         return _usage(exc)
     print(write_province(report, fmt, args.output, args.lang))
     return 0
@@ -159,6 +162,23 @@ def _from_database(code: str, source: str, name: str | None, period: Period,
         settings, url = settings_for(office, None), office.database
     data = _read(url, period, settings)
     return office_figures(check_code(code), name or settings.unit_name or code, data)
+
+
+def _from_own_database(config: CollectorConfig, period: Period, settings: ReportSettings,
+                       issued: date, imported: list):  # fmt: skip
+    """Consolidate the communes of this collector's database and the imported files."""
+    from hailong.server.reporting.upward import consolidated
+    from hailong.server.storage.db import open_database
+
+    engine = open_database(config.database)
+    try:
+        report = consolidated(engine, period, settings, issued, imported)
+    finally:
+        engine.dispose()
+    if not report.offices:
+        raise ValueError("no office to report: the database has no commune under its root;"
+                         " name them with --office CODE=SOURCE or --store FOLDER")  # fmt: skip
+    return report
 
 
 def _from_store(store: Path, keys: Path | None, period: Period) -> list:

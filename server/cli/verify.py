@@ -152,7 +152,7 @@ def _check_records(conn, folder: Path) -> tuple[int, list[str]]:
     """Recheck the published files of the office acted for (every one outside a scope)."""
     from hailong.server.reporting.published import every_record, file_digest
 
-    problems, records = [], every_record(conn)
+    problems, records = [], every_record(conn, upward=None)
     for rec in records:
         path = folder / rec.path
         if not path.is_file():

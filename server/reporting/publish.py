@@ -10,7 +10,8 @@ the `published` table and the audit log (published.py). Publishing a period agai
 idempotent while its report comes out byte for byte the same; when it would differ (presses
 arrived late, a correction, a dossier count) it is refused and the published files and
 records stay as they are: the late presses are reported in the next report (reporting/late.py).
-With several offices each office publishes into <folder>/<office code>/ (publish_offices).
+With several offices each office publishes into <folder>/<office code>/ (publish_offices), and
+the root office's folder also gets the province's consolidated report (upward.py).
 """
 
 from __future__ import annotations
@@ -110,6 +111,14 @@ def publish_offices(engine: Engine, day: date, folder: Path, settings: ReportSet
         done.written += part.written
         done.kept += [f"{one.code}/{label}" for label in part.kept]
         done.refused += [f"{one.code}: {message}" for message in part.refused]
+    if office is None or chosen[0].parent_id is None:  # the root's publication adds the province's
+        from hailong.server.reporting.upward import publish_upward
+
+        written, kept, refused = publish_upward(engine, due_on(day, convention), folder,
+                                                settings, day, actor)  # fmt: skip
+        done.written += written
+        done.kept += kept
+        done.refused += refused
     return done
 
 

@@ -19,6 +19,10 @@ from hailong.server.reference import scope
 from hailong.server.reference.audit import record
 from hailong.server.storage.db import published
 
+# The report upward's files are recorded under the root office with their format so prefixed:
+# never mixed with the root office's own report of the same period (upward.py).
+UPWARD = "pv-"
+
 
 @dataclass(frozen=True)
 class Record:
@@ -62,21 +66,29 @@ def store(conn: Connection, actor: str, rows: list[Record]) -> None:
                {**shown, "published_on": row.published_on}, row.published_ms)  # fmt: skip
 
 
-def of_period(conn: Connection, label: str, convention: str) -> dict[str, Record]:
+def of_period(conn: Connection, label: str, convention: str,
+              upward: bool = False) -> dict[str, Record]:  # fmt: skip
     """Return format -> Record of a period's published files (empty when not published)."""
     rows = conn.execute(
         select(published).where(
             published.c.period == label,
             published.c.convention == convention,
             scope.owned(published),
+            _upward(upward),
         )
     )
     return {row.format: _record(row) for row in rows}
 
 
-def every_record(conn: Connection, kind: str | None = None) -> list[Record]:
-    """Return every published file's record (of one kind if told), oldest first."""
+def every_record(conn: Connection, kind: str | None = None,
+                 upward: bool | None = False) -> list[Record]:  # fmt: skip
+    """Return every published file's record (of one kind if told), oldest first.
+
+    The office's own reports by default; `upward` True: the report upward's; None: both.
+    """
     query = select(published).where(scope.owned(published)).order_by(published.c.id)
+    if upward is not None:
+        query = query.where(_upward(upward))
     if kind is not None:
         query = query.where(published.c.kind == kind)
     return [_record(row) for row in conn.execute(query)]
@@ -85,6 +97,12 @@ def every_record(conn: Connection, kind: str | None = None) -> list[Record]:
 def published_periods(conn: Connection, convention: str) -> dict[str, Record]:
     """Return label -> one Record per published period of a convention (its figures, its time)."""
     return {r.period: r for r in every_record(conn) if r.convention == convention}
+
+
+def _upward(upward: bool):
+    """Return the condition "a file of the report upward" (or its negation)."""
+    is_upward = published.c.format.startswith(UPWARD)
+    return is_upward if upward else ~is_upward
 
 
 def _record(row) -> Record:

@@ -15,7 +15,9 @@ table, small) and the candidates for the out-of-hours and burst flags (flags.py)
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Connection
@@ -26,6 +28,8 @@ from hailong.server.reference.duty import on_duty
 from hailong.server.reference.placements import placed_at
 from hailong.server.reporting.metrics import Rating
 from hailong.server.storage.db import (
+    anchors,
+    audit,
     corrections,
     dossier_counts,
     fields,
@@ -34,7 +38,7 @@ from hailong.server.storage.db import (
     quarantine,
     remarks,
 )
-from hailong.server.storage.schema import quarantine_hours
+from hailong.server.storage.schema import devices, quarantine_hours
 
 
 def in_range(start_ms: int, end_ms: int):
@@ -158,12 +162,35 @@ def counts_by_duty(conn: Connection, start_ms: int, end_ms: int) -> dict[tuple, 
     return {(name, rating): n for name, rating, n in rows}
 
 
+# (office id, start_ms, end_ms) -> fingerprint, read for every office at once (fingerprints_of).
+_known: ContextVar[Mapping | None] = ContextVar("hailong_fingerprints", default=None)
+
+
+@contextmanager
+def known_fingerprints(known: Mapping) -> Iterator[None]:
+    """Answer fingerprint() from `known` inside the block, for the ranges and offices it holds.
+
+    Only for fingerprints read in the same snapshot as the block's reads, or before rollups are
+    stored (a stale one there only makes a rollup be counted again at its next use).
+    """
+    token = _known.set(known)
+    try:
+        yield
+    finally:
+        _known.reset(token)
+
+
 def fingerprint(conn: Connection, start_ms: int, end_ms: int) -> tuple[int, int, int]:
     """Return (count, sum of seq, sum of offsets) of the presses in a range: changes when they do.
 
     Presses are only ever added or re-dated (moved in time), so a different set of presses in
     the range shows in the count or the sums; all three come from the covering index alone.
     """
+    known = _known.get()
+    if known is not None:
+        found = known.get((scope.office_id(), start_ms, end_ms))
+        if found is not None:
+            return found
     found = conn.execute(
         select(
             func.count(),
@@ -172,6 +199,45 @@ def fingerprint(conn: Connection, start_ms: int, end_ms: int) -> tuple[int, int,
         ).where(in_range(start_ms, end_ms))
     ).one()
     return int(found[0]), int(found[1]), int(found[2])
+
+
+def fingerprints_of(conn: Connection, ranges: Iterable[tuple[int, int]],
+                    homes: Mapping[int, int]) -> dict[tuple[int, int, int], tuple[int, int, int]]:  # fmt: skip
+    """Return fingerprint() of each range for every office in `homes`' values, one query a range.
+
+    `homes` maps an office id to the office whose subtree counts it (a site to its commune):
+    the same presses fingerprint() finds acting for that office, grouped instead of filtered.
+    """
+    found: dict = {}
+    for start_ms, end_ms in ranges:
+        sums: dict[int, list[int]] = {home: [0, 0, 0] for home in set(homes.values())}
+        rows = conn.execute(
+            select(devices.c.office_id, func.count(), func.coalesce(func.sum(presses.c.seq), 0),
+                   func.coalesce(func.sum(presses.c.at_ms - start_ms), 0))
+            .join(devices, devices.c.device == presses.c.device)
+            .where(presses.c.at_ms >= start_ms, presses.c.at_ms < end_ms)
+            .group_by(devices.c.office_id)
+        )  # fmt: skip
+        for office, n, seq, offset in rows:
+            home = homes.get(office)
+            if home is not None:
+                for i, value in enumerate((n, seq, offset)):
+                    sums[home][i] += int(value)
+        found.update({(home, start_ms, end_ms): tuple(v) for home, v in sums.items()})
+    return found
+
+
+def change_mark(conn: Connection) -> tuple:
+    """Return what changes whenever any figure may change, read from keys alone (no scan).
+
+    A press is only ever added (a new id) or re-dated, and a re-dating comes with a new anchor
+    or a new press; every staff change (dossier counts, rosters, replies, offices, publications)
+    writes an audit row; corrections, quarantine and remarks have their own marks.
+    """
+    found = (func.max(presses.c.id), func.count(anchors.c.device), func.max(corrections.c.id),
+             func.max(audit.c.id), func.max(quarantine.c.id), func.max(remarks.c.updated_ms),
+             func.count(remarks.c.period))  # fmt: skip
+    return tuple(conn.execute(select(*(select(f).scalar_subquery() for f in found))).one())
 
 
 def quarantined(conn: Connection, start_ms: int, end_ms: int) -> int:

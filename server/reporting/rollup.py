@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -36,6 +38,8 @@ from hailong.server.storage.schema import report_half_counts, report_half_flags,
 
 HALVES = (report_halves, report_half_counts, report_half_flags)
 ROLLUP_MODES = ("store", "read", "off")
+# (tz, {(office id, first day): stored row}): every office's stored half-months, read at once.
+_known: ContextVar[tuple[str, Mapping] | None] = ContextVar("hailong_halves", default=None)
 
 
 @dataclass
@@ -116,19 +120,47 @@ def _refresh(conn, start: date, start_ms: int, end_ms: int, rules, store: bool):
     key = (rules.tz, start.isoformat())
     seen = q.fingerprint(conn, start_ms - pad, end_ms + pad)
     digest = rules_digest(rules)
-    stored = conn.execute(
-        select(report_halves).where(
-            report_halves.c.tz == key[0],
-            report_halves.c.first_day == key[1],
-            scope.owned(report_halves),
-        )
-    ).first()
+    stored = _stored(conn, key)
     fresh = stored is not None and stored.rules == digest
     if fresh and (stored.presses, stored.seq_sum, stored.offset_sum) == seen:
         return None
     if not store:
         return _count(conn, start_ms, end_ms, rules, True)
     return _recount(conn, key, start_ms, end_ms, rules, seen, digest)
+
+
+def stored_halves(conn: Connection, tz: str) -> dict:
+    """Return every office's stored half-months in a zone, keyed (office id, first day)."""
+    rows = conn.execute(select(report_halves).where(report_halves.c.tz == tz))
+    return {(row.office_id, row.first_day): row for row in rows}
+
+
+@contextmanager
+def known_halves(tz: str, found: Mapping) -> Iterator[None]:
+    """Answer _refresh's look-ups of stored half-months from `found` (stored_halves) in the block.
+
+    Read in the same snapshot as the block's reads, or before storing (a row stored since is
+    only looked up again by a later call, which reads afresh).
+    """
+    token = _known.set((tz, found))
+    try:
+        yield
+    finally:
+        _known.reset(token)
+
+
+def _stored(conn, key):
+    """Return the stored row of a half-month of the office acted for (None when none)."""
+    held, office = _known.get(), scope.office_id()
+    if held is not None and held[0] == key[0] and office is not None:
+        return held[1].get((office, key[1]))
+    return conn.execute(
+        select(report_halves).where(
+            report_halves.c.tz == key[0],
+            report_halves.c.first_day == key[1],
+            scope.owned(report_halves),
+        )
+    ).first()
 
 
 def _recount(conn, key, start_ms: int, end_ms: int, rules, seen, digest: str) -> Gathered:
@@ -203,6 +235,32 @@ def _count(conn, start_ms: int, end_ms: int, rules, flags: bool) -> Gathered:
         Counter(q.counts_by_sent_official(conn, start_ms, end_ms)),
         flag_candidates(conn, start_ms, end_ms, rules, pad) if flags else {},
     )
+
+
+def checked_ranges(first: date, last: date, rules: FlagRules) -> list[tuple[str, int, int]]:
+    """Return (first day, start, end) of each range whose fingerprint validates a rollup."""
+    pad, now, found = int(rules.burst_window_s * 1000), now_ms(), []
+    for start, end, whole in halves(first, last):
+        start_ms = midnight_ms(start, rules.tz)
+        end_ms = midnight_ms(end + timedelta(days=1), rules.tz)
+        if whole and end_ms <= now:
+            found.append((start.isoformat(), start_ms - pad, end_ms + pad))
+    return found
+
+
+def all_stored(prints: Mapping, stored: Mapping, checked, office_ids, rules: FlagRules) -> bool:
+    """Tell whether every office's rollup of every checked half-month is stored and still valid.
+
+    `prints` as queries.fingerprints_of returns them, `stored` as stored_halves: _refresh's test.
+    """
+    digest = rules_digest(rules)
+    for office in office_ids:
+        for day, start_ms, end_ms in checked:
+            row = stored.get((office, day))
+            if row is None or row.rules != digest or (row.presses, row.seq_sum, row.offset_sum) \
+                    != prints.get((office, start_ms, end_ms)):  # fmt: skip
+                return False
+    return True
 
 
 def refresh(conn: Connection, first: date, last: date, rules: FlagRules) -> None:

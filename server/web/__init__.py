@@ -39,6 +39,7 @@ from hailong.server.web import (
     kiosks,
     mine,
     office,
+    province,
     ratelimit,
     summary,
     users,
@@ -46,11 +47,12 @@ from hailong.server.web import (
 from hailong.server.web.site import Site, report_settings, secret_key, site
 
 BLUEPRINTS = (auth, summary, board, devices, admin, duty, dossiers, kiosks, audit, users, api,
-              explain, mine, office)  # fmt: skip
+              explain, mine, office, province)  # fmt: skip
 # (endpoint, label, roles that see it; none: every staff account, never an official's)
 NAV = (
     ("mine.mine", NC_("menu", "Kết quả của tôi"), ("official",)),
     ("summary.summary", NC_("menu", "Tổng hợp"), ()),
+    ("province.province", NC_("menu", "Toàn tỉnh"), ()),  # the root office's accounts only
     ("board.board", NC_("menu", "Bảng công khai"), ()),
     ("devices.fleet", NC_("menu", "Thiết bị"), ()),  # the kiosk administration opens from its page
     ("admin.officials", NC_("menu", "Cán bộ"), ("staff",)),
@@ -181,7 +183,11 @@ def _template_values() -> dict:
 
 def _nav(user) -> tuple:
     """Return the menu entries the user may open (an official's menu holds only their page)."""
-    return () if user is None else tuple(item for item in NAV if user.can(*item[2]))
+    if user is None:
+        return ()
+    province = user.office_id is not None and office.may_choose(user)
+    return tuple(item for item in NAV if user.can(*item[2])
+                 and (province or item[0] != "province.province"))  # fmt: skip
 
 
 def _error_pages(app: Flask) -> None:

@@ -88,6 +88,28 @@ def heat_map(matrix: Sequence[Sequence[int]], top: int, title: str, width: int =
     return _svg(width, head + 7 * cell_h, title, "".join(parts), css="chart fluid heat")
 
 
+def sparkline(
+    rates: Sequence[float | None], title: str, width: int = 160, height: int = 40
+) -> Markup:
+    """Draw one office's monthly satisfaction rates (0–100 %) as a small line, gaps left empty."""
+    step = width / max(len(rates) - 1, 1)
+    y = lambda rate: height - 2 - (height - 4) * rate / 100  # noqa: E731 - one formula, used twice
+    runs, run = [], []
+    for i, rate in enumerate(rates):
+        if rate is None:
+            runs, run = runs + [run] if run else runs, []
+        else:
+            run.append(f"{i * step:.1f},{y(rate):.1f}")
+    runs += [run] if run else []
+    lines = "".join(f'<polyline points="{" ".join(points)}" fill="none" stroke="#0b4f8a" '
+                    f'stroke-width="2"/>' for points in runs)  # fmt: skip
+    dots = "".join(f'<circle cx="{p.split(",")[0]}" cy="{p.split(",")[1]}" r="2" fill="#0b4f8a"/>'
+                   for points in runs for p in points[-1:])  # fmt: skip
+    shown = ", ".join("—" if r is None else percent(r) for r in rates)
+    middle = f'<line x1="0" y1="{y(50):.1f}" x2="{width}" y2="{y(50):.1f}" stroke="{TRACK}"/>'
+    return _svg(width, height, f"{title}: {shown}", middle + lines + dots, css="chart spark")
+
+
 def _shade(n: int, top: int) -> str:
     """Return a blue whose depth grows with n; empty cells stay near white."""
     if n <= 0 or top <= 0:

@@ -16,12 +16,15 @@ import paho.mqtt.client as paho
 import pytest
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from sqlalchemy import select
 
 from hailong.protocol import Topics
 from hailong.protocol.bundle import parse_bundle
 from hailong.server.broker.bridge import parse_bridge_bundle, parse_registration, state_topic
 from hailong.server.broker.private import free_port
 from hailong.server.cli import main
+from hailong.server.storage import db
+from hailong.server.storage.db import open_database
 from tests.deploy.conftest import write_collector
 from tests.deploy.test_broker_config import debian_main_conf, start
 from tests.support import wait_for
@@ -202,6 +205,36 @@ def test_a_commune_cannot_register_another_communes_kiosk(setup, capsys):
     assert "kiosk k1 belongs to commune xa-a" in capsys.readouterr().err
     assert not (tmp / "evil.bundle").exists()
     assert (province.folder / "broker" / "acl").read_text() == before
+
+
+def test_bridge_add_office_registers_the_kiosks_there_and_refuses_another_offices(setup, capsys):
+    tmp, province = setup["tmp"], setup["province"]
+    for args in (("set", "don-vi", "--kind", "province", "--new-code", "tinh"),
+                 ("add", "xa-c", "Xã C", "--kind", "commune", "--parent", "tinh"),
+                 ("add", "xa-a", "Xã A", "--kind", "commune", "--parent", "tinh")):  # fmt: skip
+        assert cli(province.path, "office", *args) == 0, args
+    c, _ = commune(tmp, setup["tls"], "xa-c", {"k4": "Q1", "k5": "Q2"})
+    assert cli(c.path, "bridge", "export", "xa-c", "-o", tmp / "xa-c.reg") == 0
+    out = tmp / "xa-c.bundle"
+    assert cli(province.path, "bridge", "add", tmp / "xa-c.reg", "-o", out,
+               "--office", "xa-c") == 0  # fmt: skip
+    engine = open_database(province.config.database)
+    try:
+        with engine.connect() as conn:
+            found = dict(conn.execute(select(db.devices.c.device, db.offices.c.code)
+                                      .join(db.offices)).all())  # fmt: skip
+    finally:
+        engine.dispose()
+    # k1–k3 were added before the province had communes: in the one office, now the root.
+    assert found == {"k1": "tinh", "k2": "tinh", "k3": "tinh", "k4": "xa-c", "k5": "xa-c"}
+    capsys.readouterr()
+    again = ("bridge", "add", tmp / "xa-a.reg", "-o", tmp / "again.bundle", "--office", "xa-a")
+    assert cli(province.path, *again) == 2
+    assert "kiosk k1 is already in office tinh" in capsys.readouterr().err
+    assert not (tmp / "again.bundle").exists()
+    several = ("bridge", "add", tmp / "xa-c.reg", "-o", tmp / "again.bundle")
+    assert cli(province.path, *several) == 2  # several offices: which one is not guessed
+    assert "--office" in capsys.readouterr().err
 
 
 def test_export_refuses_a_kiosk_without_a_key_and_a_bad_commune_name(setup, capsys):

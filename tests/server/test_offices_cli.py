@@ -146,13 +146,15 @@ def test_publish_writes_each_offices_reports_into_its_folder(database_url, tmp_p
         assert march["ratings"] == total and board["unit"] == name, code
         assert (folder / code / "2024-03-duong-lich").is_dir()
     again = publish_offices(engine, date(2024, 4, 28), folder, settings, "calendar")
-    assert again.refused == [] and len(again.kept) == 6  # 2 periods × 3 offices, unchanged
+    # 2 periods × 3 offices, and the province's report upward of each period, unchanged
+    assert again.refused == [] and len(again.kept) == 8
     with engine.connect() as conn:
-        assert check_published(conn, folder) == (18, [])  # 3 offices × 2 periods × 3 formats
+        # 3 offices' reports and the report upward × 2 periods × 3 formats
+        assert check_published(conn, folder) == (24, [])
         altered = folder / "xa-b" / "2024-03-duong-lich" / "bao-cao-hai-long-2024-03-duong-lich.csv"
         altered.write_bytes(altered.read_bytes() + b"x")
         checked, problems = check_published(conn, folder)
-    assert checked == 18 and problems == [
+    assert checked == 24 and problems == [
         "published 2024-03-duong-lich/bao-cao-hai-long-2024-03-duong-lich.csv: content differs "
         "from what was published"]  # fmt: skip
     engine.dispose()

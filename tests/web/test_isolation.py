@@ -243,6 +243,18 @@ def revoke_token(w: World, a, b, p):
         w.tokens[B] = accounts.add_token(conn, "tok-b-2", "lan")  # for the checks after this
 
 
+def province_page(w: World, a, b, p):
+    """Only the root office's accounts open the province page and its downloads (else 404)."""
+    for path in ("/province", "/province/report.csv"):
+        assert a.get(path).status_code == 404 and b.get(path).status_code == 404, path
+    page = p.get("/province")
+    assert page.status_code == 200 and "Xã A" in text(page) and "Xã B" in text(page)
+    assert 'href="/province"' not in text(a.get("/summary"))  # not in a commune's menu
+    assert 'href="/province"' in text(p.get("/summary"))
+    report = text(p.get("/province/report.csv"))
+    assert f"P1,{A},Xã A,ratings,3" in report and f"P1,{B},Xã B,ratings,7" in report
+
+
 def status(path: str, expected=(200, 302)):
     """A route holding no office's data: it answers, and that is all."""
 
@@ -334,6 +346,8 @@ ROUTES = {
     ("GET", "mine.mine"): official_page,
     ("POST", "mine.reply"): official_page,
     ("POST", "office.choose"): chooser,
+    ("GET", "province.download"): province_page,
+    ("GET", "province.province"): province_page,
     ("GET", "static"): status("/static/style.css"),
     ("GET", "summary.download"): download,
     ("GET", "summary.summary"): listing("/summary"),

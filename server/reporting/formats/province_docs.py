@@ -20,7 +20,7 @@ from hailong.server.reporting.formats.cells import cell_value
 from hailong.server.reporting.formats.formula import neutralise
 from hailong.server.reporting.formats.frame import Frame, frame_for
 from hailong.server.reporting.formats.province_tables import province_tables, summary_text
-from hailong.server.reporting.formats.province_words import say
+from hailong.server.reporting.formats.province_words import report_text
 from hailong.server.reporting.province import ProvinceReport
 
 SUBJECT = "TỔNG HỢP KẾT QUẢ KHẢO SÁT MỨC ĐỘ HÀI LÒNG CỦA TỔ CHỨC, CÔNG DÂN TẠI CÁC ĐƠN VỊ"
@@ -64,7 +64,7 @@ def province_xlsx(report: ProvinceReport, lang: str = "vi") -> bytes:
         xlsx.write_table(book.create_sheet(table.sheet), table, 1)
     last = book.create_sheet(rest[-1].sheet)
     below = xlsx.write_table(last, rest[-1], 1)
-    xlsx.write_signature(last, frame, below + 2, say("Nơi nhận:", lang))
+    xlsx.write_signature(last, frame, below + 2, report_text("Nơi nhận:", lang))
     return xlsx.workbook_bytes(book, frame, report.issued)
 
 
@@ -76,12 +76,12 @@ def province_pdf(report: ProvinceReport, lang: str = "vi") -> bytes:
     moment = datetime.combine(report.issued, time(8), ZoneInfo(report.settings.zone))
     doc = pdf.new_document(frame, moment)
     pdf.write_frame(doc, frame)
-    pdf.section(doc, say("I. KẾT QUẢ CHUNG", lang))
+    pdf.section(doc, report_text("I. KẾT QUẢ CHUNG", lang))
     pdf.paragraph(doc, summary_text(report, lang))
     for number, table in zip(("II", "III", "IV", "V"), province_tables(report, lang), strict=True):
         pdf.section(doc, f"{number}. {table.title.split('. ', 1)[1].upper()}")
         pdf.write_table(doc, table, lang=lang)
-    pdf.write_signature(doc, frame, say("Nơi nhận:", lang))
+    pdf.write_signature(doc, frame, report_text("Nơi nhận:", lang))
     return bytes(doc.output())
 
 

@@ -1,0 +1,44 @@
+"""An office's row of the report upward, read with only what the row shows.
+
+office_figures(build_report(…)) reads an office's whole report: officials and duty, reasons,
+late arrivals, attribution marks, each a pass over the office's presses. The report upward shows
+none of those: its row is the accepted ratings per field and level, the previous period's per
+level, the dossier counts, and the ratings within office hours. This reads exactly those, with
+build_report's own steps (its counting, exclusions, flags and table A), so the figures are the
+same by construction (tests/server/test_province_database.py compares both on every backend).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Connection
+
+from hailong.server.reporting.data import (
+    _count_period,
+    _field_rows,
+    _flags,
+    _level_stats,
+    _rollup_mode,
+    dossier_months,
+)
+from hailong.server.reporting.metrics import LEVELS
+from hailong.server.reporting.periods import Period
+from hailong.server.reporting.province import FieldFigures, OfficeFigures
+from hailong.server.reporting.settings import ReportSettings
+
+
+def office_row(conn: Connection, code: str, name: str, period: Period,
+               settings: ReportSettings) -> OfficeFigures:  # fmt: skip
+    """Return the office acted for's figures of `period`, as office_figures would take them."""
+    mode = _rollup_mode(conn)
+    now = _count_period(conn, period, settings, mode, flags=True)
+    before = _count_period(conn, period.previous(), settings, mode, flags=False)
+    totals = _level_stats(now.by_field)
+    rows, total = _field_rows(conn, now.by_field, dossier_months(period), settings.coverage_target)
+    fields = tuple(FieldFigures(r.code, r.name, dict(r.stats.counts), r.coverage.dossiers)
+                   for r in rows if r.stats.total or r.coverage.dossiers is not None)  # fmt: skip
+    odd, _bursts, _complete = _flags(conn, now, settings)
+    outside = min(odd, totals.total)
+    previous = _level_stats(before.by_field).counts
+    return OfficeFigures(code, name, period.label, dict(totals.counts),
+                         {level: int(previous.get(level, 0)) for level in LEVELS}, fields,
+                         totals.total - outside, total.missing_months)  # fmt: skip

@@ -1,0 +1,218 @@
+"""The report upward from the collector's own database, and its publication on the 28th.
+
+Each commune under the root office is one row: its report is read acting for it (its sites'
+kiosks count with it, as its own pages count them), from its own snapshot. An office with no
+link adds its signed, imported file (imports.py); when an imported file names an office the
+database also holds, the file wins: an office with no link has no presses here to count.
+
+Published like an office's report (publish.py): the files go into the root office's folder,
+<folder>/<root code>/<label>/tong-hop-<label>.{xlsx,pdf,csv}, and are recorded in `published`
+under the root office with the format prefixed UPWARD ("pv-xlsx" …), so they never mix with the
+root office's own report of the same period. Unchanged figures are kept; changed ones refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from hailong.server.epoch import now_ms
+from hailong.server.reference import offices, scope
+from hailong.server.reporting import published as records
+from hailong.server.reporting import queries as q
+from hailong.server.reporting.office_counts import office_row
+from hailong.server.reporting.periods import Period, format_dmy
+from hailong.server.reporting.province import (
+    OfficeFigures,
+    ProvinceReport,
+    consolidate,
+)
+from hailong.server.reporting.reading import prepare
+from hailong.server.reporting.rollup import (
+    all_stored,
+    checked_ranges,
+    known_halves,
+    stored_halves,
+)
+from hailong.server.reporting.settings import ReportSettings
+from hailong.server.storage.snapshot import snapshot
+
+STEM = "tong-hop"
+FORMATS = ("xlsx", "pdf", "csv")
+UPWARD = records.UPWARD
+
+
+def communes(engine: Engine) -> tuple[offices.Office, list[offices.Office]]:
+    """Return the root office and the offices directly under it (the report's rows)."""
+    with engine.connect() as conn:
+        every = offices.every_office(conn)
+    root = every[0]
+    return root, [o for o in every if o.parent_id == root.id]
+
+
+def database_figures(engine: Engine, period: Period, settings: ReportSettings,
+                     issued: date, skip: Iterable[str] = ()) -> list[OfficeFigures]:  # fmt: skip
+    """Read each commune's figures of `period`, acting for it in turn (sites included).
+
+    What a hundred offices would each ask on their own is asked once for all: the fingerprints
+    that validate the half-month rollups (one grouped query a half-month) and the stored
+    half-months themselves (one query). When every rollup is stored and valid (the usual case)
+    the rows are read in that same snapshot; otherwise the stale ones are stored first (each
+    office's own) and a new snapshot is read. Either way every row is of the same moment, and
+    each reads only what it shows (office_counts).
+    """
+    skipped = set(skip)
+    with engine.connect() as conn:
+        every = offices.every_office(conn)
+    rows = [o for o in every if o.parent_id == every[0].id and o.code not in skipped]
+    if not rows:
+        return []
+    home = {office: commune.id for office, commune in homes(every, rows).items()}
+    chosen = {o.id: offices.header_settings(settings, o, False) for o in rows}
+    checked = [r for shown in (period.previous(), period)
+               for r in checked_ranges(shown.start, shown.end, settings.flag_rules)]  # fmt: skip
+    ranges, ids, tz = [(a, b) for _day, a, b in checked], [o.id for o in rows], settings.zone
+    with snapshot(engine) as conn:
+        known, halves = q.fingerprints_of(conn, ranges, home), stored_halves(conn, tz)
+        if all_stored(known, halves, checked, ids, settings.flag_rules):  # one pass: the usual
+            return _read_rows(conn, rows, period, chosen, (known, halves, tz))
+    with q.known_fingerprints(known), known_halves(tz, halves):
+        for office in rows:
+            with engine.connect() as conn, scope.acting_for(conn, office):
+                conn.rollback()  # the scope is set; prepare stores on its own connections
+                prepare(engine, period, chosen[office.id])
+    with snapshot(engine) as conn:
+        known, halves = q.fingerprints_of(conn, ranges, home), stored_halves(conn, tz)
+        return _read_rows(conn, rows, period, chosen, (known, halves, tz))
+
+
+def _read_rows(conn, rows, period: Period, chosen: dict, read: tuple) -> list[OfficeFigures]:
+    """Read every office's row in the snapshot `conn`, its fingerprints and rollups read once."""
+    known, halves, tz = read
+    found = []
+    with q.known_fingerprints(known), known_halves(tz, halves):
+        for office in rows:
+            with scope.acting_for(conn, office):
+                found.append(office_row(conn, office.code, office.print_name or office.name,
+                                        period, chosen[office.id]))  # fmt: skip
+    return found
+
+
+def homes(every: list[offices.Office],
+          rows: list[offices.Office]) -> dict[int, offices.Office]:  # fmt: skip
+    """Map every office under one of `rows` (the row itself, its sites) to that row's office."""
+    parent = {o.id: o.parent_id for o in every}
+    by_id = {o.id: o for o in rows}
+    found = {}
+    for office in every:
+        at = office.id
+        while at is not None and at not in by_id:
+            at = parent.get(at)
+        if at is not None:
+            found[office.id] = by_id[at]
+    return found
+
+
+def province_settings(settings: ReportSettings, root: offices.Office) -> ReportSettings:
+    """Return settings whose [province] frame takes the root office's own header values."""
+    frame = settings.province
+    values = {
+        "unit_name": root.print_name or frame.unit_name or root.name,
+        "parent_name": root.parent_name or frame.parent_name,
+        "place": root.place or frame.place or settings.place,  # the same địa danh, most often
+        "signer_title": root.signer_title or frame.signer_title,
+        "signer_name": root.signer_name or frame.signer_name,
+    }
+    if root.recipients:
+        values["recipients"] = tuple(root.recipients.splitlines())
+    return replace(settings, province=replace(frame, **values))
+
+
+def consolidated(engine: Engine, period: Period, settings: ReportSettings, issued: date,
+                 imported: Iterable[OfficeFigures] = ()) -> ProvinceReport:  # fmt: skip
+    """Build the report upward of `period` from the database's communes and imported files."""
+    files = list(imported)
+    root, _rows = communes(engine)
+    rows = database_figures(engine, period, settings, issued, skip=(f.code for f in files))
+    return consolidate(period, rows + files, province_settings(settings, root), issued)
+
+
+def several(engine: Engine) -> bool:
+    """Tell whether the database holds offices under its root (a report upward is due)."""
+    return bool(communes(engine)[1])
+
+
+def upward_path(folder: Path, period: Period) -> Path:
+    """Return the folder of a period's report upward (as report_path names an office's)."""
+    name = period.label if period.convention == "cutoff" else f"{period.label}-duong-lich"
+    return folder / name
+
+
+def publish_upward(engine: Engine, periods: Iterable[Period], folder: Path,
+                   settings: ReportSettings, day: date, actor: str,
+                   clock=now_ms) -> tuple[list[Path], list[str], list[str]]:  # fmt: skip
+    """Write and record the report upward of each period; return (written, kept, refused).
+
+    `folder` is the publication folder; the files go into the root office's folder in it.
+    """
+    from hailong.server.reporting.formats.province_docs import render_province
+    from hailong.server.reporting.publish import write_if_changed
+
+    written, kept, refused = [], [], []
+    root, _rows = communes(engine)
+    home = folder / root.code
+    for period in periods:
+        try:
+            report = consolidated(engine, period, settings, day)
+            contents = {fmt: render_province(report, fmt) for fmt in FORMATS}
+        except ValueError as exc:  # e.g. no sender in [province]: the offices' reports stand
+            refused.append(f"{root.code}/{period.label}: the report upward: {exc}")
+            continue
+        base = upward_path(home, period)
+        paths = {fmt: base / f"{STEM}-{base.name}.{fmt}" for fmt in FORMATS}
+        with engine.connect() as conn, scope.acting_for(conn, root):
+            shown = records.of_period(conn, period.label, period.convention, upward=True)
+        if shown:
+            first = next(iter(shown.values()))
+            same = set(shown) == {UPWARD + f for f in FORMATS} and all(
+                shown[UPWARD + f].sha256 == records.digest(contents[f]) for f in FORMATS
+            )
+            if not same:
+                refused.append(
+                    f"{root.code}/{period.label}: the report upward was published on "
+                    f"{format_dmy(date.fromisoformat(first.published_on))} and would now differ:"
+                    " the published report stays as it is"
+                )
+                continue
+            written += [write_if_changed(paths[f], contents[f]) for f in FORMATS]
+            kept.append(f"{root.code}/{period.label}/{STEM}")
+            continue
+        done = [write_if_changed(paths[f], contents[f]) for f in FORMATS]
+        figures = _figures(report)
+        at = clock()
+        rows = []
+        for fmt, path in zip(FORMATS, done, strict=True):
+            sha, size = records.file_digest(path)
+            rows.append(records.Record(period.label, period.kind, period.convention,
+                                       UPWARD + fmt, path.relative_to(home).as_posix(), sha,
+                                       size, day.isoformat(), at, figures))  # fmt: skip
+        with engine.begin() as conn, scope.acting_for(conn, root):
+            records.store(conn, actor, rows)
+        written += done
+    return written, kept, refused
+
+
+def _figures(report: ProvinceReport) -> dict:
+    """Return what a record keeps of the report upward: the sums and each office's counts."""
+    return {
+        "period": report.period.label,
+        "upward": True,
+        "ratings": report.totals.total,
+        "offices": {
+            row.code: {str(k): v for k, v in row.stats.counts.items()} for row in report.offices
+        },  # fmt: skip
+    }
