@@ -100,7 +100,6 @@ class JSONLinesStorage(Storage):
         self._nested: set[str] = set()  # ids of documents holding a list or dict (copied deeply)
         self._size = 0  # the length of the file's whole lines: the next append goes there
         self._exists = False
-        self._fd: int | None = None
 
     def load(self) -> None:
         """Read the file (if any) into memory; raise CorruptFile if damaged, OSError if unreadable."""
@@ -148,10 +147,7 @@ class JSONLinesStorage(Storage):
             self._rewrite(list(table.values()))
 
     def close(self) -> None:
-        """Release the file."""
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        """Release the file (nothing is held between writes)."""
 
     def _start(self, table: dict) -> Any:
         """Return the id the file must start with: its owner's, the file's, or the first new one."""
@@ -162,21 +158,23 @@ class JSONLinesStorage(Storage):
     def _append(self, docs: list[dict]) -> None:
         """Append docs as lines after the last whole one, then fsync."""
         data = lines_of(docs)
-        if self._fd is None:
-            self._fd = os.open(self.path, os.O_WRONLY)
-        size = self._size
-        if os.fstat(self._fd).st_size != size:
-            os.ftruncate(self._fd, size)  # a torn line from a cut or a failed write
-        written = 0
-        while written < len(data):
-            written += os.pwrite(self._fd, data[written:], size + written)
-        os.fsync(self._fd)
+        # Opened for each append, never held: a journal left unclosed must not keep a descriptor.
+        fd = os.open(self.path, os.O_WRONLY)
+        try:
+            size = self._size
+            if os.fstat(fd).st_size != size:
+                os.ftruncate(fd, size)  # a torn line from a cut or a failed write
+            written = 0
+            while written < len(data):
+                written += os.pwrite(fd, data[written:], size + written)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         self._took(data)
 
     def _rewrite(self, docs: list[dict]) -> None:
         """Replace the file whole, atomically (temp file, fsync, rename, folder fsync)."""
         data = lines_of(docs)
-        self.close()  # the rename gives the path a new file
         write_atomic(self.path, data, mode=FILE_MODE)
         self._exists, self._docs, self._nested, self._size = True, {}, set(), 0
         self._took(data)
