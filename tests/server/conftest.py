@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from hailong.server.cli import main
 from hailong.server.storage.db import open_database
 
 
@@ -13,3 +14,16 @@ def engine(database_url):
     engine = open_database(database_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def cli(tmp_path, capsys, database_url):
+    """Run `hailong-collector --config <tmp> ARGS…`; return (status, stdout, stderr)."""
+    (tmp_path / "c.toml").write_text(f'database = "{database_url}"\n')
+
+    def run(*args):
+        status = main(["--config", str(tmp_path / "c.toml"), *args])
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return run

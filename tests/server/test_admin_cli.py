@@ -7,7 +7,6 @@ import getpass
 import pytest
 from sqlalchemy import func, select
 
-from hailong.server.cli import main
 from hailong.server.reference import placements
 from hailong.server.storage.db import (
     audit,
@@ -17,19 +16,6 @@ from hailong.server.storage.db import (
     open_database,
     presses,
 )
-
-
-@pytest.fixture
-def cli(tmp_path, capsys, database_url):
-    """Run `hailong-collector --config <tmp> ARGS…`; return (status, stdout, stderr)."""
-    (tmp_path / "c.toml").write_text(f'database = "{database_url}"\n')
-
-    def run(*args):
-        status = main(["--config", str(tmp_path / "c.toml"), *args])
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    return run
 
 
 @pytest.fixture

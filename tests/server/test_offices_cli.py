@@ -6,29 +6,14 @@ import json
 from dataclasses import replace
 from datetime import date
 
-import pytest
 from sqlalchemy import func, select
 
-from hailong.server.cli import main
 from hailong.server.cli.verify import check_published
 from hailong.server.reference import offices
 from hailong.server.reporting.publish import BOARD, publish_offices
 from hailong.server.storage.db import counters, office_fields, open_database
 from hailong.server.storage.db import offices as offices_table
 from tests.server.test_offices import SETTINGS, presses, province, rosters
-
-
-@pytest.fixture
-def cli(tmp_path, capsys, database_url):
-    """Run `hailong-collector --config <tmp> ARGS…`; return (status, stdout, stderr)."""
-    (tmp_path / "c.toml").write_text(f'database = "{database_url}"\n')
-
-    def run(*args):
-        status = main(["--config", str(tmp_path / "c.toml"), *args])
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    return run
 
 
 def test_office_commands_build_and_show_the_tree(cli, database_url):
