@@ -61,8 +61,8 @@ def collector_toml(folder: Path, broker: Mosquitto, database: str | None = None,
 
 
 def kiosk_toml(folder: Path, broker: Mosquitto, device: str, top: dict | None = None,
-               **mqtt) -> Path:  # fmt: skip
-    """Write a kiosk config for this broker with a journal under folder/device."""
+               kiosk: dict | None = None, **mqtt) -> Path:  # fmt: skip
+    """Write a kiosk config for this broker with a journal under folder/device (and [kiosk] keys)."""
     lines = [f'device = "{device}"', f'state_dir = "{folder / device}"']
     lines += [f'{k} = "{v}"' for k, v in (top or {}).items()]
     lines += ["[mqtt]", f"port = {broker.port}"]
@@ -70,7 +70,9 @@ def kiosk_toml(folder: Path, broker: Mosquitto, device: str, top: dict | None = 
         pw = write_password(folder, device, broker.users[device])
         lines.append(f'password_file = "{pw}"')
     lines += [f"{k} = {v}" for k, v in mqtt.items()]
-    lines += ["[kiosk]", "cooldown_s = 0.0", "[screen]", "enabled = false"]
+    lines += ["[kiosk]", "cooldown_s = 0.0"]
+    lines += [f'{k} = "{v}"' for k, v in (kiosk or {}).items()]
+    lines += ["[screen]", "enabled = false"]
     path = folder / f"{device}.toml"
     path.write_text("\n".join(lines) + "\n")
     return path

@@ -51,6 +51,7 @@ class Fleet:
         default_factory=lambda: {"retransmit_after_s": 2, "reconnect_max_s": 2}
     )
     kiosk_top: dict = field(default_factory=dict)  # name -> top-level kiosk settings (a key)
+    kiosk_own: dict = field(default_factory=dict)  # name -> its file's [kiosk] keys (a counter)
     name: str = "ingest"  # the ingest's log name, when several fleets share a test
     collector: object = None
     kiosks: dict = field(default_factory=dict)
@@ -93,7 +94,7 @@ class Fleet:
     def start_kiosk(self, name: str, rate: float, count: int) -> None:
         """Start a kiosk pressing count times at rate per second."""
         path = kiosk_toml(self.folder, self.broker, name, self.kiosk_top.get(name),
-                          **self.kiosk_options)  # fmt: skip
+                          self.kiosk_own.get(name), **self.kiosk_options)  # fmt: skip
         self.kiosks[name] = self.procs.start(name, "hailong.device.cli", "--config", path, "run",
                                              "--headless", "--simulate", rate, "--count", count)  # fmt: skip
 
