@@ -110,6 +110,19 @@ def scoped_presses():
     return presses.c.device.in_(kiosks)
 
 
+def of_kiosks(device):
+    """Return the condition "this device column names a kiosk of the subtree" (true at the root).
+
+    What belongs to no office of its own — a refused message naming no known kiosk, or none —
+    is the root's only: no commune's kiosks match it.
+    """
+    found = _current.get()
+    if found is None or found.everything:
+        return true()
+    kiosks = select(devices.c.device).where(devices.c.office_id.in_(found.ids))
+    return device.in_(kiosks)
+
+
 def device_office(device):
     """Return the scalar query "the office of this kiosk" (a value or a correlated column)."""
     return (

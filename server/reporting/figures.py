@@ -246,7 +246,11 @@ def _quarantine(conn: Connection, start_ms: int, end_ms: int) -> dict[str, int]:
     """Count quarantined messages per kind received in the period, as the report counts them."""
     rows = conn.execute(
         select(quarantine.c.kind, func.count())
-        .where(quarantine.c.received_ms >= start_ms, quarantine.c.received_ms < end_ms)
+        .where(
+            quarantine.c.received_ms >= start_ms,
+            quarantine.c.received_ms < end_ms,
+            scope.of_kiosks(quarantine.c.device),  # refused messages are their kiosk's office's
+        )
         .group_by(quarantine.c.kind)
     )
     return {kind: n for kind, n in rows}

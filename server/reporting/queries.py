@@ -244,18 +244,21 @@ def quarantined(conn: Connection, start_ms: int, end_ms: int) -> int:
     """Count the messages refused (never ratings) received in the range, stored or only counted.
 
     Beyond a kiosk's hourly allowance rejects are counted per hour, not stored (storage/
-    quarantine.py): they are added by the hours that start in the range.
+    quarantine.py): they are added by the hours that start in the range. A refused message
+    belongs to the office of the kiosk it names (scope.of_kiosks); naming none known, the root's.
     """
     stored = conn.execute(
         select(func.count()).where(
-            quarantine.c.received_ms >= start_ms, quarantine.c.received_ms < end_ms
+            quarantine.c.received_ms >= start_ms, quarantine.c.received_ms < end_ms,
+            scope.of_kiosks(quarantine.c.device),
         )
-    ).scalar_one()
+    ).scalar_one()  # fmt: skip
     dropped = conn.execute(
         select(func.coalesce(func.sum(quarantine_hours.c.dropped), 0)).where(
-            quarantine_hours.c.hour_ms >= start_ms, quarantine_hours.c.hour_ms < end_ms
+            quarantine_hours.c.hour_ms >= start_ms, quarantine_hours.c.hour_ms < end_ms,
+            scope.of_kiosks(quarantine_hours.c.device),
         )
-    ).scalar_one()
+    ).scalar_one()  # fmt: skip
     return stored + int(dropped)
 
 

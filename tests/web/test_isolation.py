@@ -19,8 +19,10 @@ from sqlalchemy import insert, select
 from hailong.server.accounts import users as accounts
 from hailong.server.config import CollectorConfig, MqttSettings, WebSettings
 from hailong.server.epoch import now_ms
+from hailong.server.ingest.intake import Message, Rejected
 from hailong.server.reference import catalogue, dossiers, offices, remarks, scope
 from hailong.server.storage import schema as db
+from hailong.server.storage.quarantine import QuarantineLimits, quarantine_rejects
 from hailong.server.web import create_app
 from tests.server.report_world import press_row
 from tests.web.conftest import PASSWORD, SETTINGS
@@ -30,6 +32,12 @@ A, B = "xa-a", "xa-b"
 B_MARKS = ("Trần Thị Bích", "Quầy Bích", "kb-bich", "cb-bich", "qb-bich")
 A_MARKS = ("Nguyễn Văn Ánh", "Quầy Ánh", "ka-anh", "cb-anh", "qa-anh")
 MONTH = date.today().strftime("%Y-%m")  # this month: the pages' default period holds it
+# Messages refused at ingest: (device named, kind, how many); 10 a device and hour are stored,
+# the rest only counted. A's kiosk's are A's, B's B's; those naming no kiosk are the root's.
+REFUSED = (("ka-anh", "signature", 3), ("kb-bich", "invalid", 19), ("k-la", "mismatch", 5),
+           (None, "invalid", 4))  # fmt: skip
+# What each office's pages, API and downloads count of them (stored and only counted).
+REFUSED_SEEN = {A: 3, B: 19, "tinh": 31}
 
 
 @dataclass
@@ -60,6 +68,17 @@ def office_data(conn, marks, kiosk_presses: int, resolved: int, remark: str) -> 
     remarks.set_remarks(conn, MONTH, remark, "lan")
 
 
+def refuse(conn) -> None:
+    """Quarantine REFUSED through ingest's own store, as a minute ago."""
+    at = now_ms() - 60_000
+    rejects = [
+        Rejected(Message(f"hailong/v1/{device or '+'}/press", b"{junk", None, at + i), kind,
+                 "bad", device)
+        for device, kind, n in REFUSED for i in range(n)
+    ]  # fmt: skip
+    quarantine_rejects(conn, rejects, QuarantineLimits(per_hour=10))
+
+
 @pytest.fixture
 def world(tmp_path) -> World:
     config = CollectorConfig(database=f"sqlite:///{tmp_path / 'c.db'}", mqtt=MqttSettings(port=1),
@@ -84,6 +103,7 @@ def world(tmp_path) -> World:
                 tokens[code] = accounts.add_token(conn, f"tok-{code}", "lan")
         with scope.acting_for(conn, A):
             accounts.add_user(conn, "cb-anh-tk", PASSWORD, "official", "lan", official="cb-anh")
+        refuse(conn)
         ids = {o.code: o.id for o in offices.every_office(conn)}
     return World(app, engine, ids, tokens, date.today().strftime("%Y-%m"))
 
@@ -148,6 +168,19 @@ def summary_totals(w: World, a, b, p):
         headers = {"Authorization": f"Bearer {w.tokens[code]}"}
         totals[code] = w.app.test_client().get("/api/v1/summary", headers=headers).get_json()
     assert [totals[c]["ratings"] for c in (A, B, "tinh")] == [3, 7, 10]
+    assert {c: totals[c]["screening"]["quarantined"] for c in totals} == REFUSED_SEEN
+
+
+def summary_page(w: World, a, b, p):
+    """The page lists its office's data, and counts only the messages its own kiosks had refused."""
+    listing("/summary")(w, a, b, p)
+    mine, theirs, every = (text(c.get("/summary")) for c in (a, b, p))
+    assert "Sai chữ ký: 3" in mine and "Sai định dạng" not in mine
+    assert "Sai định dạng: 10" in theirs and "Sai chữ ký" not in theirs
+    assert all(kind in every for kind in ("Sai chữ ký: 3", "Sai định dạng: 14",
+                                          "Sai mã thiết bị: 5"))  # fmt: skip
+    for page, n in ((mine, 3), (theirs, 19), (every, 31)):
+        assert f"<dt>Tin nhắn bị cách ly (không tính)</dt><dd>{n}</dd>" in page
 
 
 def remarks_read(w: World, a, b, p):
@@ -167,7 +200,15 @@ def remarks_write(w: World, a, b, p):
 def download(w: World, a, b, p):
     mine = a.get("/summary/report.csv")
     assert mine.status_code == 200 and shows(mine, B_MARKS) == []
+    assert _refused_in(text(mine)) == REFUSED_SEEN[A]
+    assert _refused_in(text(p.get("/summary/report.csv"))) == REFUSED_SEEN["tinh"]
     assert "Trần Thị Bích" in text(b.get("/summary/report.csv"))
+
+
+def _refused_in(report: str) -> int:
+    """Return the report CSV's count of refused messages in the period."""
+    rows = [line.split(",") for line in report.splitlines() if ",C2,quarantined," in line]
+    return int(next(r[-1] for r in rows if r[-2] == "current"))
 
 
 def dossier_page(w: World, a, b, p):
@@ -350,7 +391,7 @@ ROUTES = {
     ("GET", "province.province"): province_page,
     ("GET", "static"): status("/static/style.css"),
     ("GET", "summary.download"): download,
-    ("GET", "summary.summary"): listing("/summary"),
+    ("GET", "summary.summary"): summary_page,
     ("POST", "users.add"): writes_stay_home(
         db.users,
         db.users.c.username == "moi",
