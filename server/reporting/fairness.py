@@ -76,8 +76,8 @@ def _shrunk_scores(stats: Mapping[str, LevelStats], strength: Fraction) -> dict[
     if strength < 0:
         raise ValueError(f"prior strength must not be negative, got {strength}")
     total = sum(s.total for s in stats.values())
-    if total == 0:
-        return {}
+    if total == 0:  # no rating anywhere (offices in a quiet period): nothing to shrink toward
+        return {name: Score(0, 1) for name in stats}
     satisfied = sum(s.satisfied for s in stats.values())
     p, q = strength.numerator, strength.denominator
     # (sat + m·S/T) / (n + m) with m = p/q as one integer ratio: Fraction arithmetic (a gcd per

@@ -87,3 +87,16 @@ def test_ranks_go_only_to_full_samples_and_scores_stay_in_range(rows):
     for row in by_official(ratings, min_sample=10):
         assert (row.rank is not None) == (row.sample >= 10)
         assert 0 <= row.score <= 100
+
+
+def test_groups_with_no_rating_at_all_are_listed_unranked():
+    """Offices of a quiet period (every count zero) are rows with no rank, not a crash."""
+    from hailong.server.reporting.fairness import rank_officials
+    from hailong.server.reporting.metrics import stats_from_counts
+
+    empty = stats_from_counts({1: 0, 2: 0, 3: 0, 4: 0})
+    rows = rank_officials({"xa-a": empty, "xa-b": empty}, min_sample=5)
+    assert [(r.official, r.sample, r.rank, r.rate_shown) for r in rows] == [
+        ("xa-a", 0, None, None),
+        ("xa-b", 0, None, None),
+    ]
