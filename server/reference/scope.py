@@ -35,26 +35,32 @@ class Scope:
     office: Office
     ids: tuple[int, ...]
     alone: bool  # the database's only office: nothing to filter
+    own: bool = False  # the office without the offices under it (the province's own kiosks)
 
     @property
     def everything(self) -> bool:
         """Tell whether the subtree is every office (the root's): a subtree filter is moot."""
-        return self.alone or self.office.parent_id is None
+        return self.alone or (self.office.parent_id is None and not self.own)
 
 
 _current: ContextVar[Scope | None] = ContextVar("hailong_office_scope", default=None)
 
 
 @contextmanager
-def acting_for(conn: Connection, office: Office | int | str | None) -> Iterator[Scope]:
-    """Act for an office (an Office, an id, a code, or None: the only one) inside the block."""
+def acting_for(conn: Connection, office: Office | int | str | None,
+               own: bool = False) -> Iterator[Scope]:  # fmt: skip
+    """Act for an office (an Office, an id, a code, or None: the only one) inside the block.
+
+    `own`: its own rows and kiosks only, not its subtree's (the root office's own row upward).
+    """
     from hailong.server.reference import offices
 
     if isinstance(office, int):
         office = offices.by_id(conn, office)
     elif not isinstance(office, offices.Office):
         office = offices.resolve(conn, office)
-    scope = Scope(office, offices.subtree(conn, office.id), offices.single(conn))
+    ids = (office.id,) if own else offices.subtree(conn, office.id)
+    scope = Scope(office, ids, offices.single(conn), own)
     token = _current.set(scope)
     try:
         yield scope
@@ -131,6 +137,12 @@ def device_office(device):
         .correlate_except(devices)
         .scalar_subquery()
     )
+
+
+def own_only() -> bool:
+    """Tell whether the scope in force is an office without its subtree (see acting_for)."""
+    found = _current.get()
+    return found is not None and found.own and not found.alone
 
 
 def several() -> bool:

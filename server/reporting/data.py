@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Connection
 
 from hailong.protocol.i18n import N_
+from hailong.server.reference import scope
 from hailong.server.reference.dossier_rule import collisions
 from hailong.server.reference.replies import replies_of
 from hailong.server.reporting import queries as q
@@ -244,6 +245,8 @@ def _by_first(counts: Mapping[tuple, int]) -> dict:
 
 def _rollup_mode(conn: Connection) -> str:
     """Decide whether rollups may be written ("store") or only read (inside a transaction)."""
+    if scope.own_only():  # rollups are keyed by the office: these would be its subtree's
+        return "off"
     # The rollup tables come with the schema (migrate.py): a read never creates them.
     return "read" if conn.in_transaction() else "store"
 

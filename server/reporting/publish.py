@@ -88,14 +88,17 @@ def publish(
 def publish_offices(engine: Engine, day: date, folder: Path, settings: ReportSettings,
                     convention: str = DEFAULT_CONVENTION, office: str | None = None,
                     actor: str = ACTOR) -> Publication:  # fmt: skip
-    """Publish every office's reports (or the one named) due on `day`.
+    """Publish every office's reports (or those of the one named and the offices under it) due on `day`.
 
     A database of one office publishes into `folder` itself, as before offices existed; of
-    several, each office into `folder/<office code>/` with its own board.json and header.
+    several, each office into `folder/<office code>/` with its own board.json and header. A
+    commune's report counts its sites' kiosks (its subtree, as its pages do); its sites each
+    publish their own too. The root's publication adds the province's report upward.
     """
     with engine.connect() as conn:
         every = offices.every_office(conn)
-        chosen = [offices.require(conn, office)] if office else every
+        below = offices.subtree(conn, offices.require(conn, office).id) if office else ()
+        chosen = [o for o in every if o.id in below] if office else every
     if len(every) == 1:
         with engine.connect() as conn, scope.acting_for(conn, every[0]):
             conn.rollback()

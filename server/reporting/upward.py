@@ -1,7 +1,8 @@
 """The report upward from the collector's own database, and its publication on the 28th.
 
 Each commune under the root office is one row: its report is read acting for it (its sites'
-kiosks count with it, as its own pages count them), from its own snapshot. An office with no
+kiosks count with it, as its own pages count them), from its own snapshot. Kiosks registered at
+the root office itself make it a row too, its own kiosks only (report_rows). An office with no
 link adds its signed, imported file (imports.py); when an imported file names an office the
 database also holds, the file wins: an office with no link has no presses here to count.
 
@@ -18,6 +19,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from hailong.server.epoch import now_ms
@@ -39,19 +41,51 @@ from hailong.server.reporting.rollup import (
     stored_halves,
 )
 from hailong.server.reporting.settings import ReportSettings
+from hailong.server.storage.schema import devices, presses
 from hailong.server.storage.snapshot import snapshot
 
 STEM = "tong-hop"
+OWN_ROW = "{name} (cấp tỉnh)"  # the root office's own kiosks, a row beside its communes'
 FORMATS = ("xlsx", "pdf", "csv")
 UPWARD = records.UPWARD
 
 
 def communes(engine: Engine) -> tuple[offices.Office, list[offices.Office]]:
-    """Return the root office and the offices directly under it (the report's rows)."""
+    """Return the root office and the offices directly under it."""
     with engine.connect() as conn:
         every = offices.every_office(conn)
     root = every[0]
     return root, [o for o in every if o.parent_id == root.id]
+
+
+def report_rows(engine: Engine, period: Period,
+                tz: str) -> tuple[offices.Office, list[offices.Office]]:  # fmt: skip
+    """Return the root office and the report's rows of `period`: the communes, after the root's own.
+
+    Kiosks registered at the root office itself (the province's own reception, the kiosks of
+    a one-office database made the province, a kiosk ingest met before it was registered)
+    belong to no commune. When they pressed in the period or the previous one, the root is a
+    row of its own (OWN_ROW), its own kiosks only, counted in the totals like any office; a
+    retired kiosk of the root does not keep an empty row in every report.
+    """
+    root, rows = communes(engine)
+    if not rows:
+        return root, rows
+    start_ms, end_ms = period.previous().bounds_ms(tz)[0], period.bounds_ms(tz)[1]
+    with engine.connect() as conn:
+        own = conn.execute(select(devices.c.device).where(devices.c.office_id == root.id))
+        for kiosk in own.scalars().all():  # few; each looked up by its own key (device, seq)
+            pressed = select(presses.c.seq).where(presses.c.device == kiosk,
+                                                  presses.c.at_ms >= start_ms,
+                                                  presses.c.at_ms < end_ms).limit(1)  # fmt: skip
+            if conn.execute(pressed).first() is not None:
+                return root, [root, *rows]
+    return root, rows
+
+
+def own_row(office: offices.Office) -> bool:
+    """Tell whether a row of the report is the root office's own (not its subtree)."""
+    return office.parent_id is None
 
 
 def database_figures(engine: Engine, period: Period, settings: ReportSettings,
@@ -68,20 +102,22 @@ def database_figures(engine: Engine, period: Period, settings: ReportSettings,
     skipped = set(skip)
     with engine.connect() as conn:
         every = offices.every_office(conn)
-    rows = [o for o in every if o.parent_id == every[0].id and o.code not in skipped]
+    rows = [o for o in report_rows(engine, period, settings.zone)[1] if o.code not in skipped]
     if not rows:
         return []
     home = {office: commune.id for office, commune in homes(every, rows).items()}
     chosen = {o.id: offices.header_settings(settings, o, False) for o in rows}
     checked = [r for shown in (period.previous(), period)
                for r in checked_ranges(shown.start, shown.end, settings.flag_rules)]  # fmt: skip
-    ranges, ids, tz = [(a, b) for _day, a, b in checked], [o.id for o in rows], settings.zone
+    # The root's own row counts from presses: rollups are keyed by office, its are the province's.
+    ids = [o.id for o in rows if not own_row(o)]
+    ranges, tz = [(a, b) for _day, a, b in checked], settings.zone
     with snapshot(engine) as conn:
         known, halves = q.fingerprints_of(conn, ranges, home), stored_halves(conn, tz)
         if all_stored(known, halves, checked, ids, settings.flag_rules):  # one pass: the usual
             return _read_rows(conn, rows, period, chosen, (known, halves, tz))
     with q.known_fingerprints(known), known_halves(tz, halves):
-        for office in rows:
+        for office in (o for o in rows if not own_row(o)):
             with engine.connect() as conn, scope.acting_for(conn, office):
                 conn.rollback()  # the scope is set; prepare stores on its own connections
                 prepare(engine, period, chosen[office.id])
@@ -96,8 +132,10 @@ def _read_rows(conn, rows, period: Period, chosen: dict, read: tuple) -> list[Of
     found = []
     with q.known_fingerprints(known), known_halves(tz, halves):
         for office in rows:
-            with scope.acting_for(conn, office):
-                found.append(office_row(conn, office.code, office.print_name or office.name,
+            name = office.print_name or office.name
+            with scope.acting_for(conn, office, own=own_row(office)):
+                found.append(office_row(conn, office.code,
+                                        OWN_ROW.format(name=name) if own_row(office) else name,
                                         period, chosen[office.id]))  # fmt: skip
     return found
 

@@ -22,7 +22,7 @@ from hailong.server.reporting.metrics import stats_from_counts
 from hailong.server.reporting.province import BELOW_TARGET, SILENT, ProvinceReport
 from hailong.server.reporting.queries import change_mark
 from hailong.server.reporting.trend import monthly_counts, months_before
-from hailong.server.reporting.upward import communes, consolidated, homes
+from hailong.server.reporting.upward import consolidated, homes, report_rows
 from hailong.server.storage.snapshot import snapshot
 from hailong.server.web import svg
 from hailong.server.web.auth import require_login
@@ -54,6 +54,7 @@ class View:
     report: ProvinceReport
     months: tuple
     trend: dict[str, list[dict[int, int]]]
+    own: str | None = None  # the root office's code when its own kiosks make a row
 
 
 class ProvinceCache:
@@ -64,7 +65,7 @@ class ProvinceCache:
 
     def view(self, engine, period, settings, today) -> View:
         """Return the view of a period, from the cache while its token holds."""
-        root, rows = communes(engine)
+        root, rows = report_rows(engine, period, settings.zone)
         months = months_before(period)
         with engine.connect() as conn, scope.acting_for(conn, root):
             conn.rollback()
@@ -81,7 +82,8 @@ class ProvinceCache:
                 found = monthly_counts(
                     read, months, settings.zone, {k: v.code for k, v in homes(every, rows).items()}
                 )
-        made = View(report, months, found)
+        own = root.code if any(o.id == root.id for o in rows) else None
+        made = View(report, months, found, own)
         with self.lock:
             self.kept[key] = (token, made)
             self.kept.move_to_end(key)
@@ -138,6 +140,7 @@ def province():
         below=BELOW_TARGET,
         silent=SILENT,
         formats=FORMATS,
+        own=view.own,
     )
 
 

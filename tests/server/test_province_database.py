@@ -51,6 +51,11 @@ def expected() -> dict[str, Counter]:
 
 @pytest.fixture
 def province(engine):
+    return build_province(engine)
+
+
+def build_province(engine):
+    """Make the province, its communes, kiosks, March presses and dossier counts."""
     with engine.begin() as conn:
         offices.set_office(conn, "don-vi", "lan", kind="province", new_code="tinh",
                            name="Sở Nội vụ tỉnh An Giang")  # fmt: skip
