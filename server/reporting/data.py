@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from hailong.protocol.i18n import N_
 from hailong.server.reference import scope
+from hailong.server.reference.catalogue import office_field_codes
 from hailong.server.reference.dossier_rule import collisions
 from hailong.server.reference.replies import replies_of
 from hailong.server.reporting import queries as q
@@ -304,12 +305,16 @@ def _flags(conn, counted: _Counted, settings: ReportSettings) -> tuple[int, int,
 def _field_rows(
     conn, by_field, months, target: float
 ) -> tuple[tuple[FieldRow, ...], CoverageTotal]:
-    """Build table A: every active field, and any field with ratings or dossiers."""
+    """Build table A: every active field the office serves, and any field with ratings or dossiers."""
     known = q.field_list(conn)
     entries = q.dossier_entries(conn, months)
     resolved = {code: sum(found.values()) for code, found in entries.items()}
     rated = _by_first(by_field)
-    codes = {c for c, (_n, active) in known.items() if active} | set(rated) | set(resolved)
+    # Of several offices, the province's catalogue is listed as far as the office serves it
+    # (`field enable`), not every province field in every commune's report.
+    served = set(office_field_codes(conn)) if scope.several() else None
+    listed = {c for c, (_n, active) in known.items() if active and (served is None or c in served)}
+    codes = listed | set(rated) | set(resolved)
     names = {c: known.get(c, (c, True))[0] for c in codes} | {NO_FIELD: NO_FIELD_NAME}
     order = sorted(codes, key=lambda c: (c == NO_FIELD, vi_sort_key(names[c])))
     stats = {c: rated.get(c) or stats_from_counts({}) for c in order}

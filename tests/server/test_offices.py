@@ -11,7 +11,7 @@ from sqlalchemy.exc import StatementError
 from hailong.server.errors import InputError
 from hailong.server.reference import catalogue, offices, scope
 from hailong.server.reference.audit import chain_breaks
-from hailong.server.reporting.data import build_report
+from hailong.server.reporting.data import NO_FIELD, build_report
 from hailong.server.reporting.periods import parse_period
 from hailong.server.reporting.settings import ReportSettings
 from hailong.server.storage import db
@@ -171,3 +171,19 @@ def test_moving_an_audit_row_to_another_office_breaks_the_chain(offices_world):
                 f"audit row {row_id}: content does not match its hash"], row_id  # fmt: skip
         with offices_world.begin() as conn:
             conn.execute(db.audit.update().where(db.audit.c.id == row_id).values(office_id=kept))
+
+
+def test_a_report_lists_the_fields_its_office_serves_and_the_ones_rated_there(offices_world):
+    with offices_world.begin() as conn:
+        with scope.acting_for(conn, "tinh"):  # the province's catalogue: three fields
+            for code, name in (("ho-tich", "Hộ tịch"), ("dat-dai", "Đất đai"), ("khac", "Khác")):
+                catalogue.add_field(conn, code, name, "lan")
+        with scope.acting_for(conn, "xa-a"):
+            catalogue.enable_field(conn, "ho-tich", "lan")
+        conn.execute(insert(db.presses).values(
+            press_row("kb", 9, 3, at("2024-03-05", "09:00"), field="dat-dai")))  # fmt: skip
+    listed = {code: {row.code for row in march(offices_world, code).fields if row.code != NO_FIELD}
+              for code in ("xa-a", "xa-b", "tinh")}  # fmt: skip
+    assert listed["xa-a"] == {"ho-tich"}  # served, not rated: still listed
+    assert listed["xa-b"] == {"dat-dai"}  # not served, but rated there: listed
+    assert listed["tinh"] == {"ho-tich", "dat-dai", "khac"}
