@@ -54,12 +54,14 @@ def ingest(config: CollectorConfig, args) -> int:
     worker = Ingest(config, open_database(config.database))
     signal.signal(signal.SIGHUP, lambda *_: worker.reload_keys.set())
     # What startup built lives as long as the process: kept out of every collection. And
-    # the young generation is collected once it has grown by 10,000 objects, not 700: the
-    # presses in flight (thousands, a few tracked objects each, freed by reference counting
-    # when their batch commits) set off a collection every hundred presses or so, and full
-    # ones over all of them: 5-7 µs of CPU a press (docs/performance.md).
+    # the young generation is collected once it has grown by 100,000 objects, not 700: the
+    # presses in flight (up to ~7,500, a handful of tracked objects each, all freed by
+    # reference counting when their batch commits) set off a collection every hundred
+    # presses or so, and full ones over all of them: 5-7 µs of CPU a press of ~30. At
+    # 10,000 it still cost 1.4-4.6 µs; at 100,000 a run of 50,000 presses makes 0-1
+    # collection (docs/performance.md). Cyclic garbage, rare here, waits a little longer.
     gc.freeze()
-    gc.set_threshold(10_000, 20, 20)
+    gc.set_threshold(100_000, 20, 20)
     worker.run(stop)
     return 0
 
