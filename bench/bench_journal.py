@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
@@ -115,10 +116,14 @@ def baseline_append(file: BinaryIO) -> Writer:
     return append
 
 
-def segments_by_hand(folder: Path) -> Writer:
-    """Return a writer doing the segment writes by hand: an atomic new file, then line + fsync."""
+def segments_by_hand(folder: Path, cleanup: ExitStack) -> Writer:
+    """Return a writer doing the segment writes by hand: an atomic new file, then line + fsync.
+
+    Its open segment is closed when cleanup closes (an open file keeps --sd-card's disk busy).
+    """
     folder.mkdir()
     state = {"fd": -1, "size": 0}
+    cleanup.callback(lambda: state["fd"] >= 0 and os.close(state["fd"]))
 
     def append(seq: int) -> float:
         start = time.perf_counter()
@@ -138,10 +143,11 @@ def segments_by_hand(folder: Path) -> Writer:
     return append
 
 
-def segments_via_tinydb(folder: Path) -> Writer:
+def segments_via_tinydb(folder: Path, cleanup: ExitStack) -> Writer:
     """Return a writer inserting each press into its segment's TinyDB (JSONLinesStorage)."""
     folder.mkdir()
     dbs: list[TinyDB] = []
+    cleanup.callback(lambda: dbs and dbs.pop().close())
 
     def insert(seq: int) -> float:
         start = time.perf_counter()
@@ -234,15 +240,15 @@ def run(root: Path, samples: int, in_turns: bool = True) -> dict[str, list[tuple
         for name, shape in SCENARIOS.items()
     }
     print(f"built histories in {time.perf_counter() - started:.1f} s under {root}")
-    with (root / "baseline.jsonl").open("ab") as baseline:
+    with ExitStack() as cleanup:
+        for journal in journals.values():
+            cleanup.callback(journal.close)
+        baseline = cleanup.enter_context((root / "baseline.jsonl").open("ab"))
         writers = {BASELINE: baseline_append(baseline)}
-        writers[BY_HAND] = segments_by_hand(root / "by-hand")
-        writers[THROUGH_TINYDB] = segments_via_tinydb(root / "tinydb")
+        writers[BY_HAND] = segments_by_hand(root / "by-hand", cleanup)
+        writers[THROUGH_TINYDB] = segments_via_tinydb(root / "tinydb", cleanup)
         writers |= {name: journal_add(journal) for name, journal in journals.items()}
-        times = measure(writers, samples, in_turns)
-    for journal in journals.values():
-        journal.close()
-    return times
+        return measure(writers, samples, in_turns)
 
 
 def sd_card(samples: int, iops: int, bps: int) -> dict[str, dict[str, list[tuple[float, float]]]]:
