@@ -109,7 +109,8 @@ def advance_after_batch(
     starts = sorted((d, run_end(held[d], seqs)) for d, seqs in stored.items())
     acks = {d: held[d] for d, _ in starts}
     if conn.dialect.name == "postgresql":
-        # One statement: probe past each start, raise what moved, say what it raised.
+        # One statement: probe past each start, raise what moved, say where each one stands
+        # (every row, as stored: no answer rests on `held` alone).
         names, ends = zip(*starts, strict=True)
         acks.update(conn.exec_driver_sql(_PG_CONTINUE, (list(names), list(ends))).all())
         return acks
@@ -133,9 +134,8 @@ _RUN_FROM = (
 _PG_CONTINUE = (
     "WITH k AS (SELECT * FROM unnest(%b::VARCHAR[], %b::BIGINT[]) AS k(device, start)), "
     f"w AS (SELECT k.device, {_RUN_FROM} AS upto FROM k) "
-    "UPDATE devices SET acked_upto = w.upto FROM w "
-    "WHERE devices.device = w.device AND devices.acked_upto < w.upto "
-    "RETURNING devices.device, devices.acked_upto"
+    "UPDATE devices SET acked_upto = GREATEST(devices.acked_upto, w.upto) FROM w "
+    "WHERE devices.device = w.device RETURNING devices.device, devices.acked_upto"
 )
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import DataError
 
 from hailong.server.ingest.intake import RetainedAck
-from hailong.server.ingest.watermark import advance_acks, run_end
+from hailong.server.ingest.watermark import advance_acks, advance_after_batch, run_end
 from hailong.server.storage.batch import store_batch
 from hailong.server.storage.db import devices, presses
 from hailong.server.storage.press_sql import INSERTED, _pg_copy_types, insert_all
@@ -132,3 +132,15 @@ def test_a_copy_refused_for_another_reason_is_an_error_ingest_retries(engine):
     with engine.connect() as conn:
         seqs = conn.execute(select(presses.c.seq).order_by(presses.c.seq)).scalars().all()
     assert seqs == [1, 2]
+
+
+def test_each_ack_is_read_back_as_stored_on_postgresql(engine):
+    # PostgreSQL answers every kiosk's ack from its row as the statement leaves it, so an ack
+    # is never below the stored watermark, whatever `held` said (SQLite's batch holds the one
+    # write lock from its first statement: what it read cannot be overtaken).
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite reads under the database's one write lock")
+    store(engine, [press("k1", s) for s in (1, 2, 3)] + [press("k2", 1)])
+    with engine.begin() as conn:
+        acks = advance_after_batch(conn, {"k1": 0, "k2": 0}, {"k1": {2}, "k2": {1}})
+    assert acks == {"k1": 3, "k2": 1}
