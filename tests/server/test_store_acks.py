@@ -15,10 +15,11 @@ import random
 
 import pytest
 from sqlalchemy import select, text, update
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 
 from hailong.server.ingest.intake import RetainedAck
 from hailong.server.ingest.watermark import advance_acks, advance_after_batch, run_end
+from hailong.server.storage import batch as batch_module
 from hailong.server.storage.batch import store_batch
 from hailong.server.storage.db import devices, presses
 from hailong.server.storage.press_sql import INSERTED, _pg_copy_types, insert_all
@@ -144,3 +145,30 @@ def test_each_ack_is_read_back_as_stored_on_postgresql(engine):
     with engine.begin() as conn:
         acks = advance_after_batch(conn, {"k1": 0, "k2": 0}, {"k1": {2}, "k2": {1}})
     assert acks == {"k1": 3, "k2": 1}
+
+
+def test_a_connection_lost_during_the_copy_is_an_error_ingest_retries(engine, monkeypatch):
+    # The COPY goes to psycopg past SQLAlchemy: its failure must still reach the ingest as the
+    # SQLAlchemy error it retries, and the retried batch must store on a fresh connection.
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the binary COPY is PostgreSQL's")
+    items = [press("k1", s) for s in range(1, 101)]
+
+    def cut_midway(conn, rows):
+        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+
+        def rows_then_cut():
+            for n, row in enumerate(rows):
+                if n == 1:  # the COPY has begun: end this connection's server process
+                    with engine.connect() as other:
+                        other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+                yield row
+
+        return insert_all(conn, rows_then_cut())
+
+    monkeypatch.setattr(batch_module, "insert_all", cut_midway)
+    with pytest.raises(OperationalError), engine.begin() as conn:
+        store_batch(conn, items, NOW)
+    monkeypatch.undo()
+    out = store(engine, items)
+    assert (out.stored, out.acks) == (100, {"k1": 100})
