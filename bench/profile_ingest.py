@@ -48,7 +48,8 @@ def profile(url: str, args, folder: Path) -> Path:
         raw = folder / "samples.txt"
         spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid",
                                 str(ingest.pid), "--format", "raw", "--threads", "--rate", "250",
-                                "--output", str(raw), *(["--idle"] if args.idle else ["--gil"])],
+                                "--output", str(raw), *(["--idle"] if args.idle else ["--gil"]),
+                                *(["--native"] if args.native else [])],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         time.sleep(1.0)  # py-spy attaches
         pubs = start_publishers(broker, publisher_files(names, args.per_device, folder))
@@ -120,6 +121,11 @@ def main() -> int:
         "--idle",
         action="store_true",
         help="sample waiting threads too (wall time), not only the GIL holder",
+    )
+    parser.add_argument(
+        "--native",
+        action="store_true",
+        help="include C frames (sqlite3, json, psycopg, the kernel's calls)",
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="profile-ingest-") as tmp:

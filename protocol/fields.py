@@ -31,12 +31,12 @@ def decode_object(payload: bytes, what: str) -> dict[str, Any]:
         raise ProtocolError(what, f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD}")
     try:
         text = bytes(payload).decode("utf-8")
-        obj = _DECODER.decode(text)
+        obj = _decode(text)
     except UnicodeDecodeError as exc:
         raise ProtocolError(what, f"not UTF-8 ({exc.reason} at byte {exc.start})") from None
     except (ValueError, RecursionError) as exc:
         raise ProtocolError(what, f"not valid JSON ({exc})") from None
-    if _SURROGATE_ESCAPE.search(text):
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text):
         try:
             json.dumps(obj, ensure_ascii=False).encode()
         except UnicodeEncodeError:
@@ -201,3 +201,18 @@ def check_hhmm(value: Any, field: str) -> str:
 
 # One decoder for all: json.loads with hooks would build a new JSONDecoder on every call.
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+_SCAN = _DECODER.scan_once
+
+
+def _decode(text: str) -> Any:
+    """Decode one JSON value as _DECODER.decode does (same value, same errors), faster.
+
+    The C scanner alone when it reads the whole text (a press, as a kiosk sends it): the
+    collector decodes every press, and decode's Python layers cost it half as much again.
+    Anything else (whitespace around the value, data after it, no value) goes to decode.
+    """
+    try:
+        obj, end = _SCAN(text, 0)
+    except StopIteration:  # no value at the start: decode says why
+        end = -1
+    return obj if end == len(text) else _DECODER.decode(text)

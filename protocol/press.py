@@ -85,8 +85,11 @@ class Press:
         # Unknown fields only, so none can clash with a known one: _keep_extra's check is moot.
         # Filled through __dict__: a frozen dataclass refuses setattr, and object.__setattr__
         # field by field cost more than the checks.
-        extra = {k: v for k, v in obj.items() if k not in _KNOWN_SET}
-        checked["extra"] = MappingProxyType(extra) if extra else _NO_EXTRA
+        if obj.keys() <= _KNOWN_SET:  # the usual press: no unknown field to keep
+            checked["extra"] = _NO_EXTRA
+        else:
+            extra = {k: v for k, v in obj.items() if k not in _KNOWN_SET}
+            checked["extra"] = MappingProxyType(extra)
         press.__dict__.update(checked)
         return press
 

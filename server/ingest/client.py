@@ -68,14 +68,28 @@ class CollectorClient(paho.Client):
 
     def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
         """Read a chunk, then until it is used up (select cannot see what it holds)."""
-        if not self._fill():
-            return super().loop_read(max_packets)  # paho reads (and meets any error) itself
         rc = MQTTErrorCode.MQTT_ERR_SUCCESS
+        if not self._fill():
+            rc = self._read_one()  # paho reads (and meets any error) itself
         while rc == MQTTErrorCode.MQTT_ERR_SUCCESS and self._sock is not None and self._buffered():
             self._read_publishes()
             if self._buffered():  # a packet for paho, or one cut by the end of the chunk
-                rc = super().loop_read(max_packets)
+                rc = self._read_one()
         return rc
+
+    def _read_one(self) -> MQTTErrorCode:
+        """Read one packet through paho's own path, as its loop_read does for each.
+
+        Not paho's loop_read itself: that reads as many packets as we have messages in flight
+        (our retained acks awaiting their PUBACK: hundreds under load), all through its slow
+        path, each PUBLISH handed on alone, where the chunk's lean path takes them in one go.
+        """
+        if self._sock is None:
+            return MQTTErrorCode.MQTT_ERR_NO_CONN
+        rc = self._packet_read()
+        if rc > 0:
+            return self._loop_rc_handle(rc)
+        return MQTTErrorCode.MQTT_ERR_SUCCESS  # MQTT_ERR_AGAIN too: the rest comes later
 
     def _fill(self) -> bool:
         """Read a chunk at a packet boundary; False leaves the reading (and errors) to paho."""

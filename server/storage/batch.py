@@ -18,11 +18,11 @@ from hailong.server.ingest.intake import (
     Rejected,
     RetainedAck,
 )
-from hailong.server.ingest.watermark import advance_acks, lock_devices
+from hailong.server.ingest.watermark import advance_after_batch, lock_devices
 from hailong.server.reference.dossier_rule import exclude_repeats
 from hailong.server.reference.dossier_rule import settle as settle_dossiers
 from hailong.server.storage.db import anchors, devices, presses
-from hailong.server.storage.press_sql import insert_presses, stored_payloads
+from hailong.server.storage.press_sql import insert_all, insert_presses, stored_payloads
 from hailong.server.storage.quarantine import (
     DEFAULT_LIMITS,
     QuarantineLimits,
@@ -47,33 +47,65 @@ def store_batch(conn: Connection, items: list, now_ms: int,
                 limits: QuarantineLimits = DEFAULT_LIMITS) -> BatchOutcome:  # fmt: skip
     """Store a batch (call inside a transaction); identical repeats are ignored."""
     out = BatchOutcome()
-    incoming = [i for i in items if isinstance(i, Incoming)]
-    touched = {i.press.device for i in incoming}
+    incoming, rejects, others = [], [], []
+    seqs: dict[str, set[int]] = {}  # device -> the seqs of its presses in the batch
+    for item in items:  # one pass: a batch holds a thousand presses
+        kind = type(item)
+        if kind is Incoming:
+            incoming.append(item)
+            p = item.press
+            if (mine := seqs.get(p.device)) is None:
+                seqs[p.device] = mine = set()
+            mine.add(p.seq)
+        elif kind is Rejected:
+            rejects.append(item)
+        else:
+            others.append(item)
     # First lock the devices' rows (server/watermark.py says why): from here on this batch
     # sees every press of these devices that any ingest instance has committed.
-    lock_devices(conn, touched | _status_devices(items), now_ms)
-    fresh, conflicts = _deduplicate(incoming, conn)
-    out.stored, raced = _insert_presses(conn, fresh)
-    conflicts += raced
+    held = lock_devices(conn, seqs.keys() | {i.device for i in others}, now_ms)
+    fresh, conflicts, out.stored = _store_presses(conn, incoming)
     out.repeated_dossiers = exclude_repeats(
         conn,
         {(i.press.device, i.press.seq) for i in fresh},
         {i.press.dossier for i in fresh if i.press.dossier and i.press.mode == "live"},
     )
     out.duplicates = len(incoming) - out.stored - len(conflicts)
-    rejects = conflicts + [i for i in items if isinstance(i, Rejected)]
+    rejects = conflicts + rejects
     out.dropped = quarantine_rejects(conn, rejects, limits)
     out.quarantined = len(rejects)
-    for item in items:
+    for item in others:
         if isinstance(item, DeviceStatus):
             _apply_status(conn, item, now_ms)
         elif isinstance(item, DeviceHealth):
             _apply_health(conn, item, now_ms)
-    out.acks = advance_acks(conn, touched)
-    for item in items:
+    # Every press of the batch has a stored copy now (ours, or the one it repeats or
+    # conflicts with): the acks move over them without asking the database about them.
+    out.acks = advance_after_batch(conn, held, seqs)
+    for item in others:
         if isinstance(item, RetainedAck):
             _check_restore(conn, item, out)
     return out
+
+
+def _store_presses(conn: Connection, incoming: list[Incoming]) -> tuple[list, list, int]:
+    """Insert the batch's new presses; return them, the conflicts and how many went in.
+
+    On PostgreSQL the batch's first copies are inserted all at once before anything is read:
+    if none of their keys is stored (the unique index says so), judging against the stored
+    copies could only have found the same, and the query for them is spared. Otherwise (a
+    repeat after a reconnect, a copy stored by another writer) nothing went in, and the
+    batch is judged against the stored copies first, as on SQLite, where asking costs little.
+    """
+    if not incoming:
+        return [], [], 0
+    if conn.dialect.name == "postgresql":
+        first, conflicts = _judge(incoming, {})
+        if insert_all(conn, _rows(conn, first)):
+            return first, conflicts, len(first)
+    fresh, conflicts = _deduplicate(incoming, conn)
+    stored, raced = _insert_presses(conn, fresh)
+    return fresh, conflicts + raced, stored
 
 
 def _check_restore(conn: Connection, item: RetainedAck, out: BatchOutcome) -> None:
@@ -88,10 +120,6 @@ def _check_restore(conn: Connection, item: RetainedAck, out: BatchOutcome) -> No
         out.acks[item.device] = ours
 
 
-def _status_devices(items: list) -> set[str]:
-    return {i.device for i in items if isinstance(i, DeviceStatus | DeviceHealth | RetainedAck)}
-
-
 def _deduplicate(incoming: list[Incoming], conn: Connection) -> tuple[list[Incoming], list]:
     """Split presses into new ones and conflicts; identical repeats are dropped.
 
@@ -99,7 +127,11 @@ def _deduplicate(incoming: list[Incoming], conn: Connection) -> tuple[list[Incom
     repeat of the stored press is a duplicate even beside a conflicting copy in the batch.
     """
     keys = {(i.press.device, i.press.seq) for i in incoming}
-    stored = {k: parse_press(p) for k, p in stored_payloads(conn, keys).items()}
+    return _judge(incoming, {k: parse_press(p) for k, p in stored_payloads(conn, keys).items()})
+
+
+def _judge(incoming: list[Incoming], stored: dict) -> tuple[list[Incoming], list[Rejected]]:
+    """Return each key's first copy not stored, and the copies differing from stored or first."""
     first: dict[tuple[str, int], Incoming] = {}
     conflicts: list[Rejected] = []
     for item in incoming:
@@ -107,9 +139,7 @@ def _deduplicate(incoming: list[Incoming], conn: Connection) -> tuple[list[Incom
         if key in stored:
             if stored[key] != item.press:
                 conflicts.append(_conflict(item, "differs from the press already stored"))
-        elif key not in first:
-            first[key] = item
-        elif first[key].press != item.press:
+        elif (seen := first.setdefault(key, item)) is not item and seen.press != item.press:
             conflicts.append(_conflict(item, "differs from another copy in the same batch"))
     return list(first.values()), conflicts
 
@@ -123,8 +153,7 @@ def _insert_presses(conn: Connection, fresh: list[Incoming]) -> tuple[int, list[
     """Insert new presses; return how many went in and the conflicts lost in a race."""
     if not fresh:
         return 0, []
-    anchor = _anchors_for(conn, fresh)
-    rows = [_press_row(item, anchor.get((item.press.device, item.press.boot))) for item in fresh]
+    rows = _rows(conn, fresh)
     inserted = insert_presses(conn, rows)
     if inserted == len(rows):
         return inserted, []
@@ -142,6 +171,12 @@ def _lost_races(conn: Connection, fresh: list[Incoming]) -> list[Rejected]:
         if (payload := stored[(item.press.device, item.press.seq)]) != item.message.payload
         and parse_press(payload) != item.press
     ]
+
+
+def _rows(conn: Connection, fresh: list[Incoming]) -> list[tuple]:
+    """Return the row tuples of presses to insert, re-dated where their boot has an anchor."""
+    anchor = _anchors_for(conn, fresh)
+    return [_press_row(item, anchor.get((item.press.device, item.press.boot))) for item in fresh]
 
 
 def _press_row(item: Incoming, anchor: tuple[float, int] | None) -> tuple:

@@ -6,13 +6,17 @@ Both come from one builder: the ingest's (persistent session, Will) and the Conf
 
 from __future__ import annotations
 
+import socket
+
+from paho.mqtt.client import CallbackAPIVersion, MQTTv5
+from paho.mqtt.enums import MQTTErrorCode
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from hailong.protocol import Status, Topics, parse_status
 from hailong.server.config import load_config
-from hailong.server.ingest.client import connect_properties, make_client
+from hailong.server.ingest.client import CollectorClient, connect_properties, make_client
 from hailong.server.ingest.push import push_configs
 from tests.support import collector_toml, mqtt_client, wait_for
 
@@ -155,3 +159,38 @@ def test_a_burst_is_read_whole_with_its_signatures_and_acked_in_one_write(secure
     again.disconnect()
     again.loop_stop()
     assert [p.payload for p in redelivered] == [p.payload for p in received[-10:]]
+
+
+def _whole(header: int, body: bytes) -> bytes:
+    """Return an MQTT packet: its header byte, its remaining length, its body."""
+    n, length = len(body), bytearray()
+    while True:
+        byte, n = n % 128, n // 128
+        length.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes([header, *length]) + body
+
+
+def test_a_packet_for_paho_leaves_the_publishes_after_it_on_the_lean_path():
+    # paho's own loop_read reads as many packets as the client has messages in flight: with
+    # our retained acks awaiting their PUBACK, hundreds, each PUBLISH handed on alone. A
+    # PUBACK in the stream must cost one packet through paho, not the rest of the read.
+    client = CollectorClient(CallbackAPIVersion.VERSION2, protocol=MQTTv5, manual_ack=True)
+    ours, broker = socket.socketpair()
+    with ours, broker:
+        ours.setblocking(False)
+        client._sock = ours
+        client._out_messages.update((mid, None) for mid in range(1000, 1500))  # in flight
+        batches = []
+        client.on_publishes = batches.append
+        topic = Topics().press("k1").encode()
+        publishes = [
+            _whole(0x32, len(topic).to_bytes(2) + topic + mid.to_bytes(2) + b"\x00" + b"x" * 200)
+            for mid in range(1, 201)
+        ]
+        puback = _whole(0x40, (7).to_bytes(2))  # of a message not ours: paho ignores it
+        broker.sendall(b"".join(publishes[:50]) + puback + b"".join(publishes[50:]))
+        assert client.loop_read() == MQTTErrorCode.MQTT_ERR_SUCCESS
+        client._sock = None
+    assert [len(b) for b in batches] == [50, 150]
+    assert [p.mid for b in batches for p in b] == list(range(1, 201))
