@@ -5,7 +5,7 @@ office, a publication's loop over offices) with `acting_for`, and read by the on
 rule: reference lookups and writes (`owned`, `owner`), the audit log, and the counting predicate
 of the reports (reporting/queries.in_range: the presses of the subtree's kiosks). A context
 variable rather than a parameter threaded through every query: the predicates stay where they
-were, and a database of one office runs exactly the SQL it ran before offices existed.
+were; a database of one office reads its one office's presses (the report index leads with it).
 
 Outside `acting_for` nothing is scoped: every row is read and a write gets the only office
 (storage/owner.py), refused when there are several.
@@ -23,6 +23,7 @@ from sqlalchemy import select, true
 from sqlalchemy.engine import Connection
 
 from hailong.server.storage.schema import devices, presses
+from hailong.server.storage.schema import offices as offices_table
 
 if TYPE_CHECKING:  # offices writes the audit log, which reads the scope: imported when acting
     from hailong.server.reference.offices import Office
@@ -35,6 +36,7 @@ class Scope:
     office: Office
     ids: tuple[int, ...]
     alone: bool  # the database's only office: nothing to filter
+    every: tuple[int, ...] = ()  # every office's id (presses name theirs: scoped_presses)
 
     @property
     def everything(self) -> bool:
@@ -54,7 +56,8 @@ def acting_for(conn: Connection, office: Office | int | str | None) -> Iterator[
         office = offices.by_id(conn, office)
     elif not isinstance(office, offices.Office):
         office = offices.resolve(conn, office)
-    scope = Scope(office, offices.subtree(conn, office.id), offices.single(conn))
+    every = tuple(conn.execute(select(offices_table.c.id)).scalars())
+    scope = Scope(office, offices.subtree(conn, office.id), len(every) == 1, every)
     token = _current.set(scope)
     try:
         yield scope
@@ -102,12 +105,16 @@ def contains(office_id: int | None) -> bool:
 
 
 def scoped_presses():
-    """Return the condition "a press of a kiosk of the subtree" (true for one office, the root)."""
+    """Return the condition "a press of a kiosk of the subtree", naming the offices.
+
+    Always a list of offices, also for the only office and the root (every office): the report
+    index leads with office_id, and a range of at_ms is one range of it only under an office.
+    Outside a scope, every office (a subquery of a table of a few rows).
+    """
     found = _current.get()
-    if found is None or found.everything:
-        return true()
-    kiosks = select(devices.c.device).where(devices.c.office_id.in_(found.ids))
-    return presses.c.device.in_(kiosks)
+    if found is None:
+        return presses.c.office_id.in_(select(offices_table.c.id))
+    return presses.c.office_id.in_(press_offices())
 
 
 def device_office(device):
@@ -124,3 +131,11 @@ def several() -> bool:
     """Tell whether the scope in force is in a database of several offices."""
     found = _current.get()
     return found is not None and not found.alone
+
+
+def press_offices() -> tuple[int, ...] | None:
+    """Return the offices whose presses count for the scope (None outside one: every office)."""
+    found = _current.get()
+    if found is None:
+        return None
+    return found.every if found.everything else found.ids

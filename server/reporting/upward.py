@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from hailong.server.epoch import now_ms
 from hailong.server.reference import offices, scope
+from hailong.server.reporting import marks
 from hailong.server.reporting import published as records
 from hailong.server.reporting import queries as q
 from hailong.server.reporting.office_counts import office_row
@@ -33,9 +34,12 @@ from hailong.server.reporting.province import (
 )
 from hailong.server.reporting.reading import prepare
 from hailong.server.reporting.rollup import (
-    all_stored,
     checked_ranges,
+    known_arrivals,
     known_halves,
+    oldest_mark,
+    remark_all,
+    stale_halves,
     stored_halves,
 )
 from hailong.server.reporting.settings import ReportSettings
@@ -58,12 +62,13 @@ def database_figures(engine: Engine, period: Period, settings: ReportSettings,
                      issued: date, skip: Iterable[str] = ()) -> list[OfficeFigures]:  # fmt: skip
     """Read each commune's figures of `period`, acting for it in turn (sites included).
 
-    What a hundred offices would each ask on their own is asked once for all: the fingerprints
-    that validate the half-month rollups (one grouped query a half-month) and the stored
-    half-months themselves (one query). When every rollup is stored and valid (the usual case)
-    the rows are read in that same snapshot; otherwise the stale ones are stored first (each
-    office's own) and a new snapshot is read. Either way every row is of the same moment, and
-    each reads only what it shows (office_counts).
+    What a hundred offices would each ask on their own is asked once for all: the stored
+    half-months (one query) and the presses stored since the oldest one's mark (rollup.py: a
+    range of the primary key), fingerprints only for the rollups that have no mark or predate
+    an anchor. When every rollup is stored and valid (the usual case) the rows are read in that
+    same snapshot and the rollups take the newer mark; otherwise the offices with a stale one
+    store theirs first and a new snapshot is read. Either way every row is of the same moment,
+    and each reads only what it shows (office_counts).
     """
     skipped = set(skip)
     with engine.connect() as conn:
@@ -72,34 +77,55 @@ def database_figures(engine: Engine, period: Period, settings: ReportSettings,
     if not rows:
         return []
     home = {office: commune.id for office, commune in homes(every, rows).items()}
+    subtrees = {o.id: tuple(k for k, v in home.items() if v == o.id) for o in rows}
     chosen = {o.id: offices.header_settings(settings, o, False) for o in rows}
     checked = [r for shown in (period.previous(), period)
                for r in checked_ranges(shown.start, shown.end, settings.flag_rules)]  # fmt: skip
-    ranges, ids, tz = [(a, b) for _day, a, b in checked], [o.id for o in rows], settings.zone
+    tz, every_half = settings.zone, [(o.id, day) for o in rows for day, _a, _b in checked]
+    with engine.connect() as conn:
+        mark = marks.take(conn)  # before every read below: what they find valid takes it
     with snapshot(engine) as conn:
-        known, halves = q.fingerprints_of(conn, ranges, home), stored_halves(conn, tz)
-        if all_stored(known, halves, checked, ids, settings.flag_rules):  # one pass: the usual
-            return _read_rows(conn, rows, period, chosen, (known, halves, tz))
-    with q.known_fingerprints(known), known_halves(tz, halves):
+        found, seen = _validation(conn, tz, subtrees)
+        stale, prints = stale_halves(conn, found, checked, subtrees, settings.flag_rules, seen)
+        if not stale:  # every rollup stored and valid: the usual case, one snapshot
+            read = _read_rows(conn, rows, period, chosen, (found, seen, prints, tz))
+    if not stale:
+        with engine.connect() as conn:
+            remark_all(conn, tz, found, every_half, mark)
+        return read
+    again = {office for office, _day in stale}
+    with known_halves(tz, found), known_arrivals(seen, mark), q.known_fingerprints(prints):
         for office in rows:
+            if office.id not in again:
+                continue
             with engine.connect() as conn, scope.acting_for(conn, office):
                 conn.rollback()  # the scope is set; prepare stores on its own connections
                 prepare(engine, period, chosen[office.id])
+    with engine.connect() as conn:
+        remark_all(conn, tz, found, [k for k in every_half if k[0] not in again], mark)
     with snapshot(engine) as conn:
-        known, halves = q.fingerprints_of(conn, ranges, home), stored_halves(conn, tz)
-        return _read_rows(conn, rows, period, chosen, (known, halves, tz))
+        found, seen = _validation(conn, tz, subtrees)
+        _stale, prints = stale_halves(conn, found, checked, subtrees, settings.flag_rules, seen)
+        return _read_rows(conn, rows, period, chosen, (found, seen, prints, tz))
+
+
+def _validation(conn, tz: str, subtrees: dict) -> tuple[dict, marks.Arrivals | None]:
+    """Read the stored half-months and the presses stored since the oldest mark among them."""
+    found = stored_halves(conn, tz)
+    oldest = oldest_mark({k: v for k, v in found.items() if k[0] in subtrees})
+    return found, None if oldest is None else marks.arrivals(conn, oldest)
 
 
 def _read_rows(conn, rows, period: Period, chosen: dict, read: tuple) -> list[OfficeFigures]:
-    """Read every office's row in the snapshot `conn`, its fingerprints and rollups read once."""
-    known, halves, tz = read
-    found = []
-    with q.known_fingerprints(known), known_halves(tz, halves):
+    """Read every office's row in the snapshot `conn`, its rollups validated once for all."""
+    found, seen, prints, tz = read
+    rows_read = []
+    with q.known_fingerprints(prints), known_halves(tz, found), known_arrivals(seen):
         for office in rows:
             with scope.acting_for(conn, office):
-                found.append(office_row(conn, office.code, office.print_name or office.name,
-                                        period, chosen[office.id]))  # fmt: skip
-    return found
+                rows_read.append(office_row(conn, office.code, office.print_name or office.name,
+                                            period, chosen[office.id]))  # fmt: skip
+    return rows_read
 
 
 def homes(every: list[offices.Office],
@@ -133,11 +159,16 @@ def province_settings(settings: ReportSettings, root: offices.Office) -> ReportS
 
 
 def consolidated(engine: Engine, period: Period, settings: ReportSettings, issued: date,
-                 imported: Iterable[OfficeFigures] = ()) -> ProvinceReport:  # fmt: skip
-    """Build the report upward of `period` from the database's communes and imported files."""
+                 imported: Iterable[OfficeFigures] = (),
+                 rows: list[OfficeFigures] | None = None) -> ProvinceReport:  # fmt: skip
+    """Build the report upward of `period` from the database's communes and imported files.
+
+    `rows`: the communes' figures when the caller has them (the province page keeps them).
+    """
     files = list(imported)
     root, _rows = communes(engine)
-    rows = database_figures(engine, period, settings, issued, skip=(f.code for f in files))
+    if rows is None:
+        rows = database_figures(engine, period, settings, issued, skip=(f.code for f in files))
     return consolidate(period, rows + files, province_settings(settings, root), issued)
 
 

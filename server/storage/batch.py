@@ -124,7 +124,13 @@ def _insert_presses(conn: Connection, fresh: list[Incoming]) -> tuple[int, list[
     if not fresh:
         return 0, []
     anchor = _anchors_for(conn, fresh)
-    rows = [_press_row(item, anchor.get((item.press.device, item.press.boot))) for item in fresh]
+    office = _offices_of(conn, {item.press.device for item in fresh})
+    rows = [
+        _press_row(
+            item, anchor.get((item.press.device, item.press.boot)), office[item.press.device]
+        )
+        for item in fresh
+    ]
     inserted = insert_presses(conn, rows)
     if inserted == len(rows):
         return inserted, []
@@ -144,7 +150,14 @@ def _lost_races(conn: Connection, fresh: list[Incoming]) -> list[Rejected]:
     ]
 
 
-def _press_row(item: Incoming, anchor: tuple[float, int] | None) -> tuple:
+def _offices_of(conn: Connection, names: set[str]) -> dict[str, int]:
+    """Return each device's office (lock_devices made every row): its presses carry it."""
+    rows = conn.execute(select(devices.c.device, devices.c.office_id)
+                        .where(devices.c.device.in_(sorted(names))))  # fmt: skip
+    return dict(rows.all())
+
+
+def _press_row(item: Incoming, anchor: tuple[float, int] | None, office: int) -> tuple:
     """Return a press's values in press_sql.INSERTED's order."""
     p, m = item.press, item.message
     at_ms, redated = item.at_ms, False
@@ -153,6 +166,7 @@ def _press_row(item: Incoming, anchor: tuple[float, int] | None) -> tuple:
     return (
         p.device, p.seq, p.rating, p.reason, p.ts, at_ms, p.synced, redated, p.boot, float(p.mono),
         p.counter, p.official, p.field, p.dossier, p.mode, m.received_ms, m.payload, m.sig,
+        office,
     )  # fmt: skip
 
 

@@ -32,3 +32,17 @@ def the_one_office(context) -> int:
 def office_of_new_device(context) -> int:
     """Return the office of a kiosk first seen by ingest: the only office, else the root."""
     return context.connection.execute(_ROOT).scalar_one()
+
+
+_DEVICE = text("SELECT office_id FROM devices WHERE device = :device")
+
+
+def office_of_press(context) -> int:
+    """Return the office of a press inserted without one: its kiosk's, else the root office.
+
+    Ingest names it (storage/batch.py); this serves the other writers (tools, tests). A kiosk
+    not registered counts with the root office, as its presses always have.
+    """
+    device = context.get_current_parameters().get("device")
+    found = context.connection.execute(_DEVICE, {"device": device}).scalar()
+    return office_of_new_device(context) if found is None else found

@@ -51,6 +51,11 @@ def expected() -> dict[str, Counter]:
 
 @pytest.fixture
 def province(engine):
+    return seed_province(engine)
+
+
+def seed_province(engine):
+    """Fill an empty database with the province, its communes, their kiosks and presses."""
     with engine.begin() as conn:
         offices.set_office(conn, "don-vi", "lan", kind="province", new_code="tinh",
                            name="Sở Nội vụ tỉnh An Giang")  # fmt: skip
