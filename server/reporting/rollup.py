@@ -97,6 +97,7 @@ def gather(
                 valid.append(start.isoformat())
                 continue
         total.add(part or _count(conn, start_ms, end_ms, rules, flags))
+    check.flush()
     if valid:
         total.add(_read(conn, rules.tz, valid, flags))
     return total
@@ -132,6 +133,18 @@ class _Check:
         if store and self.mark is None and not conn.in_transaction():
             self.mark = marks.take(conn)  # before any read that validates or counts
         self.seen: marks.Arrivals | None = None
+        self.valid: list[tuple] = []  # (key, stored row) found valid, to take the newer mark
+
+    def flush(self) -> None:
+        """Give the half-months found valid the newer mark, in one short transaction."""
+        if not (self.store and self.valid and self.mark is not None):
+            self.valid = []
+            return
+        found = {(scope.office_id(), key[1]): row for key, row in self.valid}
+        tz = self.valid[0][0][0]
+        self.valid = []
+        self.conn.commit()  # end the read: the write below must not hold up ingest for long
+        remark_all(self.conn, tz, found, found, self.mark, owned=True)
 
     def arrivals(self, since: int) -> marks.Arrivals:
         """Return the presses stored after `since` (held by the caller, or read once here)."""
@@ -166,28 +179,14 @@ def _holds(check: _Check, stored, key, start_ms: int, end_ms: int) -> bool:
             if seen.touch(scope.press_offices(), start_ms, end_ms, stored.press_mark):
                 return False
             if check.store and mark is not None and mark.anchors == stored.anchor_mark:
-                _remark(conn, key, stored, mark)
+                check.valid.append((key, stored))
             return True
     found = q.fingerprint(conn, start_ms, end_ms)
     if (stored.presses, stored.seq_sum, stored.offset_sum) != found:
         return False
     if check.store and mark is not None:
-        _remark(conn, key, stored, mark)
+        check.valid.append((key, stored))
     return True
-
-
-def _remark(conn: Connection, key, stored, mark: marks.Mark) -> None:
-    """Give a half-month found valid the newer mark, unless it was stored again meanwhile."""
-    if (stored.press_mark, stored.anchor_mark) == (mark.press, mark.anchors):
-        return
-    conn.commit()  # end the read: the write below must not hold up ingest for long
-    with conn.begin():
-        conn.execute(
-            report_halves.update()
-            .where(report_halves.c.tz == key[0], report_halves.c.first_day == key[1],
-                   scope.owned(report_halves), _unchanged(stored))
-            .values(press_mark=mark.press, anchor_mark=mark.anchors)
-        )  # fmt: skip
 
 
 def _unchanged(stored):
@@ -198,10 +197,12 @@ def _unchanged(stored):
     return and_(t.press_mark == stored.press_mark, t.anchor_mark == stored.anchor_mark)
 
 
-def remark_all(conn: Connection, tz: str, found: Mapping, valid, mark: marks.Mark | None) -> None:
+def remark_all(conn: Connection, tz: str, found: Mapping, valid, mark: marks.Mark | None,
+               owned: bool = False) -> None:  # fmt: skip
     """Give the stored half-months `valid` ((office, first day), found valid) the newer mark.
 
-    One UPDATE per office and old mark: the rows of one report share their marks.
+    One UPDATE per office and old mark: the rows of one report share their marks. `owned`:
+    the rows are the office acted for's (its key may be None outside a scope).
     """
     if mark is None:
         return
@@ -217,18 +218,27 @@ def remark_all(conn: Connection, tz: str, found: Mapping, valid, mark: marks.Mar
     t = report_halves.c
     with conn.begin():
         for (office, _was), held in groups.items():
+            mine = scope.owned(report_halves) if owned else t.office_id == office
             conn.execute(
                 report_halves.update()
-                .where(t.tz == tz, t.office_id == office,
-                       t.first_day.in_(sorted(r.first_day for r in held)), _unchanged(held[0]))
+                .where(t.tz == tz, mine, t.first_day.in_(sorted(r.first_day for r in held)),
+                       _unchanged(held[0]))
                 .values(press_mark=mark.press, anchor_mark=mark.anchors)
             )  # fmt: skip
 
 
-def stored_halves(conn: Connection, tz: str) -> dict:
-    """Return every office's stored half-months in a zone, keyed (office id, first day)."""
-    rows = conn.execute(select(report_halves).where(report_halves.c.tz == tz))
-    return {(row.office_id, row.first_day): row for row in rows}
+def stored_halves(conn: Connection, tz: str, offices=None, days=None) -> dict:
+    """Return the stored half-months in a zone, keyed (office id, first day).
+
+    Every office's and day's, or only those of `offices` and `days` when given.
+    """
+    t = report_halves.c
+    query = select(report_halves).where(t.tz == tz)
+    if offices is not None:
+        query = query.where(t.office_id.in_(sorted(offices)))
+    if days is not None:
+        query = query.where(t.first_day.in_(sorted(days)))
+    return {(row.office_id, row.first_day): row for row in conn.execute(query)}
 
 
 @contextmanager
@@ -409,3 +419,4 @@ def refresh(conn: Connection, first: date, last: date, rules: FlagRules) -> None
         if whole and end_ms <= now:
             _refresh(check, start, start_ms, end_ms, rules)
             conn.commit()  # end each read at once: a long one holds up SQLite's checkpoints
+    check.flush()

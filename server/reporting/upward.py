@@ -85,7 +85,7 @@ def database_figures(engine: Engine, period: Period, settings: ReportSettings,
     with engine.connect() as conn:
         mark = marks.take(conn)  # before every read below: what they find valid takes it
     with snapshot(engine) as conn:
-        found, seen = _validation(conn, tz, subtrees)
+        found, seen = _validation(conn, tz, subtrees, checked)
         stale, prints = stale_halves(conn, found, checked, subtrees, settings.flag_rules, seen)
         if not stale:  # every rollup stored and valid: the usual case, one snapshot
             read = _read_rows(conn, rows, period, chosen, (found, seen, prints, tz))
@@ -104,15 +104,15 @@ def database_figures(engine: Engine, period: Period, settings: ReportSettings,
     with engine.connect() as conn:
         remark_all(conn, tz, found, [k for k in every_half if k[0] not in again], mark)
     with snapshot(engine) as conn:
-        found, seen = _validation(conn, tz, subtrees)
+        found, seen = _validation(conn, tz, subtrees, checked)
         _stale, prints = stale_halves(conn, found, checked, subtrees, settings.flag_rules, seen)
         return _read_rows(conn, rows, period, chosen, (found, seen, prints, tz))
 
 
-def _validation(conn, tz: str, subtrees: dict) -> tuple[dict, marks.Arrivals | None]:
-    """Read the stored half-months and the presses stored since the oldest mark among them."""
-    found = stored_halves(conn, tz)
-    oldest = oldest_mark({k: v for k, v in found.items() if k[0] in subtrees})
+def _validation(conn, tz: str, subtrees: dict, checked) -> tuple[dict, marks.Arrivals | None]:
+    """Read the rows' stored half-months and the presses stored since the oldest one's mark."""
+    found = stored_halves(conn, tz, subtrees, {day for day, _a, _b in checked})
+    oldest = oldest_mark(found)
     return found, None if oldest is None else marks.arrivals(conn, oldest)
 
 
