@@ -7,11 +7,11 @@ what it counts and there are still A anchors: "which presses came since M" is a 
 primary key, a few rows, where a fingerprint is a scan of every press counted.
 
 A mark must not miss a press: on PostgreSQL ids are handed out at insert, and a transaction that
-took id 100 may commit after one that took 101. `take` therefore waits, under a SHARE lock held
-for two reads, until no transaction is writing presses: every id up to the mark is then
-committed and the mark is exact. (SQLite has one writer: ids commit in order.) A figure counted
-after the mark was taken may hold presses above it; they show as arrivals later and only cost a
-recount.
+took id 100 may commit after one that took 101. `take` therefore reads under the presses'
+writers' lock (storage/press_lock.py), taken exclusive for two reads: every id up to the mark is
+then committed and the mark is exact. (SQLite has one writer: ids commit in order.) A figure
+counted after the mark was taken may hold presses above it; they show as arrivals later and only
+cost a recount.
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
+from hailong.server.storage import press_lock
 from hailong.server.storage.db import anchors, presses
 
-LOCK_TIMEOUT = "2s"  # an ingest batch holds its lock for milliseconds; past this, no mark
+LOCK_TIMEOUT = "2s"  # an ingest batch holds the lock for milliseconds; past this, no mark
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,7 @@ def take(conn: Connection, more: Callable[[Connection], tuple] | None = None) ->
         with conn.begin():
             if conn.dialect.name == "postgresql":
                 conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-                # SHARE waits for every transaction writing presses and lets none start meanwhile.
-                conn.exec_driver_sql("LOCK TABLE presses IN SHARE MODE")
+            press_lock.wait_for_writers(conn)
             found = read(conn)
             return found if more is None else Mark(found.press, found.anchors, more(conn))
     except OperationalError as exc:

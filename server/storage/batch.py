@@ -21,6 +21,7 @@ from hailong.server.ingest.intake import (
 from hailong.server.ingest.watermark import advance_acks, lock_devices
 from hailong.server.reference.dossier_rule import exclude_repeats
 from hailong.server.reference.dossier_rule import settle as settle_dossiers
+from hailong.server.storage import press_lock
 from hailong.server.storage.db import anchors, devices, presses
 from hailong.server.storage.press_sql import insert_presses, stored_payloads
 from hailong.server.storage.quarantine import (
@@ -151,7 +152,12 @@ def _lost_races(conn: Connection, fresh: list[Incoming]) -> list[Rejected]:
 
 
 def _offices_of(conn: Connection, names: set[str]) -> dict[str, int]:
-    """Return each device's office (lock_devices made every row): its presses carry it."""
+    """Return each device's office (lock_devices made every row): its presses carry it.
+
+    Takes the presses' writers' lock first: the ids this batch inserts are not a mark until it
+    commits (storage/press_lock.py).
+    """
+    press_lock.share(conn)
     rows = conn.execute(select(devices.c.device, devices.c.office_id)
                         .where(devices.c.device.in_(sorted(names))))  # fmt: skip
     return dict(rows.all())

@@ -139,11 +139,11 @@ def test_a_mark_waits_for_presses_being_written(engine):
     watcher = create_engine(engine.url)
     try:
         waiting = False
-        for _ in range(200):  # bounded: the mark's LOCK shows as waiting within seconds
+        for _ in range(200):  # bounded: the mark's lock shows as waiting within seconds
             with watcher.connect() as conn:
                 waiting = conn.execute(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                    " AND query LIKE 'LOCK TABLE presses%'")).scalar_one() > 0  # fmt: skip
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'advisory'"
+                    " AND query LIKE '%pg_advisory_xact_lock(%'")).scalar_one() > 0  # fmt: skip
             if waiting:
                 break
             taker.join(0.05)
