@@ -15,7 +15,6 @@ from sqlalchemy.engine import Connection
 from hailong.server.reporting.data import (
     _count_period,
     _field_rows,
-    _flags,
     _level_stats,
     _rollup_mode,
     dossier_months,
@@ -36,24 +35,24 @@ def office_row(conn: Connection, code: str, name: str, period: Period,
     rows, total = _field_rows(conn, now.by_field, dossier_months(period), settings.coverage_target)
     fields = tuple(FieldFigures(r.code, r.name, dict(r.stats.counts), r.coverage.dossiers)
                    for r in rows if r.stats.total or r.coverage.dossiers is not None)  # fmt: skip
-    outside = min(_outside_hours(conn, now, settings), totals.total)
+    outside = min(_outside_hours(now, settings), totals.total)
     previous = _level_stats(before.by_field).counts
     return OfficeFigures(code, name, period.label, dict(totals.counts),
                          {level: int(previous.get(level, 0)) for level in LEVELS}, fields,
                          totals.total - outside, total.missing_months)  # fmt: skip
 
 
-def _outside_hours(conn: Connection, counted, settings: ReportSettings) -> int:
+def _outside_hours(counted, settings: ReportSettings) -> int:
     """Count the accepted presses of the period outside office hours, as _flags does.
 
     _flags judges each candidate as a Rating with metrics (and looks for bursts, which the row
-    does not show). When every candidate is examined (no more than flag_limit) the count is the
-    candidates inside the period, accepted (live, not excluded) and outside the hours, whatever
-    their order: counted here from the rows. Beyond flag_limit, _flags' own prefix decides.
+    does not show): the candidates sorted by time, the first flag_limit of them. The same
+    candidates inside the period that are accepted (live, not excluded) and outside the hours
+    are counted here from the rows, each time judged by integer arithmetic (judge_ms).
     """
     rows = counted.gathered.candidates.values()
-    if len(rows) > settings.flag_limit:
-        return _flags(conn, counted, settings)[0]
+    if len(rows) > settings.flag_limit:  # the same prefix as _flags' (a stable sort of the same)
+        rows = sorted(rows, key=lambda row: row[3])[: settings.flag_limit]
     start, end = counted.bounds
     out = {(r.device, r.seq) for r in counted.excluded if r.excluded is not None}
     is_open = settings.office.judge_ms(start, end)

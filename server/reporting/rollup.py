@@ -332,7 +332,7 @@ def _read(conn, tz: str, first_days: list[str], flags: bool) -> Gathered:
         f = report_half_flags.c
         rows = select(f.device, f.seq, f.rating, f.at_ms, f.counter, f.field, f.mode, f.official)
         rows = rows.where(f.tz == tz, f.first_day.in_(first_days), scope.owned(report_half_flags))
-        part.candidates = {(r.device, r.seq): tuple(r) for r in conn.execute(rows)}
+        part.candidates = {(r[0], r[1]): tuple(r) for r in conn.execute(rows).all()}
     return part
 
 
