@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, false, func, or_, select, tuple_
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.engine import Connection
 
 from hailong.server.epoch import from_ms
@@ -90,7 +90,14 @@ def _burst_members(conn: Connection, start_ms: int, end_ms: int, rules: FlagRule
     members = []
     for first in range(0, len(near), WINDOWS_PER_QUERY):
         chunk = near[first : first + WINDOWS_PER_QUERY]
-        window = tuple_(presses.c.device, presses.c.at_ms // width).in_(chunk)
+        # Per kiosk, its windows as one IN list: a list of (kiosk, window) pairs is compared
+        # pair by pair on every press of the range, a plain IN list is hashed.
+        by_device: dict[str, list[int]] = {}
+        for device, window in chunk:
+            by_device.setdefault(device, []).append(window)
+        bucket = presses.c.at_ms // width
+        window = or_(*(and_(presses.c.device == device, bucket.in_(windows))
+                       for device, windows in by_device.items()))  # fmt: skip
         query = press_columns().where(counted(start_ms, end_ms), window)
         members += conn.execute(query).all()
     return members
