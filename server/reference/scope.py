@@ -45,6 +45,8 @@ class Scope:
 
 
 _current: ContextVar[Scope | None] = ContextVar("hailong_office_scope", default=None)
+# Offices whose presses count at once, for a pass that counts several offices grouped.
+_several: ContextVar[tuple[int, ...] | None] = ContextVar("hailong_press_offices", default=None)
 
 
 @contextmanager
@@ -112,7 +114,7 @@ def scoped_presses():
     Outside a scope, every office (a subquery of a table of a few rows).
     """
     found = _current.get()
-    if found is None:
+    if found is None and _several.get() is None:
         return presses.c.office_id.in_(select(offices_table.c.id))
     return presses.c.office_id.in_(press_offices())
 
@@ -135,7 +137,23 @@ def several() -> bool:
 
 def press_offices() -> tuple[int, ...] | None:
     """Return the offices whose presses count for the scope (None outside one: every office)."""
-    found = _current.get()
+    several, found = _several.get(), _current.get()
+    if several is not None:
+        return several
     if found is None:
         return None
     return found.every if found.everything else found.ids
+
+
+@contextmanager
+def counting_presses_of(ids) -> Iterator[None]:
+    """Count the presses of these offices in the block, whatever the scope (a grouped pass).
+
+    For passes that count several offices in one query and split the rows by office after:
+    only the presses' predicate changes, never what is read or written by code.
+    """
+    token = _several.set(tuple(sorted(ids)))
+    try:
+        yield
+    finally:
+        _several.reset(token)

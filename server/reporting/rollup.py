@@ -274,27 +274,38 @@ def _recount(check: _Check, key, start_ms: int, end_ms: int, rules, digest: str)
     conn, pad = check.conn, int(rules.burst_window_s * 1000)
     seen = q.fingerprint(conn, start_ms - pad, end_ms + pad)  # after the mark, before counting
     part = _count(conn, start_ms, end_ms, rules, True)
-    tz, first_day = key
     conn.commit()  # end the read transaction: the write below must not hold up ingest for long
-    try:
-        with conn.begin():
-            for table in HALVES:
-                mine = scope.owned(table)
-                conn.execute(
-                    delete(table).where(table.c.tz == tz, table.c.first_day == first_day, mine)
-                )
-            _write(conn, key, part, seen, digest, check.mark)
-    except IntegrityError:
-        pass  # another report stored the same half-month at the same moment: its rows will do
+    store_halves(conn, [(None, key, part, seen)], digest, check.mark)
     return part
 
 
-def _write(conn, key, part: Gathered, seen, digest: str, mark: marks.Mark | None) -> None:
+def store_halves(conn: Connection, parts, digest: str, mark: marks.Mark | None) -> None:
+    """Store counted half-months in one short transaction, replacing what each office held.
+
+    `parts`: (office id, (tz, first day), Gathered, fingerprint); office None: the office acted
+    for. A half-month another report stored at the same moment is left as it stored it.
+    """
+    try:
+        with conn.begin():
+            for office, (tz, first_day), part, seen in parts:
+                for table in HALVES:
+                    mine = scope.owned(table) if office is None else table.c.office_id == office
+                    conn.execute(
+                        delete(table).where(table.c.tz == tz, table.c.first_day == first_day, mine)
+                    )
+                owner = scope.owner() if office is None else {"office_id": office}
+                _write(conn, owner, (tz, first_day), part, seen, digest, mark)
+    except IntegrityError:
+        pass  # another report stored the same half-months at the same moment: theirs will do
+
+
+def _write(conn, owner: dict, key, part: Gathered, seen, digest: str,
+           mark: marks.Mark | None) -> None:  # fmt: skip
     """Insert one half-month's fingerprint, mark, counts and flag candidates."""
     tz, first_day = key
-    mine = {"tz": tz, "first_day": first_day} | scope.owner()
+    mine = {"tz": tz, "first_day": first_day} | owner
     conn.execute(report_halves.insert().values(
-        **scope.owner(),
+        **owner,
         tz=tz, first_day=first_day, presses=seen[0], seq_sum=seen[1], offset_sum=seen[2],
         rules=digest, built_ms=now_ms(), press_mark=None if mark is None else mark.press,
         anchor_mark=None if mark is None else mark.anchors,
@@ -355,44 +366,6 @@ def checked_ranges(first: date, last: date, rules: FlagRules) -> list[tuple[str,
         if whole and end_ms <= now:
             found.append((start.isoformat(), start_ms - pad, end_ms + pad))
     return found
-
-
-def stale_halves(conn: Connection, found: Mapping, checked, homes: Mapping[int, tuple[int, ...]],
-                 rules: FlagRules, seen: marks.Arrivals | None) -> tuple[dict, dict]:  # fmt: skip
-    """Return {(office, first day): why} of the half-months not stored or no longer valid.
-
-    And the fingerprints it read (queries.fingerprints_of's), for the reads that follow.
-
-    `found` as stored_halves, `checked` as checked_ranges, `homes` each office row's subtree,
-    `seen` the presses stored since the oldest mark among them (read in the same snapshot, None
-    when none has one). The rows without a mark, or marked before the anchors changed, are
-    checked by fingerprint (one grouped query a range, for every office), as _holds does.
-    """
-    digest, stale, printed, prints = rules_digest(rules), {}, [], {}
-    for office, subtree in homes.items():
-        for day, start_ms, end_ms in checked:
-            row = found.get((office, day))
-            if row is None or row.rules != digest:
-                stale[(office, day)] = "missing"
-            elif row.press_mark is None or seen is None or seen.anchors != row.anchor_mark:
-                printed.append((office, day, start_ms, end_ms))
-            elif seen.touch(subtree, start_ms, end_ms, row.press_mark):
-                stale[(office, day)] = "arrived"
-    if printed:
-        ranges = sorted({(a, b) for _o, _d, a, b in printed})
-        home = {member: office for office, subtree in homes.items() for member in subtree}
-        prints = q.fingerprints_of(conn, ranges, home)
-        for office, day, start_ms, end_ms in printed:
-            row = found[(office, day)]
-            if (row.presses, row.seq_sum, row.offset_sum) != prints.get((office, start_ms, end_ms)):
-                stale[(office, day)] = "changed"
-    return stale, prints
-
-
-def oldest_mark(found: Mapping) -> int | None:
-    """Return the lowest press mark of the stored half-months (None when none has one)."""
-    held = [row.press_mark for row in found.values() if row.press_mark is not None]
-    return min(held) if held else None
 
 
 @contextmanager

@@ -32,16 +32,14 @@ from hailong.server.reporting.province import (
     ProvinceReport,
     consolidate,
 )
-from hailong.server.reporting.reading import prepare
 from hailong.server.reporting.rollup import (
     checked_ranges,
     known_arrivals,
     known_halves,
-    oldest_mark,
     remark_all,
-    stale_halves,
     stored_halves,
 )
+from hailong.server.reporting.rollup_batch import oldest_mark, recount, stale_halves
 from hailong.server.reporting.settings import ReportSettings
 from hailong.server.storage.snapshot import snapshot
 
@@ -66,9 +64,10 @@ def database_figures(engine: Engine, period: Period, settings: ReportSettings,
     half-months (one query) and the presses stored since the oldest one's mark (rollup.py: a
     range of the primary key), fingerprints only for the rollups that have no mark or predate
     an anchor. When every rollup is stored and valid (the usual case) the rows are read in that
-    same snapshot and the rollups take the newer mark; otherwise the offices with a stale one
-    store theirs first and a new snapshot is read. Either way every row is of the same moment,
-    and each reads only what it shows (office_counts).
+    same snapshot and the rollups take the newer mark; otherwise the stale ones are counted and
+    stored first, one grouped pass a half-month for every office that needs it (rollup_batch),
+    and a new snapshot is read. Either way every row is of the same moment, and each reads only
+    what it shows (office_counts).
     """
     skipped = set(skip)
     with engine.connect() as conn:
@@ -93,16 +92,9 @@ def database_figures(engine: Engine, period: Period, settings: ReportSettings,
         with engine.connect() as conn:
             remark_all(conn, tz, found, every_half, mark)
         return read
-    again = {office for office, _day in stale}
-    with known_halves(tz, found), known_arrivals(seen, mark), q.known_fingerprints(prints):
-        for office in rows:
-            if office.id not in again:
-                continue
-            with engine.connect() as conn, scope.acting_for(conn, office):
-                conn.rollback()  # the scope is set; prepare stores on its own connections
-                prepare(engine, period, chosen[office.id])
     with engine.connect() as conn:
-        remark_all(conn, tz, found, [k for k in every_half if k[0] not in again], mark)
+        recount(conn, stale, checked, subtrees, settings.flag_rules, mark)
+        remark_all(conn, tz, found, [k for k in every_half if k not in stale], mark)
     with snapshot(engine) as conn:
         found, seen = _validation(conn, tz, subtrees, checked)
         _stale, prints = stale_halves(conn, found, checked, subtrees, settings.flag_rules, seen)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import create_engine, func, insert, select, text
@@ -178,3 +178,41 @@ def test_a_press_inserted_without_an_office_takes_its_kiosks(province):
             db.presses.c.device == "unknown-kiosk")).scalar_one()  # fmt: skip
         root = conn.execute(text("SELECT id FROM offices WHERE parent_id IS NULL")).scalar_one()
     assert found == root  # never registered: the root office's, as before offices had presses
+
+
+def stored_rows(engine) -> dict:
+    """Return every stored rollup row but the marks and times, per table, in a stable order."""
+    found = {}
+    with engine.connect() as conn:
+        for table in ("report_halves", "report_half_counts", "report_half_flags"):
+            rows = conn.execute(text(f"SELECT * FROM {table}")).mappings().all()
+            skip = {"built_ms", "press_mark", "anchor_mark"}
+            found[table] = sorted(
+                tuple(sorted((k, v) for k, v in r.items() if k not in skip)) for r in rows
+            )
+    return found
+
+
+def test_the_grouped_pass_stores_what_each_office_would_store(province):
+    from hailong.server.reporting.reading import prepare
+
+    with province.begin() as conn:  # a burst across the middle of March, night presses
+        burst = [press_row("kb", 60 + i, 1, at("2024-03-14", "23:59") + timedelta(seconds=57 + i),
+                           field="dat-dai") for i in range(5)]  # fmt: skip
+        night = [press_row("ks", 60, 2, at("2024-03-20", "22:00"), official="cb-9"),
+                 press_row("ka", 60, 4, at("2024-03-02", "06:00"), field="ho-tich")]  # fmt: skip
+        conn.execute(insert(db.presses), burst + night)
+    consolidated(province, MARCH, SETTINGS, ISSUED)  # every rollup counted in grouped passes
+    grouped = stored_rows(province)
+    assert grouped["report_half_flags"]  # the burst and the night presses are candidates
+    with province.begin() as conn:
+        for table in ("report_half_flags", "report_half_counts", "report_halves"):
+            conn.execute(text(f"DELETE FROM {table}"))
+    for code in ("xa-a", "xa-b"):  # one office at a time, as a commune's own report stores them
+        with province.connect() as conn, scope.acting_for(conn, code):
+            conn.rollback()
+            prepare(province, MARCH, SETTINGS)
+    assert stored_rows(province) == grouped
+    for code in ("xa-a", "xa-b"):
+        assert without_rollups(province, code) == counts(
+            consolidated(province, MARCH, SETTINGS, ISSUED))[code]  # fmt: skip
