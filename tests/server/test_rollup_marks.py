@@ -188,7 +188,8 @@ def stored_rows(engine) -> dict:
             rows = conn.execute(text(f"SELECT * FROM {table}")).mappings().all()
             skip = {"built_ms", "press_mark", "anchor_mark"}
             found[table] = sorted(
-                tuple(sorted((k, v) for k, v in r.items() if k not in skip)) for r in rows
+                (tuple(sorted((k, v) for k, v in r.items() if k not in skip)) for r in rows),
+                key=repr,
             )
     return found
 
