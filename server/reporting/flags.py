@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import BigInteger, String, and_, false, func, literal, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from hailong.server.epoch import from_ms
@@ -87,17 +88,27 @@ def _burst_members(conn: Connection, start_ms: int, end_ms: int, rules: FlagRule
         .having(func.count() >= (rules.burst_max + 2) // 2)
     ).all()
     near = sorted({(device, b + step) for device, b in busy for step in (-1, 0, 1)})
+    if conn.dialect.name == "postgresql":
+        # The windows as a table joined by hash: a list of (kiosk, window) pairs is compared
+        # pair by pair on every press of the range (seconds for a hundred offices at once).
+        windows = (
+            func.unnest(
+                literal([d for d, _b in near], ARRAY(String)),
+                literal([b for _d, b in near], ARRAY(BigInteger)),
+            )
+            .table_valued("device", "bucket")
+            .render_derived(name="w")
+        )
+        on = and_(
+            windows.c.device == presses.c.device, windows.c.bucket == presses.c.at_ms // width
+        )
+        return conn.execute(
+            press_columns().join(windows, on).where(counted(start_ms, end_ms))
+        ).all()
     members = []
     for first in range(0, len(near), WINDOWS_PER_QUERY):
         chunk = near[first : first + WINDOWS_PER_QUERY]
-        # Per kiosk, its windows as one IN list: a list of (kiosk, window) pairs is compared
-        # pair by pair on every press of the range, a plain IN list is hashed.
-        by_device: dict[str, list[int]] = {}
-        for device, window in chunk:
-            by_device.setdefault(device, []).append(window)
-        bucket = presses.c.at_ms // width
-        window = or_(*(and_(presses.c.device == device, bucket.in_(windows))
-                       for device, windows in by_device.items()))  # fmt: skip
+        window = tuple_(presses.c.device, presses.c.at_ms // width).in_(chunk)
         query = press_columns().where(counted(start_ms, end_ms), window)
         members += conn.execute(query).all()
     return members
