@@ -14,14 +14,21 @@ from collections import Counter
 from collections.abc import Mapping
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from hailong.server.reference import scope
 from hailong.server.reporting import marks
 from hailong.server.reporting import queries as q
 from hailong.server.reporting.flags import FlagRules, flag_candidates
-from hailong.server.reporting.rollup import Gathered, rules_digest, store_halves
+from hailong.server.reporting.rollup import (
+    Gathered,
+    remark_all,
+    rules_digest,
+    store_halves,
+    stored_halves,
+)
 from hailong.server.storage.db import devices, presses
+from hailong.server.storage.snapshot import snapshot
 
 HALVES_PER_WRITE = 25  # office half-months stored per transaction: short ones, ingest waits less
 
@@ -137,3 +144,24 @@ def _offices_of(conn: Connection, kiosks: set[str], home: Mapping[int, int]) -> 
             .where(presses.c.device.in_(missing), presses.c.office_id.in_(sorted(home)))
         ).all())  # fmt: skip
     return found
+
+
+def ensure_stored(engine: Engine, homes: Mapping[int, tuple[int, ...]], checked,
+                  rules: FlagRules) -> None:  # fmt: skip
+    """Count and store the rollups of `checked` half-months that are missing or stale.
+
+    For reads that use the rollups where valid and count the rest (trend.rolled_monthly_counts):
+    after this, the rest is what changed since.
+    """
+    with engine.connect() as conn:
+        mark = marks.take(conn)  # before every read below
+    with snapshot(engine) as conn:
+        found = stored_halves(conn, rules.tz, homes, {day for day, _a, _b in checked})
+        oldest = oldest_mark(found)
+        seen = None if oldest is None else marks.arrivals(conn, oldest)
+        stale, _prints = stale_halves(conn, found, checked, homes, rules, seen)
+    with engine.connect() as conn:
+        if stale:
+            recount(conn, stale, checked, homes, rules, mark)
+        every = [(office, day) for office in homes for day, _a, _b in checked]
+        remark_all(conn, rules.tz, found, [k for k in every if k not in stale], mark)

@@ -5,7 +5,8 @@ communes again for each request would take seconds. A view is kept with the exac
 read after (reporting/marks.py) and the ids of corrections and audit rows then; at the next
 request only the communes with a press stored since (its month of the trend with it), a
 correction of one of their presses, or a staff change of theirs (an audit row of their office)
-are read again, and the report upward is consolidated from their rows and the kept ones. A new
+are read again, and the report upward is consolidated from their rows and the kept ones; the
+trend's months from the communes' half-month rollups where they hold (stored first). A new
 anchor (presses may have been re-dated), a change at the root office (the field catalogue, the
 offices) or a new tree of offices reads every commune again.
 """
@@ -24,7 +25,9 @@ from hailong.server.reporting import marks
 from hailong.server.reporting.metrics import LEVELS
 from hailong.server.reporting.province import OfficeFigures, ProvinceReport
 from hailong.server.reporting.queries import change_mark
-from hailong.server.reporting.trend import monthly_counts, months_before
+from hailong.server.reporting.rollup import checked_ranges
+from hailong.server.reporting.rollup_batch import ensure_stored
+from hailong.server.reporting.trend import months_before, rolled_monthly_counts
 from hailong.server.reporting.upward import communes, consolidated, database_figures, homes
 from hailong.server.storage.db import audit, corrections, presses
 from hailong.server.storage.snapshot import snapshot
@@ -104,10 +107,15 @@ class ProvinceCache:
         trend = {} if held is None else {k: list(v) for k, v in held.trend.items()}
         wanted = sorted({i for _o, i in cells})
         if wanted:
-            counted = {office: commune.code for office, commune in home.items()
-                       if commune.id in {o for o, _i in cells}}  # fmt: skip
-            with engine.connect() as read:
-                found = monthly_counts(read, [months[i] for i in wanted], settings.zone, counted)
+            shown = [months[i] for i in wanted]
+            communes_of = {o.id: (o.code, tuple(k for k, v in home.items() if v.id == o.id))
+                           for o in rows if o.id in {c for c, _i in cells}}  # fmt: skip
+            checked = [r for m in shown
+                       for r in checked_ranges(m.start, m.end, settings.flag_rules)]  # fmt: skip
+            ensure_stored(engine, {k: v[1] for k, v in communes_of.items()}, checked,
+                          settings.flag_rules)  # fmt: skip
+            with snapshot(engine) as read:
+                found = rolled_monthly_counts(read, shown, settings, communes_of)
             for commune in rows:
                 if commune.code not in found:
                     continue

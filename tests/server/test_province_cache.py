@@ -88,3 +88,45 @@ def _id(engine, code: str) -> int:
 
     with engine.connect() as conn:
         return offices.require(conn, code).id
+
+
+def test_the_trend_from_rollups_equals_the_trend_from_presses(province):
+    from hailong.server.reference import offices
+    from hailong.server.reporting.trend import monthly_counts, months_before, rolled_monthly_counts
+    from hailong.server.reporting.upward import communes, homes
+    from hailong.server.storage.snapshot import snapshot
+
+    root, rows = communes(province)
+    with province.connect() as conn:
+        home = homes(offices.every_office(conn), rows)
+    months = months_before(MARCH)
+    of = {o.id: (o.code, tuple(k for k, v in home.items() if v.id == o.id)) for o in rows}
+
+    def both():
+        with snapshot(province) as read:
+            rolled = rolled_monthly_counts(read, months, SETTINGS, of)
+            plain = monthly_counts(
+                read, months, SETTINGS.zone, {k: v.code for k, v in home.items()}
+            )
+        return rolled, plain
+
+    rolled, plain = both()  # nothing stored: every month counted from presses
+    assert rolled == plain
+    cache = ProvinceCache()
+    cache.view(province, MARCH, SETTINGS, TODAY)  # stores the months' rollups
+    with province.begin() as conn:  # a late press in a stored half, an exclusion
+        conn.execute(insert(db.presses).values(
+            press_row("ks", 70, 1, at("2024-03-04", "10:00"), field="ho-tich")))  # fmt: skip
+        conn.execute(insert(db.corrections).values(device="kb", seq=2, action="exclude",
+                                                   reason="Thử", actor="lan", at_ms=0))  # fmt: skip
+    rolled, plain = both()
+    assert rolled == plain
+    march = [i for i, m in enumerate(months) if m.label == "2024-03"][0]
+    assert sum(rolled["xa-a"][march].values()) == sum(expected_total("xa-a")) + 1
+    assert_fresh(province, cache.view(province, MARCH, SETTINGS, TODAY))
+
+
+def expected_total(code: str) -> list[int]:
+    from tests.server.test_province_database import expected
+
+    return list(expected()[code].values())
