@@ -101,11 +101,13 @@ def read(conn: Connection) -> Mark:
     return Mark(int(found[0]), int(found[1]))
 
 
-def arrivals(conn: Connection, since: int) -> Arrivals:
-    """Return the presses with an id above `since` that `conn` sees, and its anchors."""
-    rows = conn.execute(
-        select(presses.c.office_id, presses.c.at_ms, presses.c.id).where(presses.c.id > since)
-    )
+def arrivals(conn: Connection, since: int, upto: int | None = None) -> Arrivals:
+    """Return the presses with an id above `since` that `conn` sees, and its anchors.
+
+    `upto`: only those up to that id (what a mark covers; later ones are another read's).
+    """
+    query = select(presses.c.office_id, presses.c.at_ms, presses.c.id).where(presses.c.id > since)
+    rows = conn.execute(query if upto is None else query.where(presses.c.id <= upto))
     times: dict[int, list[tuple[int, int]]] = {}
     for office, at_ms, press_id in rows:
         times.setdefault(office, []).append((at_ms, press_id))

@@ -209,8 +209,9 @@ def remark_all(conn: Connection, tz: str, found: Mapping, valid, mark: marks.Mar
     groups: dict[tuple, list] = {}
     for office, day in valid:
         row = found.get((office, day))
-        if row is None or (row.press_mark, row.anchor_mark) == (mark.press, mark.anchors):
-            continue
+        newer = row is not None and row.press_mark is not None and row.press_mark >= mark.press
+        if row is None or (newer and row.anchor_mark == mark.anchors):
+            continue  # never lower a mark: a row counted after ours holds a later one
         was = (row.press_mark, row.anchor_mark, row.built_ms if row.press_mark is None else 0)
         groups.setdefault((office, was), []).append(row)
     if not groups:
@@ -317,12 +318,24 @@ def _write(conn, owner: dict, key, part: Gathered, seen, digest: str,
         {"dim": "official", "mode": "live", "key": o, "rating": r, "n": n}
         for (o, r), n in part.by_official.items()
     ]
-    if counts:
-        conn.execute(report_half_counts.insert(), [mine | c for c in counts])
+    _insert(conn, report_half_counts, [mine | c for c in counts])
     names = ("device", "seq", "rating", "at_ms", "counter", "field", "mode", "official")
-    flags = [dict(zip(names, row, strict=True)) for row in part.candidates.values()]
-    if flags:
-        conn.execute(report_half_flags.insert(), [mine | f for f in flags])
+    flags = [mine | dict(zip(names, row, strict=True)) for row in part.candidates.values()]
+    _insert(conn, report_half_flags, flags)
+
+
+def _insert(conn: Connection, table, rows: list[dict]) -> None:
+    """Insert rows: COPY on PostgreSQL (a statement a row cost 100 ms for 8,000 flag rows)."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql" or "office_id" not in rows[0]:
+        conn.execute(table.insert(), rows)  # outside a scope: office_id's default applies
+        return
+    names = list(rows[0])
+    copy = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+    with conn.connection.driver_connection.cursor() as cursor, cursor.copy(copy) as out:
+        for row in rows:
+            out.write_row([row[name] for name in names])
 
 
 def _read(conn, tz: str, first_days: list[str], flags: bool) -> Gathered:

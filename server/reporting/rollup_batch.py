@@ -147,18 +147,21 @@ def _offices_of(conn: Connection, kiosks: set[str], home: Mapping[int, int]) -> 
 
 
 def ensure_stored(engine: Engine, homes: Mapping[int, tuple[int, ...]], checked,
-                  rules: FlagRules) -> None:  # fmt: skip
+                  rules: FlagRules, mark: marks.Mark | None = None) -> None:  # fmt: skip
     """Count and store the rollups of `checked` half-months that are missing or stale.
 
     For reads that use the rollups where valid and count the rest (trend.rolled_monthly_counts):
-    after this, the rest is what changed since.
+    after this, the rest is what changed since. `mark`: the caller's, taken before; presses
+    stored after it are left to those reads (counted there), not recounted here.
     """
-    with engine.connect() as conn:
-        mark = marks.take(conn)  # before every read below
+    if mark is None:
+        with engine.connect() as conn:
+            mark = marks.take(conn)  # before every read below
     with snapshot(engine) as conn:
         found = stored_halves(conn, rules.tz, homes, {day for day, _a, _b in checked})
         oldest = oldest_mark(found)
-        seen = None if oldest is None else marks.arrivals(conn, oldest)
+        upto = None if mark is None else mark.press
+        seen = None if oldest is None else marks.arrivals(conn, oldest, upto)
         stale, _prints = stale_halves(conn, found, checked, homes, rules, seen)
     with engine.connect() as conn:
         if stale:

@@ -113,7 +113,7 @@ class ProvinceCache:
             checked = [r for m in shown
                        for r in checked_ranges(m.start, m.end, settings.flag_rules)]  # fmt: skip
             ensure_stored(engine, {k: v[1] for k, v in communes_of.items()}, checked,
-                          settings.flag_rules)  # fmt: skip
+                          settings.flag_rules, mark)  # fmt: skip
             with snapshot(engine) as read:
                 found = rolled_monthly_counts(read, shown, settings, communes_of)
             for commune in rows:
