@@ -28,7 +28,7 @@ from sqlalchemy.schema import CreateIndex
 from hailong.server.reporting.data import ReportSettings, build_report
 from hailong.server.reporting.formats import write_report
 from hailong.server.reporting.periods import parse_period
-from hailong.server.reporting.rollup import HALVES
+from hailong.server.reporting.rollup_store import HALVES
 from hailong.server.reporting.summary import level_stats
 from hailong.server.storage import db
 

@@ -20,13 +20,8 @@ from hailong.server.reference import scope
 from hailong.server.reporting import marks
 from hailong.server.reporting import queries as q
 from hailong.server.reporting.flags import FlagRules, flag_candidates
-from hailong.server.reporting.rollup import (
-    Gathered,
-    remark_all,
-    rules_digest,
-    store_halves,
-    stored_halves,
-)
+from hailong.server.reporting.rollup import Gathered, rules_digest, stored_halves
+from hailong.server.reporting.rollup_store import remark_all, store_halves
 from hailong.server.storage.db import devices, presses
 from hailong.server.storage.snapshot import snapshot
 

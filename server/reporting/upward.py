@@ -36,10 +36,10 @@ from hailong.server.reporting.rollup import (
     checked_ranges,
     known_arrivals,
     known_halves,
-    remark_all,
     stored_halves,
 )
 from hailong.server.reporting.rollup_batch import oldest_mark, recount, stale_halves
+from hailong.server.reporting.rollup_store import remark_all
 from hailong.server.reporting.settings import ReportSettings
 from hailong.server.storage.snapshot import snapshot
 
