@@ -55,9 +55,10 @@ def flag_candidates(
     either side, so a press's flag never depends on the period a report covers. Whoever counts
     the flags counts only the presses inside its own range.
     """
-    found = {(r.device, r.seq): tuple(r) for r in _outside_hours(conn, start_ms, end_ms, rules)}
-    for row in _burst_members(conn, start_ms - pad_ms, end_ms + pad_ms, rules):
-        found[(row.device, row.seq)] = tuple(row)
+    # Plain tuples, keyed by position: a silent office's half-month is thousands of candidates.
+    found = {r[:2]: r for r in map(tuple, _outside_hours(conn, start_ms, end_ms, rules))}
+    for row in map(tuple, _burst_members(conn, start_ms - pad_ms, end_ms + pad_ms, rules)):
+        found[row[:2]] = row
     return found
 
 
