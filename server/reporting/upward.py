@@ -56,8 +56,9 @@ def communes(engine: Engine) -> tuple[offices.Office, list[offices.Office]]:
     return root, [o for o in every if o.parent_id == root.id]
 
 
-def database_figures(engine: Engine, period: Period, settings: ReportSettings,
-                     issued: date, skip: Iterable[str] = ()) -> list[OfficeFigures]:  # fmt: skip
+def database_figures(engine: Engine, period: Period, settings: ReportSettings, issued: date,
+                     skip: Iterable[str] = (),
+                     mark: marks.Mark | None = None) -> list[OfficeFigures]:  # fmt: skip
     """Read each commune's figures of `period`, acting for it in turn (sites included).
 
     What a hundred offices would each ask on their own is asked once for all: the stored
@@ -67,7 +68,7 @@ def database_figures(engine: Engine, period: Period, settings: ReportSettings,
     same snapshot and the rollups take the newer mark; otherwise the stale ones are counted and
     stored first, one grouped pass a half-month for every office that needs it (rollup_batch),
     and a new snapshot is read. Either way every row is of the same moment, and each reads only
-    what it shows (office_counts).
+    what it shows (office_counts). `mark`: an exact mark (marks.take) the caller took before.
     """
     skipped = set(skip)
     with engine.connect() as conn:
@@ -81,8 +82,9 @@ def database_figures(engine: Engine, period: Period, settings: ReportSettings,
     checked = [r for shown in (period.previous(), period)
                for r in checked_ranges(shown.start, shown.end, settings.flag_rules)]  # fmt: skip
     tz, every_half = settings.zone, [(o.id, day) for o in rows for day, _a, _b in checked]
-    with engine.connect() as conn:
-        mark = marks.take(conn)  # before every read below: what they find valid takes it
+    if mark is None:  # else the caller's, taken before this is called
+        with engine.connect() as conn:
+            mark = marks.take(conn)  # before every read below: what they find valid takes it
     with snapshot(engine) as conn:
         found, seen = _validation(conn, tz, subtrees, checked)
         stale, prints = stale_halves(conn, found, checked, subtrees, settings.flag_rules, seen)

@@ -102,7 +102,7 @@ class ProvinceCache:
             )
         kept = {} if held is None or again == {o.id for o in rows} else dict(held.rows)
         skip = [o.code for o in rows if o.id not in again]
-        for row in database_figures(engine, period, settings, today, skip=skip):
+        for row in database_figures(engine, period, settings, today, skip=skip, mark=mark):
             kept[next(o.id for o in rows if o.code == row.code)] = row
         trend = {} if held is None else {k: list(v) for k, v in held.trend.items()}
         wanted = sorted({i for _o, i in cells})
