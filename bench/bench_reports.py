@@ -28,7 +28,7 @@ from sqlalchemy.schema import CreateIndex
 from hailong.server.reporting.data import ReportSettings, build_report
 from hailong.server.reporting.formats import write_report
 from hailong.server.reporting.periods import parse_period
-from hailong.server.reporting.rollup import HALVES
+from hailong.server.reporting.rollup_store import HALVES
 from hailong.server.reporting.summary import level_stats
 from hailong.server.storage import db
 
@@ -44,8 +44,8 @@ GIVEN = ("An", "Bình", "Cường", "Dũng", "Hà", "Hạnh", "Lộc", "Ngọc",
 GOAL_YEAR_S, GOAL_MONTH_MS = 5.0, 100.0
 INSERT = (
     "INSERT INTO presses (device, seq, rating, reason, ts, at_ms, synced, redated, boot, mono,"
-    " counter, official, field, dossier, mode, received_ms, payload, sig)"
-    " VALUES (?,?,?,?,?,?,1,0,?,?,?,?,?,NULL,?,?,?,NULL)"
+    " counter, official, field, dossier, mode, received_ms, payload, sig, office_id)"
+    " VALUES (?,?,?,?,?,?,1,0,?,?,?,?,?,NULL,?,?,?,NULL,(SELECT min(id) FROM offices))"
 )
 
 

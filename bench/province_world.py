@@ -40,7 +40,7 @@ LEVELS, LEVEL_WEIGHTS = (4, 3, 2, 1), (55, 30, 10, 5)
 DATABASE = "province"
 MARKER = "generated.json"
 COLUMNS = ("device, seq, rating, ts, at_ms, synced, redated, boot, mono, counter, field, mode,"
-           " received_ms, payload")  # fmt: skip
+           " received_ms, payload, office_id")  # fmt: skip
 
 
 class KeptCluster(PostgresCluster):
@@ -109,7 +109,7 @@ def generate(pg: KeptCluster, wanted: dict, seed: int = 2024) -> None:
                          (code, name))  # fmt: skip
         rebuild = _drop_indexes(conn)
         with conn.cursor().copy(f"COPY presses ({COLUMNS}) FROM STDIN") as copy:
-            for block in _presses(wanted, seed):
+            for block in _presses(wanted, seed, [office for _device, office in kiosks]):
                 copy.write(block)
         print(f"  loaded {wanted['presses']:,} presses in {time.monotonic() - started:.0f} s;"
               " building indexes …", flush=True)  # fmt: skip
@@ -158,7 +158,7 @@ def _days() -> list[tuple[date, float]]:
     return found
 
 
-def _presses(wanted: dict, seed: int):
+def _presses(wanted: dict, seed: int, office_of: list[int]):
     """Yield COPY text blocks of presses, day by day (each kiosk's seq rises with time)."""
     rng = random.Random(seed)
     kiosks, silent = wanted["kiosks"], {k for k in range(wanted["kiosks"])
@@ -183,7 +183,8 @@ def _presses(wanted: dict, seed: int):
             ts = f"{day.isoformat()}T{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}.000+07:00"
             mode = "test" if rng.random() < 0.005 else "live"
             lines.append(f"k{k:04d}\t{seqs[k]}\t{rating}\t{ts}\t{at}\tt\tf\tb{k}-{day.month}\t"
-                         f"{second}.0\tq{k:04d}\t{field}\t{mode}\t{at + 1500}\t{payload}\n")  # fmt: skip
+                         f"{second}.0\tq{k:04d}\t{field}\t{mode}\t{at + 1500}\t{payload}\t"
+                         f"{office_of[k]}\n")  # fmt: skip
         written += count
         yield "".join(lines)
         if day.day == 1 and day.month % 3 == 1:

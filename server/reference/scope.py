@@ -5,7 +5,7 @@ office, a publication's loop over offices) with `acting_for`, and read by the on
 rule: reference lookups and writes (`owned`, `owner`), the audit log, and the counting predicate
 of the reports (reporting/queries.in_range: the presses of the subtree's kiosks). A context
 variable rather than a parameter threaded through every query: the predicates stay where they
-were, and a database of one office runs exactly the SQL it ran before offices existed.
+were; a database of one office reads its one office's presses (the report index leads with it).
 
 Outside `acting_for` nothing is scoped: every row is read and a write gets the only office
 (storage/owner.py), refused when there are several.
@@ -23,6 +23,7 @@ from sqlalchemy import select, true
 from sqlalchemy.engine import Connection
 
 from hailong.server.storage.schema import devices, presses
+from hailong.server.storage.schema import offices as offices_table
 
 if TYPE_CHECKING:  # offices writes the audit log, which reads the scope: imported when acting
     from hailong.server.reference.offices import Office
@@ -36,6 +37,7 @@ class Scope:
     ids: tuple[int, ...]
     alone: bool  # the database's only office: nothing to filter
     own: bool = False  # the office without the offices under it (the province's own kiosks)
+    every: tuple[int, ...] = ()  # every office's id (presses name theirs: scoped_presses)
 
     @property
     def everything(self) -> bool:
@@ -44,6 +46,8 @@ class Scope:
 
 
 _current: ContextVar[Scope | None] = ContextVar("hailong_office_scope", default=None)
+# Offices whose presses count at once, for a pass that counts several offices grouped.
+_several: ContextVar[tuple[int, ...] | None] = ContextVar("hailong_press_offices", default=None)
 
 
 @contextmanager
@@ -60,7 +64,8 @@ def acting_for(conn: Connection, office: Office | int | str | None,
     elif not isinstance(office, offices.Office):
         office = offices.resolve(conn, office)
     ids = (office.id,) if own else offices.subtree(conn, office.id)
-    scope = Scope(office, ids, offices.single(conn), own)
+    every = tuple(conn.execute(select(offices_table.c.id)).scalars())
+    scope = Scope(office, ids, len(every) == 1, own, every)
     token = _current.set(scope)
     try:
         yield scope
@@ -108,12 +113,16 @@ def contains(office_id: int | None) -> bool:
 
 
 def scoped_presses():
-    """Return the condition "a press of a kiosk of the subtree" (true for one office, the root)."""
+    """Return the condition "a press of a kiosk of the subtree", naming the offices.
+
+    Always a list of offices, also for the only office and the root (every office): the report
+    index leads with office_id, and a range of at_ms is one range of it only under an office.
+    Outside a scope, every office (a subquery of a table of a few rows).
+    """
     found = _current.get()
-    if found is None or found.everything:
-        return true()
-    kiosks = select(devices.c.device).where(devices.c.office_id.in_(found.ids))
-    return presses.c.device.in_(kiosks)
+    if found is None and _several.get() is None:
+        return presses.c.office_id.in_(select(offices_table.c.id))
+    return presses.c.office_id.in_(press_offices())
 
 
 def of_kiosks(device):
@@ -149,3 +158,27 @@ def several() -> bool:
     """Tell whether the scope in force is in a database of several offices."""
     found = _current.get()
     return found is not None and not found.alone
+
+
+def press_offices() -> tuple[int, ...] | None:
+    """Return the offices whose presses count for the scope (None outside one: every office)."""
+    several, found = _several.get(), _current.get()
+    if several is not None:
+        return several
+    if found is None:
+        return None
+    return found.every if found.everything else found.ids
+
+
+@contextmanager
+def counting_presses_of(ids) -> Iterator[None]:
+    """Count the presses of these offices in the block, whatever the scope (a grouped pass).
+
+    For passes that count several offices in one query and split the rows by office after:
+    only the presses' predicate changes, never what is read or written by code.
+    """
+    token = _several.set(tuple(sorted(ids)))
+    try:
+        yield
+    finally:
+        _several.reset(token)

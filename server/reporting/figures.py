@@ -88,9 +88,8 @@ class FigureCache:
         """Return the figures of a period, from the cache while they still hold."""
         key = (scope.office_id(), period, settings, today)  # each office its own pages
         with snapshot(engine) as conn:
-            # Nothing at all changed: read from keys alone. With several offices the
-            # fingerprints below scan the whole province's presses of the period (the index
-            # leads with time, an office is a filter), so this check comes first.
+            # Nothing at all changed: read from keys alone, before the fingerprints below (a
+            # scan of the office's own presses of the period and the one before).
             mark = q.change_mark(conn)
             with self.lock:
                 kept = self.pages.get(key)

@@ -6,7 +6,7 @@ inside them, and the flag query narrows its candidates in SQL with the same span
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 from hailong.server.epoch import EPOCH, from_ms
 
 WORKING_DAYS = (0, 1, 2, 3, 4)  # Monday..Friday
+DAY_MS = 86_400_000
+EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (Monday = 0)
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,31 @@ class OfficeHours:
     def is_open_ms(self, at_ms: int) -> bool:
         """Tell whether the office is open at a moment given in UTC epoch milliseconds."""
         return self.is_open(from_ms(at_ms))
+
+    def judge_ms(self, start_ms: int, end_ms: int) -> Callable[[int], bool]:
+        """Return is_open_ms for moments in [start_ms, end_ms), fast where the offset holds.
+
+        Where the zone keeps one UTC offset through the range (read at each local midnight and
+        at both ends), a moment's local day and clock are integer arithmetic, exactly what
+        is_open computes from the datetime; otherwise each moment goes through is_open.
+        """
+        zone, offsets = ZoneInfo(self.tz), set()
+        for moment in (*range(start_ms, end_ms, DAY_MS), end_ms):
+            offsets.add(from_ms(moment, zone).utcoffset())
+        if len(offsets) != 1:
+            return self.is_open_ms
+        offset = int(next(iter(offsets)).total_seconds() * 1000)
+        closed = set(self.holiday_numbers())
+        spans = {day: [(_us(a), _us(b)) for a, b in self._spans(day)] for day in range(7)}
+
+        def is_open(at_ms: int) -> bool:
+            day, clock = divmod(at_ms + offset, DAY_MS)
+            if day in closed:
+                return False
+            clock *= 1000  # µs, as a time compares
+            return any(a <= clock < b for a, b in spans[(day + EPOCH_WEEKDAY) % 7])
+
+        return is_open
 
     def spans_ms(self) -> dict[int, list[tuple[int, int]]]:
         """Return weekday -> open spans in milliseconds since local midnight (for SQL)."""
@@ -72,6 +99,11 @@ def interval(pair: Sequence[str]) -> tuple[time, time]:
     if end <= start:
         raise ValueError(f"office hours {tuple(pair)!r} end before they start")
     return start, end
+
+
+def _us(moment: time) -> int:
+    """Return microseconds since midnight of a clock time."""
+    return _ms(moment) * 1000 + moment.microsecond
 
 
 def _ms(moment: time) -> int:

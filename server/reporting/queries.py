@@ -6,8 +6,9 @@ rating of a dossier). `counted` is the SQL condition of the first half, `exclude
 the second, and `accepted_counts` both at once: the summary command, the report, the pages
 and the API all count through them.
 
-Every query over presses is a range on `at_ms` that the covering index `ix_presses_report`
-answers without reading the wide rows, so a year of a national fleet is a few index scans.
+Every query over presses is a range on `at_ms` under a list of offices that the covering index
+`ix_presses_report` (office_id, at_ms, …) answers without reading the wide rows: an office's
+period is one range of it, whatever the province holds.
 Presses are fetched individually only where a rule needs them: exclusions (the corrections
 table, small) and the candidates for the out-of-hours and burst flags (flags.py).
 """
@@ -38,7 +39,7 @@ from hailong.server.storage.db import (
     quarantine,
     remarks,
 )
-from hailong.server.storage.schema import devices, quarantine_hours
+from hailong.server.storage.schema import quarantine_hours
 
 
 def in_range(start_ms: int, end_ms: int):
@@ -212,11 +213,11 @@ def fingerprints_of(conn: Connection, ranges: Iterable[tuple[int, int]],
     for start_ms, end_ms in ranges:
         sums: dict[int, list[int]] = {home: [0, 0, 0] for home in set(homes.values())}
         rows = conn.execute(
-            select(devices.c.office_id, func.count(), func.coalesce(func.sum(presses.c.seq), 0),
+            select(presses.c.office_id, func.count(), func.coalesce(func.sum(presses.c.seq), 0),
                    func.coalesce(func.sum(presses.c.at_ms - start_ms), 0))
-            .join(devices, devices.c.device == presses.c.device)
-            .where(presses.c.at_ms >= start_ms, presses.c.at_ms < end_ms)
-            .group_by(devices.c.office_id)
+            .where(presses.c.office_id.in_(sorted(homes)), presses.c.at_ms >= start_ms,
+                   presses.c.at_ms < end_ms)
+            .group_by(presses.c.office_id)
         )  # fmt: skip
         for office, n, seq, offset in rows:
             home = homes.get(office)

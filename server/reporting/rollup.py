@@ -4,10 +4,13 @@ SQLite sorts to GROUP BY: counting a year of a national fleet straight from pres
 seconds per table. Every named period (calendar or cut-off) is a run of whole half-months
 (days 1–14 and 15–end), so the counts of each closed half-month are kept here once.
 
-A stored half-month is trusted only while the presses in it are the same ones: a
-fingerprint (count, sum of seq, sum of time offsets, read from the covering index in a few
-milliseconds) is compared on every use, and the half-month is recounted when presses
-arrived late or were re-dated. Only what presses alone decide is stored: counts per (mode,
+A stored half-month is trusted only while the presses in it are the same ones. It keeps the
+change mark it was counted (or last found valid) at (marks.py: every press up to an id, so many
+anchors): while the anchors are the same, it holds unless a press stored since falls in it, read
+from the primary key (the presses stored since, few). When the anchors changed (presses may have
+been re-dated) or a rollup has no mark, its fingerprint (count, sum of seq, sum of time offsets,
+from the covering index) is compared instead. Either way a half-month is recounted when presses
+arrived late or were re-dated, and one found valid takes the newer mark. Only what presses alone decide is stored: counts per (mode,
 field, rating), counts per (official as sent, rating), and the flag candidates (a superset,
 under the flag rules whose digest is stored). Duty rosters, corrections, dossier counts and
 names are read at report time, so editing them never leaves a stale rollup behind.
@@ -26,20 +29,24 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
 
 from hailong.server.epoch import midnight_ms, now_ms
 from hailong.server.reference import scope
+from hailong.server.reporting import marks
 from hailong.server.reporting import queries as q
 from hailong.server.reporting.flags import FlagRules, flag_candidates
+from hailong.server.reporting.rollup_store import remark_all, store_halves
 from hailong.server.storage.schema import report_half_counts, report_half_flags, report_halves
 
-HALVES = (report_halves, report_half_counts, report_half_flags)
 ROLLUP_MODES = ("store", "read", "off")
 # (tz, {(office id, first day): stored row}): every office's stored half-months, read at once.
 _known: ContextVar[tuple[str, Mapping] | None] = ContextVar("hailong_halves", default=None)
+# The presses stored since some mark, read in the snapshot of the reads that use them.
+_arrived: ContextVar[marks.Arrivals | None] = ContextVar("hailong_arrivals", default=None)
+# A mark taken before the reads of the block: what rollups counted or found valid there take.
+_held: ContextVar[marks.Mark | None] = ContextVar("hailong_mark", default=None)
 
 
 @dataclass
@@ -76,6 +83,7 @@ def gather(
         raise ValueError(f"rollups must be one of {ROLLUP_MODES}, got {rollups!r}")
     total, valid = Gathered(), []
     now = now_ms()
+    check = _Check(conn, rollups == "store")
     for start, end, whole in halves(first, last):
         start_ms, end_ms = (
             midnight_ms(start, rules.tz),
@@ -83,11 +91,12 @@ def gather(
         )
         part = None
         if whole and end_ms <= now and rollups != "off":
-            part = _refresh(conn, start, start_ms, end_ms, rules, rollups == "store")
+            part = _refresh(check, start, start_ms, end_ms, rules)
             if part is None:
                 valid.append(start.isoformat())
                 continue
         total.add(part or _count(conn, start_ms, end_ms, rules, flags))
+    check.flush()
     if valid:
         total.add(_read(conn, rules.tz, valid, flags))
     return total
@@ -114,25 +123,83 @@ def rules_digest(rules: FlagRules) -> str:
     return hashlib.sha1(text.encode()).hexdigest()
 
 
-def _refresh(conn, start: date, start_ms: int, end_ms: int, rules, store: bool):
+class _Check:
+    """What validating a run of half-months needs once: the connection, a mark, the arrivals."""
+
+    def __init__(self, conn: Connection, store: bool):
+        self.conn, self.store = conn, store
+        self.mark = _held.get()
+        if store and self.mark is None and not conn.in_transaction():
+            self.mark = marks.take(conn)  # before any read that validates or counts
+        self.seen: marks.Arrivals | None = None
+        self.valid: list[tuple] = []  # (key, stored row) found valid, to take the newer mark
+
+    def flush(self) -> None:
+        """Give the half-months found valid the newer mark, in one short transaction."""
+        if not (self.store and self.valid and self.mark is not None):
+            self.valid = []
+            return
+        found = {(scope.office_id(), key[1]): row for key, row in self.valid}
+        tz = self.valid[0][0][0]
+        self.valid = []
+        self.conn.commit()  # end the read: the write below must not hold up ingest for long
+        remark_all(self.conn, tz, found, found, self.mark, owned=True)
+
+    def arrivals(self, since: int) -> marks.Arrivals:
+        """Return the presses stored after `since` (held by the caller, or read once here)."""
+        held = _arrived.get()
+        if held is not None and held.since <= since:
+            return held
+        if self.seen is None or self.seen.since > since:
+            self.seen = marks.arrivals(self.conn, since)
+        return self.seen
+
+
+def _refresh(check: _Check, start: date, start_ms: int, end_ms: int, rules):
     """Recount a closed half-month whose presses changed; None when its rollup is still valid."""
     pad = int(rules.burst_window_s * 1000)
     key = (rules.tz, start.isoformat())
-    seen = q.fingerprint(conn, start_ms - pad, end_ms + pad)
     digest = rules_digest(rules)
-    stored = _stored(conn, key)
+    stored = _stored(check.conn, key)
     fresh = stored is not None and stored.rules == digest
-    if fresh and (stored.presses, stored.seq_sum, stored.offset_sum) == seen:
+    if fresh and _holds(check, stored, key, start_ms - pad, end_ms + pad):
         return None
-    if not store:
-        return _count(conn, start_ms, end_ms, rules, True)
-    return _recount(conn, key, start_ms, end_ms, rules, seen, digest)
+    if not check.store:
+        return _count(check.conn, start_ms, end_ms, rules, True)
+    return _recount(check, key, start_ms, end_ms, rules, digest)
 
 
-def stored_halves(conn: Connection, tz: str) -> dict:
-    """Return every office's stored half-months in a zone, keyed (office id, first day)."""
-    rows = conn.execute(select(report_halves).where(report_halves.c.tz == tz))
-    return {(row.office_id, row.first_day): row for row in rows}
+def _holds(check: _Check, stored, key, start_ms: int, end_ms: int) -> bool:
+    """Tell whether a stored half-month still counts exactly the presses in [start, end)."""
+    conn, mark = check.conn, check.mark
+    if stored.press_mark is not None:
+        seen = check.arrivals(stored.press_mark)
+        if seen.anchors == stored.anchor_mark:
+            if seen.touch(scope.press_offices(), start_ms, end_ms, stored.press_mark):
+                return False
+            if check.store and mark is not None and mark.anchors == stored.anchor_mark:
+                check.valid.append((key, stored))
+            return True
+    found = q.fingerprint(conn, start_ms, end_ms)
+    if (stored.presses, stored.seq_sum, stored.offset_sum) != found:
+        return False
+    if check.store and mark is not None:
+        check.valid.append((key, stored))
+    return True
+
+
+def stored_halves(conn: Connection, tz: str, offices=None, days=None) -> dict:
+    """Return the stored half-months in a zone, keyed (office id, first day).
+
+    Every office's and day's, or only those of `offices` and `days` when given.
+    """
+    t = report_halves.c
+    query = select(report_halves).where(t.tz == tz)
+    if offices is not None:
+        query = query.where(t.office_id.in_(sorted(offices)))
+    if days is not None:
+        query = query.where(t.first_day.in_(sorted(days)))
+    return {(row.office_id, row.first_day): row for row in conn.execute(query)}
 
 
 @contextmanager
@@ -163,46 +230,14 @@ def _stored(conn, key):
     ).first()
 
 
-def _recount(conn, key, start_ms: int, end_ms: int, rules, seen, digest: str) -> Gathered:
+def _recount(check: _Check, key, start_ms: int, end_ms: int, rules, digest: str) -> Gathered:
     """Count a half-month from presses and store it in its own short transaction."""
+    conn, pad = check.conn, int(rules.burst_window_s * 1000)
+    seen = q.fingerprint(conn, start_ms - pad, end_ms + pad)  # after the mark, before counting
     part = _count(conn, start_ms, end_ms, rules, True)
-    tz, first_day = key
     conn.commit()  # end the read transaction: the write below must not hold up ingest for long
-    try:
-        with conn.begin():
-            for table in HALVES:
-                mine = scope.owned(table)
-                conn.execute(
-                    delete(table).where(table.c.tz == tz, table.c.first_day == first_day, mine)
-                )
-            _write(conn, key, part, seen, digest)
-    except IntegrityError:
-        pass  # another report stored the same half-month at the same moment: its rows will do
+    store_halves(conn, [(None, key, part, seen)], digest, check.mark)
     return part
-
-
-def _write(conn, key, part: Gathered, seen, digest: str) -> None:
-    """Insert one half-month's fingerprint, counts and flag candidates."""
-    tz, first_day = key
-    mine = {"tz": tz, "first_day": first_day} | scope.owner()
-    conn.execute(report_halves.insert().values(
-        **scope.owner(),
-        tz=tz, first_day=first_day, presses=seen[0], seq_sum=seen[1], offset_sum=seen[2],
-        rules=digest, built_ms=now_ms(),
-    ))  # fmt: skip
-    counts = [
-        {"dim": "field", "mode": m, "key": f, "rating": r, "n": n}
-        for (m, f, r), n in part.by_field.items()
-    ] + [
-        {"dim": "official", "mode": "live", "key": o, "rating": r, "n": n}
-        for (o, r), n in part.by_official.items()
-    ]
-    if counts:
-        conn.execute(report_half_counts.insert(), [mine | c for c in counts])
-    names = ("device", "seq", "rating", "at_ms", "counter", "field", "mode", "official")
-    flags = [dict(zip(names, row, strict=True)) for row in part.candidates.values()]
-    if flags:
-        conn.execute(report_half_flags.insert(), [mine | f for f in flags])
 
 
 def _read(conn, tz: str, first_days: list[str], flags: bool) -> Gathered:
@@ -223,7 +258,7 @@ def _read(conn, tz: str, first_days: list[str], flags: bool) -> Gathered:
         f = report_half_flags.c
         rows = select(f.device, f.seq, f.rating, f.at_ms, f.counter, f.field, f.mode, f.official)
         rows = rows.where(f.tz == tz, f.first_day.in_(first_days), scope.owned(report_half_flags))
-        part.candidates = {(r.device, r.seq): tuple(r) for r in conn.execute(rows)}
+        part.candidates = {(r[0], r[1]): tuple(r) for r in conn.execute(rows).all()}
     return part
 
 
@@ -248,19 +283,15 @@ def checked_ranges(first: date, last: date, rules: FlagRules) -> list[tuple[str,
     return found
 
 
-def all_stored(prints: Mapping, stored: Mapping, checked, office_ids, rules: FlagRules) -> bool:
-    """Tell whether every office's rollup of every checked half-month is stored and still valid.
-
-    `prints` as queries.fingerprints_of returns them, `stored` as stored_halves: _refresh's test.
-    """
-    digest = rules_digest(rules)
-    for office in office_ids:
-        for day, start_ms, end_ms in checked:
-            row = stored.get((office, day))
-            if row is None or row.rules != digest or (row.presses, row.seq_sum, row.offset_sum) \
-                    != prints.get((office, start_ms, end_ms)):  # fmt: skip
-                return False
-    return True
+@contextmanager
+def known_arrivals(seen: marks.Arrivals | None, mark: marks.Mark | None = None) -> Iterator[None]:
+    """Validate rollups with `seen` (read in the block's snapshot) and store them at `mark`."""
+    tokens = (_arrived.set(seen), _held.set(mark))
+    try:
+        yield
+    finally:
+        _held.reset(tokens[1])
+        _arrived.reset(tokens[0])
 
 
 def refresh(conn: Connection, first: date, last: date, rules: FlagRules) -> None:
@@ -269,9 +300,11 @@ def refresh(conn: Connection, first: date, last: date, rules: FlagRules) -> None
     A snapshot reads rollups but never writes them: this runs before it, on its own connection.
     """
     now = now_ms()
+    check = _Check(conn, True)
     for start, end, whole in halves(first, last):
         start_ms = midnight_ms(start, rules.tz)
         end_ms = midnight_ms(end + timedelta(days=1), rules.tz)
         if whole and end_ms <= now:
-            _refresh(conn, start, start_ms, end_ms, rules, True)
+            _refresh(check, start, start_ms, end_ms, rules)
             conn.commit()  # end each read at once: a long one holds up SQLite's checkpoints
+    check.flush()

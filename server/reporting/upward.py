@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 
 from hailong.server.epoch import now_ms
 from hailong.server.reference import offices, scope
+from hailong.server.reporting import marks
 from hailong.server.reporting import published as records
 from hailong.server.reporting import queries as q
 from hailong.server.reporting.office_counts import office_row
@@ -33,13 +34,14 @@ from hailong.server.reporting.province import (
     ProvinceReport,
     consolidate,
 )
-from hailong.server.reporting.reading import prepare
 from hailong.server.reporting.rollup import (
-    all_stored,
     checked_ranges,
+    known_arrivals,
     known_halves,
     stored_halves,
 )
+from hailong.server.reporting.rollup_batch import oldest_mark, recount, stale_halves
+from hailong.server.reporting.rollup_store import remark_all
 from hailong.server.reporting.settings import ReportSettings
 from hailong.server.storage.schema import devices, presses
 from hailong.server.storage.snapshot import snapshot
@@ -88,16 +90,19 @@ def own_row(office: offices.Office) -> bool:
     return office.parent_id is None
 
 
-def database_figures(engine: Engine, period: Period, settings: ReportSettings,
-                     issued: date, skip: Iterable[str] = ()) -> list[OfficeFigures]:  # fmt: skip
+def database_figures(engine: Engine, period: Period, settings: ReportSettings, issued: date,
+                     skip: Iterable[str] = (),
+                     mark: marks.Mark | None = None) -> list[OfficeFigures]:  # fmt: skip
     """Read each commune's figures of `period`, acting for it in turn (sites included).
 
-    What a hundred offices would each ask on their own is asked once for all: the fingerprints
-    that validate the half-month rollups (one grouped query a half-month) and the stored
-    half-months themselves (one query). When every rollup is stored and valid (the usual case)
-    the rows are read in that same snapshot; otherwise the stale ones are stored first (each
-    office's own) and a new snapshot is read. Either way every row is of the same moment, and
-    each reads only what it shows (office_counts).
+    What a hundred offices would each ask on their own is asked once for all: the stored
+    half-months (one query) and the presses stored since the oldest one's mark (rollup.py: a
+    range of the primary key), fingerprints only for the rollups that have no mark or predate
+    an anchor. When every rollup is stored and valid (the usual case) the rows are read in that
+    same snapshot and the rollups take the newer mark; otherwise the stale ones are counted and
+    stored first, one grouped pass a half-month for every office that needs it (rollup_batch),
+    and a new snapshot is read. Either way every row is of the same moment, and each reads only
+    what it shows (office_counts). `mark`: an exact mark (marks.take) the caller took before.
     """
     skipped = set(skip)
     with engine.connect() as conn:
@@ -105,39 +110,54 @@ def database_figures(engine: Engine, period: Period, settings: ReportSettings,
     rows = [o for o in report_rows(engine, period, settings.zone)[1] if o.code not in skipped]
     if not rows:
         return []
+    # The root's own row counts from presses: rollups are keyed by office, its are the province's.
+    rolled = [o for o in rows if not own_row(o)]
     home = {office: commune.id for office, commune in homes(every, rows).items()}
+    subtrees = {o.id: tuple(k for k, v in home.items() if v == o.id) for o in rolled}
     chosen = {o.id: offices.header_settings(settings, o, False) for o in rows}
     checked = [r for shown in (period.previous(), period)
                for r in checked_ranges(shown.start, shown.end, settings.flag_rules)]  # fmt: skip
-    # The root's own row counts from presses: rollups are keyed by office, its are the province's.
-    ids = [o.id for o in rows if not own_row(o)]
-    ranges, tz = [(a, b) for _day, a, b in checked], settings.zone
+    tz, every_half = settings.zone, [(o.id, day) for o in rolled for day, _a, _b in checked]
+    if mark is None:  # else the caller's, taken before this is called
+        with engine.connect() as conn:
+            mark = marks.take(conn)  # before every read below: what they find valid takes it
     with snapshot(engine) as conn:
-        known, halves = q.fingerprints_of(conn, ranges, home), stored_halves(conn, tz)
-        if all_stored(known, halves, checked, ids, settings.flag_rules):  # one pass: the usual
-            return _read_rows(conn, rows, period, chosen, (known, halves, tz))
-    with q.known_fingerprints(known), known_halves(tz, halves):
-        for office in (o for o in rows if not own_row(o)):
-            with engine.connect() as conn, scope.acting_for(conn, office):
-                conn.rollback()  # the scope is set; prepare stores on its own connections
-                prepare(engine, period, chosen[office.id])
+        found, seen = _validation(conn, tz, subtrees, checked)
+        stale, prints = stale_halves(conn, found, checked, subtrees, settings.flag_rules, seen)
+        if not stale:  # every rollup stored and valid: the usual case, one snapshot
+            read = _read_rows(conn, rows, period, chosen, (found, seen, prints, tz))
+    if not stale:
+        with engine.connect() as conn:
+            remark_all(conn, tz, found, every_half, mark)
+        return read
+    with engine.connect() as conn:
+        recount(conn, stale, checked, subtrees, settings.flag_rules, mark)
+        remark_all(conn, tz, found, [k for k in every_half if k not in stale], mark)
     with snapshot(engine) as conn:
-        known, halves = q.fingerprints_of(conn, ranges, home), stored_halves(conn, tz)
-        return _read_rows(conn, rows, period, chosen, (known, halves, tz))
+        found, seen = _validation(conn, tz, subtrees, checked)
+        _stale, prints = stale_halves(conn, found, checked, subtrees, settings.flag_rules, seen)
+        return _read_rows(conn, rows, period, chosen, (found, seen, prints, tz))
+
+
+def _validation(conn, tz: str, subtrees: dict, checked) -> tuple[dict, marks.Arrivals | None]:
+    """Read the rows' stored half-months and the presses stored since the oldest one's mark."""
+    found = stored_halves(conn, tz, subtrees, {day for day, _a, _b in checked})
+    oldest = oldest_mark(found)
+    return found, None if oldest is None else marks.arrivals(conn, oldest)
 
 
 def _read_rows(conn, rows, period: Period, chosen: dict, read: tuple) -> list[OfficeFigures]:
-    """Read every office's row in the snapshot `conn`, its fingerprints and rollups read once."""
-    known, halves, tz = read
-    found = []
-    with q.known_fingerprints(known), known_halves(tz, halves):
+    """Read every office's row in the snapshot `conn`, its rollups validated once for all."""
+    found, seen, prints, tz = read
+    rows_read = []
+    with q.known_fingerprints(prints), known_halves(tz, found), known_arrivals(seen):
         for office in rows:
             name = office.print_name or office.name
             with scope.acting_for(conn, office, own=own_row(office)):
-                found.append(office_row(conn, office.code,
-                                        OWN_ROW.format(name=name) if own_row(office) else name,
-                                        period, chosen[office.id]))  # fmt: skip
-    return found
+                rows_read.append(office_row(conn, office.code,
+                                            OWN_ROW.format(name=name) if own_row(office) else name,
+                                            period, chosen[office.id]))  # fmt: skip
+    return rows_read
 
 
 def homes(every: list[offices.Office],
@@ -171,11 +191,16 @@ def province_settings(settings: ReportSettings, root: offices.Office) -> ReportS
 
 
 def consolidated(engine: Engine, period: Period, settings: ReportSettings, issued: date,
-                 imported: Iterable[OfficeFigures] = ()) -> ProvinceReport:  # fmt: skip
-    """Build the report upward of `period` from the database's communes and imported files."""
+                 imported: Iterable[OfficeFigures] = (),
+                 rows: list[OfficeFigures] | None = None) -> ProvinceReport:  # fmt: skip
+    """Build the report upward of `period` from the database's communes and imported files.
+
+    `rows`: the communes' figures when the caller has them (the province page keeps them).
+    """
     files = list(imported)
     root, _rows = communes(engine)
-    rows = database_figures(engine, period, settings, issued, skip=(f.code for f in files))
+    if rows is None:
+        rows = database_figures(engine, period, settings, issued, skip=(f.code for f in files))
     return consolidate(period, rows + files, province_settings(settings, root), issued)
 
 

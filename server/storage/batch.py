@@ -21,6 +21,7 @@ from hailong.server.ingest.intake import (
 from hailong.server.ingest.watermark import advance_after_batch, lock_devices
 from hailong.server.reference.dossier_rule import exclude_repeats
 from hailong.server.reference.dossier_rule import settle as settle_dossiers
+from hailong.server.storage import press_lock
 from hailong.server.storage.db import anchors, devices, presses
 from hailong.server.storage.press_sql import insert_all, insert_presses, stored_payloads
 from hailong.server.storage.quarantine import (
@@ -176,10 +177,28 @@ def _lost_races(conn: Connection, fresh: list[Incoming]) -> list[Rejected]:
 def _rows(conn: Connection, fresh: list[Incoming]) -> list[tuple]:
     """Return the row tuples of presses to insert, re-dated where their boot has an anchor."""
     anchor = _anchors_for(conn, fresh)
-    return [_press_row(item, anchor.get((item.press.device, item.press.boot))) for item in fresh]
+    office = _offices_of(conn, {item.press.device for item in fresh})
+    return [
+        _press_row(
+            item, anchor.get((item.press.device, item.press.boot)), office[item.press.device]
+        )
+        for item in fresh
+    ]
 
 
-def _press_row(item: Incoming, anchor: tuple[float, int] | None) -> tuple:
+def _offices_of(conn: Connection, names: set[str]) -> dict[str, int]:
+    """Return each device's office (lock_devices made every row): its presses carry it.
+
+    Takes the presses' writers' lock first: the ids this batch inserts are not a mark until it
+    commits (storage/press_lock.py).
+    """
+    press_lock.share(conn)
+    rows = conn.execute(select(devices.c.device, devices.c.office_id)
+                        .where(devices.c.device.in_(sorted(names))))  # fmt: skip
+    return dict(rows.all())
+
+
+def _press_row(item: Incoming, anchor: tuple[float, int] | None, office: int) -> tuple:
     """Return a press's values in press_sql.INSERTED's order."""
     p, m = item.press, item.message
     at_ms, redated = item.at_ms, False
@@ -188,6 +207,7 @@ def _press_row(item: Incoming, anchor: tuple[float, int] | None) -> tuple:
     return (
         p.device, p.seq, p.rating, p.reason, p.ts, at_ms, p.synced, redated, p.boot, float(p.mono),
         p.counter, p.official, p.field, p.dossier, p.mode, m.received_ms, m.payload, m.sig,
+        office,
     )  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from hailong.server.errors import InputError
+from hailong.server.storage import press_lock
 
 _FIRST_TWO = text("SELECT id FROM offices ORDER BY id LIMIT 2")
 _ROOT = text("SELECT min(id) FROM offices WHERE parent_id IS NULL")
@@ -32,3 +33,18 @@ def the_one_office(context) -> int:
 def office_of_new_device(context) -> int:
     """Return the office of a kiosk first seen by ingest: the only office, else the root."""
     return context.connection.execute(_ROOT).scalar_one()
+
+
+_DEVICE = text("SELECT office_id FROM devices WHERE device = :device")
+
+
+def office_of_press(context) -> int:
+    """Return the office of a press inserted without one: its kiosk's, else the root office.
+
+    Ingest names it (storage/batch.py); this serves the other writers (tools, tests). A kiosk
+    not registered counts with the root office, as its presses always have.
+    """
+    press_lock.share(context.connection)  # before the insert takes its id
+    device = context.get_current_parameters().get("device")
+    found = context.connection.execute(_DEVICE, {"device": device}).scalar()
+    return office_of_new_device(context) if found is None else found

@@ -51,7 +51,7 @@ def insert_presses(conn: Connection, rows: list[tuple]) -> int:
     return inserted
 
 
-SQLITE_ROWS = 50  # 50 × 18 parameters per statement, far within SQLite's 32,766
+SQLITE_ROWS = 50  # 50 × 19 parameters per statement, far within SQLite's 32,766
 
 
 def insert_all(conn: Connection, rows: list[tuple]) -> bool:

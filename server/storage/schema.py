@@ -28,7 +28,11 @@ from sqlalchemy import (
     true,
 )
 
-from hailong.server.storage.owner import office_of_new_device, the_one_office
+from hailong.server.storage.owner import (
+    office_of_new_device,
+    office_of_press,
+    the_one_office,
+)
 
 metadata = MetaData()
 # 64-bit ids on PostgreSQL; SQLite's rowid alias must be spelled INTEGER.
@@ -70,7 +74,11 @@ offices = Table(
     Column("signer_name", Text),
 )
 
-REPORT_COLUMNS = ("at_ms", "mode", "rating", "field", "official", "counter", "device", "seq")
+# v10: an office's presses are one range of the report index (office_id first), not a filter
+# over the whole province's presses of the period.
+REPORT_COLUMNS = (
+    "office_id", "at_ms", "mode", "rating", "field", "official", "counter", "device", "seq"
+)  # fmt: skip
 
 presses = Table(
     "presses",
@@ -94,6 +102,15 @@ presses = Table(
     Column("received_ms", BigInteger, nullable=False),
     Column("payload", LargeBinary, nullable=False),  # exact bytes, so a signature can be rechecked
     Column("sig", String(64)),
+    # v10: the kiosk's office, copied from devices when the press is stored (a kiosk belongs to
+    # one office for life), so that an office's reports read its own presses only.
+    Column(
+        "office_id",
+        _ID,
+        ForeignKey("offices.id", name="fk_presses_office"),
+        nullable=False,
+        default=office_of_press,
+    ),
     UniqueConstraint("device", "seq", name="uq_presses_device_seq"),
     # v3: one rating per dossier is checked on every press carrying one (dossier_rule.py).
     Index(
@@ -103,7 +120,7 @@ presses = Table(
         postgresql_where=text("dossier IS NOT NULL"),
     ),
     # Only unsynced presses are looked up by boot (to re-date them): a partial index keeps
-    # the cost of every other insert down. ix_presses_report leads with at_ms for ranges.
+    # the cost of every other insert down. ix_presses_report leads with the office, then at_ms.
     Index(
         "ix_presses_unsynced_boot",
         "device",
@@ -426,6 +443,10 @@ report_halves = Table(
     Column("offset_sum", BigInteger, nullable=False),
     Column("rules", String(40), nullable=False),  # digest of the flag rules used
     Column("built_ms", BigInteger, nullable=False),
+    # v10: the change mark (reporting/marks.py) the half-month was last known valid at: every
+    # press with an id up to press_mark was stored then, and there were anchor_mark anchors.
+    Column("press_mark", BigInteger),
+    Column("anchor_mark", BigInteger),
 )
 
 report_half_counts = Table(

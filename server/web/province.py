@@ -3,32 +3,23 @@
 For the root office's accounts only (of a database of several offices); anyone else gets 404,
 as for a page that does not exist. The figures are the report upward's (reporting/upward.py),
 read acting for each commune, so the page, the downloads and the published report agree. They
-are kept while nothing they show has changed: one token over the whole database read from keys
-alone (queries.change_mark), since fingerprinting a province's presses is a scan of them.
+are kept, and only the communes that changed are read again (province_cache.py).
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from dataclasses import dataclass
-
 from flask import Blueprint, Response, abort, current_app, g, render_template, request
 
 from hailong.server.errors import ConfigError
-from hailong.server.reference import offices, scope
 from hailong.server.reporting.data import vi_sort_key
 from hailong.server.reporting.metrics import stats_from_counts
-from hailong.server.reporting.province import BELOW_TARGET, SILENT, ProvinceReport
-from hailong.server.reporting.queries import change_mark
-from hailong.server.reporting.trend import monthly_counts, months_before
-from hailong.server.reporting.upward import consolidated, homes, report_rows
-from hailong.server.storage.snapshot import snapshot
+from hailong.server.reporting.province import BELOW_TARGET, SILENT
 from hailong.server.web import svg
 from hailong.server.web.auth import require_login
 from hailong.server.web.choice import period_options
 from hailong.server.web.i18n import lang, problem
 from hailong.server.web.office import may_choose
+from hailong.server.web.province_cache import ProvinceCache
 from hailong.server.web.site import site
 from hailong.server.web.summary import MIME, _safe
 
@@ -45,51 +36,6 @@ SORTS = {
     "change": (lambda r: r.trend.rate_diff, "desc"),
     "coverage": (lambda r: r.field_total.percent, "desc"),
 }
-
-
-@dataclass(frozen=True)
-class View:
-    """What the page shows of a period: the report upward and each commune's monthly rates."""
-
-    report: ProvinceReport
-    months: tuple
-    trend: dict[str, list[dict[int, int]]]
-    own: str | None = None  # the root office's code when its own kiosks make a row
-
-
-class ProvinceCache:
-    """The province's views per period, recomputed only when something they show has changed."""
-
-    def __init__(self, most: int = 8):
-        self.lock, self.kept, self.most = threading.Lock(), OrderedDict(), most
-
-    def view(self, engine, period, settings, today) -> View:
-        """Return the view of a period, from the cache while its token holds."""
-        root, rows = report_rows(engine, period, settings.zone)
-        months = months_before(period)
-        with engine.connect() as conn, scope.acting_for(conn, root):
-            conn.rollback()
-            with snapshot(engine) as read:
-                token = (change_mark(read), tuple(o.id for o in rows))
-            key = (period, settings, today)
-            with self.lock:
-                held = self.kept.get(key)
-            if held is not None and held[0] == token:
-                return held[1]
-            report = consolidated(engine, period, settings, today)
-            with engine.connect() as read:
-                every = offices.every_office(read)
-                found = monthly_counts(
-                    read, months, settings.zone, {k: v.code for k, v in homes(every, rows).items()}
-                )
-        own = root.code if any(o.id == root.id for o in rows) else None
-        made = View(report, months, found, own)
-        with self.lock:
-            self.kept[key] = (token, made)
-            self.kept.move_to_end(key)
-            while len(self.kept) > self.most:
-                self.kept.popitem(last=False)
-        return made
 
 
 def _cache() -> ProvinceCache:

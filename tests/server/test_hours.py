@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+import random
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import insert
@@ -50,3 +51,24 @@ def test_the_flag_query_picks_exactly_the_presses_is_open_refuses(engine):
         seq for seq, moment in enumerate(MOMENTS, start=1) if not SETTINGS.office.is_open(moment)
     }
     assert {seq for _device, seq in found} == closed
+
+
+def test_the_integer_judge_agrees_with_is_open_at_every_border_and_at_random():
+    office = OfficeHours({**SETTINGS.hours, 2: [("07:30:15", "11:29:30.5")]},
+                         frozenset(SETTINGS.holiday_dates), "Asia/Ho_Chi_Minh")  # fmt: skip
+    start, end = ms(datetime(2024, 1, 1, tzinfo=HCM)), ms(datetime(2025, 1, 1, tzinfo=HCM))
+    judge = office.judge_ms(start, end)
+    assert judge != office.is_open_ms  # one offset all year: the integer path
+    moments = [ms(m) + d for m in MOMENTS for d in (-1, 0, 1)]
+    moments += [ms(datetime(2024, 3, 6, 7, 30, 15, tzinfo=HCM)) + d for d in (-1, 0, 1)]
+    moments += [ms(datetime(2024, 3, 6, 11, 29, 30, tzinfo=HCM)) + d for d in (499, 500, 501)]
+    rng = random.Random(15)
+    moments += [rng.randrange(start, end) for _ in range(20_000)]
+    assert [judge(m) for m in moments] == [office.is_open_ms(m) for m in moments]
+
+
+def test_a_zone_that_changes_offset_is_judged_by_is_open():
+    office = OfficeHours(SETTINGS.hours, frozenset(), "Europe/Berlin")
+    start = ms(datetime(2024, 3, 1, tzinfo=UTC))
+    end = ms(datetime(2024, 4, 30, tzinfo=UTC))
+    assert office.judge_ms(start, end) == office.is_open_ms  # summer time starts in the range

@@ -55,7 +55,7 @@ def test_a_0008_database_becomes_one_office_keeping_every_row(database_url):
         assert [tuple(r)[1:] for r in one] == [("don-vi", "commune", None)]
         office_id = one[0].id
         owned = [t.name for t in metadata.sorted_tables if "office_id" in t.c]
-        assert len(owned) == 15  # with office_fields and the three rollups
+        assert len(owned) == 16  # with office_fields, the three rollups and presses (0010)
         for name in owned:
             ids = conn.execute(text(f"SELECT DISTINCT office_id FROM {name}")).scalars().all()
             assert ids == ([] if name in ROLLUPS else [office_id]), name

@@ -23,7 +23,7 @@ from tests.server.report_world import at, press_row
 from tests.server.test_province_database import (
     MARCH,
     SETTINGS,
-    build_province,
+    seed_province,
     csv_rows,
     expected,
 )
@@ -34,7 +34,7 @@ MONTH_DIR = "2024-03-duong-lich"
 
 @pytest.fixture
 def province(engine):
-    return build_province(engine)
+    return seed_province(engine)
 
 
 def root_kiosk(engine) -> None:

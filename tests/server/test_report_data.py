@@ -177,6 +177,9 @@ def test_rollups_follow_late_presses_redating_corrections_and_duty(engine):
         moved = db.presses.c.device == "k2"
         conn.execute(update(db.presses).where(moved, db.presses.c.seq == 1)
                      .values(at_ms=ms(at("2024-04-02", "09:00"))))  # fmt: skip
+        # A press is re-dated only with its boot's anchor (storage/batch.apply_anchor).
+        conn.execute(insert(db.anchors).values(device="k2", boot="b-late", mono=1.0,
+                                               at_ms=ms(at("2024-04-02", "09:00"))))  # fmt: skip
     data = report(engine)
     assert data.totals.total == 32 + 1 - 1 - 1  # late press in; A excluded; H's first moved out
     assert {row.code for row in data.officials} == {"cb-01", "cb-03"}
