@@ -23,9 +23,9 @@ from tests.server.report_world import at, press_row
 from tests.server.test_province_database import (
     MARCH,
     SETTINGS,
-    seed_province,
     csv_rows,
     expected,
+    seed_province,
 )
 
 OWN = [4, 4, 4, 3, 3, 2, 1]  # kt's March ratings
