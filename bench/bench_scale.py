@@ -41,7 +41,7 @@ def median_run(runs: list[Result]) -> Result:
 def report(raw: list[float], results: dict[str, list[Result]], n: int) -> None:
     """Print the table docs/performance.md records: medians, with every rate beside them."""
     sqlite = median_run(next(iter(results.values()))).rate
-    print(f"\nraw broker path (mosquitto_pub -l → mosquitto_sub): "
+    print(f"\nraw broker path (the signed publishers → mosquitto_sub): "
           f"{statistics.median(raw):,.0f} presses/s (median)")  # fmt: skip
     print(f"{'run':<26}{'presses/s':>10}{'÷ SQLite':>9}{'ingest':>8}{'postgres':>9}"
           f"{'mosquitto':>10}{'publishers':>11}{'cores':>7}  every run")  # fmt: skip
