@@ -4,12 +4,16 @@
                                          [--drain 10000]
 
 (a) Each run measures, one after the other and each on a fresh mosquitto (persistence on):
-    the raw broker path, the same simulated kiosks' mosquitto_pub -q 1 -l (same payloads, same
-    topics) → one mosquitto_sub -q 1 in place of ingest;
+    the raw broker path, the same simulated kiosks' publishers (same signed packets, same
+    topics) → one MQTT 5 mosquitto_sub -q 1 in place of ingest;
     then one `hailong-collector ingest` (batches ≤ 1,000, 20 ms) on a fresh SQLite file (WAL,
     synchronous=FULL), then on a fresh PostgreSQL database (tests/postgres.py's cluster, fsync
-    on). Simulated kiosks (one mosquitto_pub -q 1 -l each) publish presses → mosquitto → ingest
-    → commit → retained ack per device; timed until every device's ack reaches its last seq.
+    on). Simulated kiosks (bench/signed_kiosks.py: each with its key registered in the
+    collector's keys_dir, one bench/mqtt_pub.py each, QoS 1, 20 in flight) publish presses
+    signed as a kiosk signs them (HMAC in the `sig` user property) → mosquitto → ingest, which
+    checks every HMAC → commit → retained ack per device; timed until every device's ack
+    reaches its last seq. After the timed window a press signed with a wrong key must land in
+    quarantine and every stored press must verify under its kiosk's key (else the run fails).
     The CPU seconds of the ingest process (user + system, from /proc) over the timed window,
     divided by the presses, give its CPU per press.
     Goals, on the medians of the runs' figures: ingest on SQLite ≥ 0.5 of the same run's raw
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import secrets
 import statistics
 import subprocess
 import sys
@@ -37,7 +42,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.goals import add_goal_option, chosen_goals  # noqa: E402
-from bench.workload import Result, baseline, press, run  # noqa: E402
+from bench.signed_kiosks import count_verified, press  # noqa: E402
+from bench.workload import Result, baseline, run  # noqa: E402
 from hailong.server.broker.private import Mosquitto  # noqa: E402
 from tests.postgres import PostgresCluster  # noqa: E402
 from tests.support import collector_toml, journal_acked, kiosk_toml, wait_collector_online  # noqa: E402
@@ -101,7 +107,7 @@ def table(rounds: list[Round], n: int) -> list[tuple]:
     return rows + [("median", *medians)]
 
 
-def report(rows: list[tuple], args) -> bool:
+def report(rows: list[tuple], rounds: list[Round], args) -> bool:
     """Print the runs and the goals; return whether every goal is met."""
     n = args.devices * args.per_device
     print(f"\n{args.devices} devices × {args.per_device:,} presses = {n:,} per run")
@@ -115,6 +121,8 @@ def report(rows: list[tuple], args) -> bool:
     print("(µs: CPU per press of the ingest process on SQLite and on PostgreSQL, of the PostgreSQL "
           "server, of mosquitto in the SQLite run; batch: presses per committed batch)")  # fmt: skip
     _, _raw, lite, ratio, _pg, share, cpu_lite, cpu_pg, *_ = rows[-1]
+    for i, r in enumerate(rounds, 1):
+        print(f"run {i}: SQLite: {r.sqlite.checked}; PostgreSQL: {r.pg.checked}")
     g = args.goals
     goals = [
         ("ingest ÷ raw broker path (median)", f"{ratio:.2f}", f"≥ {g['ratio']:g}",
@@ -134,9 +142,9 @@ def report(rows: list[tuple], args) -> bool:
     return all(ok for *_, ok in goals)
 
 
-def start_ingest(broker: Mosquitto, folder: Path, log: str) -> subprocess.Popen:
+def start_ingest(broker: Mosquitto, folder: Path, log: str, keys_dir: Path) -> subprocess.Popen:
     """Start an ingest process with bench batching and wait until it has subscribed."""
-    config = collector_toml(folder, broker, batch_size=1000, batch_ms=20)
+    config = collector_toml(folder, broker, batch_size=1000, batch_ms=20, keys_dir=str(keys_dir))
     ingest = subprocess.Popen([sys.executable, "-m", "hailong.server.cli", "--config", str(config),
                                "ingest"], cwd=ROOT, stdout=open(folder / log, "wb"),
                               stderr=subprocess.STDOUT)  # fmt: skip
@@ -145,8 +153,16 @@ def start_ingest(broker: Mosquitto, folder: Path, log: str) -> subprocess.Popen:
 
 
 def drain(broker: Mosquitto, n: int, folder: Path) -> tuple[float, float]:
-    """Return (seconds from kiosk start, seconds from its connection) to drain n presses."""
-    ingest = start_ingest(broker, folder, "ingest2.log")
+    """Return (seconds from kiosk start, seconds from its connection) to drain n presses.
+
+    The kiosk holds a key registered with ingest: it signs each press as it sends it, and
+    ingest checks each signature (every stored press's sig is verified afterwards).
+    """
+    key = secrets.token_bytes(32)
+    (folder / "keys").mkdir(parents=True)
+    for path in (folder / "keys" / "kd.key", folder / "kd.key"):
+        path.write_text(key.hex() + "\n")
+    ingest = start_ingest(broker, folder, "ingest2.log", folder / "keys")
     try:
         kiosk = fill_and_start(folder, broker, n)
         start = time.perf_counter()
@@ -162,6 +178,9 @@ def drain(broker: Mosquitto, n: int, folder: Path) -> tuple[float, float]:
         kiosk.wait(30)
         if journal_acked(folder / "kd") < n:
             raise SystemExit("drain did not finish in 120 s")
+        stored, good, held = count_verified(f"sqlite:///{folder / 'collector.db'}", {"kd": key})
+        if not stored == good == n or held:
+            raise SystemExit(f"drain: {stored:,} stored, {good:,} verified, {held} quarantined")
         return total, total - ((connected or start) - start)
     finally:
         ingest.terminate()
@@ -178,7 +197,8 @@ def fill_and_start(folder: Path, broker: Mosquitto, n: int) -> subprocess.Popen:
     for i in range(0, n, 256):
         store_sealed(state, records[i : i + 256])
     (state / "meta.json").write_text(json.dumps({"v": 1, "seq": n, "session": 1}))
-    config = kiosk_toml(folder, broker, "kd", inflight=INFLIGHT)
+    config = kiosk_toml(folder, broker, "kd", top={"signing_key_file": folder / "kd.key"},
+                        inflight=INFLIGHT)  # fmt: skip
     return subprocess.Popen([sys.executable, "-m", "hailong.device.cli", "--config", str(config), "run",
                              "--headless"], cwd=ROOT, stdout=open(folder / "kd.log", "wb"),
                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)  # fmt: skip
@@ -200,7 +220,7 @@ def main() -> int:
             rounds = [one_round(args, Path(tmp) / f"run-{i}", cluster) for i in range(args.runs)]
         finally:
             cluster.stop()
-        ok = report(table(rounds, n), args)
+        ok = report(table(rounds, n), rounds, args)
         if args.drain:
             broker = Mosquitto(Path(tmp) / "drain" / "broker", users=None, persistence=True).start()
             try:

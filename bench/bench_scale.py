@@ -4,10 +4,11 @@
                                         [--repeat 3]
 
 Each run gets a fresh mosquitto (persistence on) and a fresh database: simulated kiosks (one
-`mosquitto_pub -q 1 -l` per device, as in bench_ingest.py) publish presses → ingest instances
+bench/mqtt_pub.py per device sending signed presses, as in bench_ingest.py: ingest checks every
+HMAC) publish presses → ingest instances
 (a `$share/bench/…` subscription when there are several; batches ≤ 1,000, 20 ms) → commit →
 retained ack per device; timed from the first publish until every device's ack reaches its last
-seq. The baselines in the same run: the raw broker path (the same mosquitto_pub -l publishers
+seq. The baselines in the same run: the raw broker path (the same publishers and packets
 → one mosquitto_sub) and
 one ingest instance on SQLite (WAL, synchronous=FULL). PostgreSQL runs with fsync on.
 CPU seconds per process group (ingest, postgres, mosquitto) are read from /proc over the timed
@@ -40,7 +41,7 @@ def median_run(runs: list[Result]) -> Result:
 def report(raw: list[float], results: dict[str, list[Result]], n: int) -> None:
     """Print the table docs/performance.md records: medians, with every rate beside them."""
     sqlite = median_run(next(iter(results.values()))).rate
-    print(f"\nraw broker path (mosquitto_pub -l → mosquitto_sub): "
+    print(f"\nraw broker path (the signed publishers → mosquitto_sub): "
           f"{statistics.median(raw):,.0f} presses/s (median)")  # fmt: skip
     print(f"{'run':<26}{'presses/s':>10}{'÷ SQLite':>9}{'ingest':>8}{'postgres':>9}"
           f"{'mosquitto':>10}{'publishers':>11}{'cores':>7}  every run")  # fmt: skip

@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.workload import publisher_files, start_publishers, watch_acks  # noqa: E402
+from bench.signed_kiosks import connect_publishers, finish, go, signed_fleet  # noqa: E402
+from bench.workload import watch_acks  # noqa: E402
 from hailong.server.broker.private import Mosquitto  # noqa: E402
 from hailong.server.storage.db import open_database  # noqa: E402
 from tests.postgres import PostgresCluster  # noqa: E402
@@ -37,13 +38,15 @@ def profile(url: str, args, folder: Path) -> Path:
     broker = Mosquitto(folder / "broker", users=None, persistence=True).start()
     try:
         open_database(url).dispose()
-        config = collector_toml(folder, broker, url, batch_size=1000, batch_ms=20)
+        names = [f"sim-{i:03d}" for i in range(args.devices)]
+        fleet = signed_fleet(names, args.per_device, folder)  # registered keys: HMAC checked
+        config = collector_toml(folder, broker, url, batch_size=1000, batch_ms=20,
+                                keys_dir=str(fleet.keys_dir))  # fmt: skip
         ingest = subprocess.Popen(
             [sys.executable, "-m", "hailong.server.cli", "--config", str(config), "ingest"],
             cwd=ROOT, stdout=open(folder / "ingest.log", "wb"), stderr=subprocess.STDOUT,
         )  # fmt: skip
         wait_collector_online(broker)
-        names = [f"sim-{i:03d}" for i in range(args.devices)]
         done = watch_acks(broker, names, args.per_device)
         raw = folder / "samples.txt"
         spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid",
@@ -52,13 +55,13 @@ def profile(url: str, args, folder: Path) -> Path:
                                 *(["--native"] if args.native else [])],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         time.sleep(1.0)  # py-spy attaches
-        pubs = start_publishers(broker, publisher_files(names, args.per_device, folder))
+        pubs = connect_publishers(broker, fleet.files)
+        go(pubs)
         if not done.wait(600):
             raise SystemExit(f"the run did not finish in 600 s; see {folder}")
         spy.send_signal(signal.SIGINT)
         spy.wait(60)
-        for p in pubs:
-            p.wait(60)
+        finish(pubs)
         done.watcher.loop_stop()
         ingest.terminate()
         ingest.wait(30)

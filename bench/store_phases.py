@@ -2,9 +2,9 @@
 
   .venv/bin/python bench/store_phases.py [--database sqlite|postgresql] [--batches 50]
 
-Batches of 1,000 presses of 20 kiosks (bench/workload.py's payloads, classified as ingest does)
-are stored one after another, each in its own transaction with the ingest's record_commit, on a
-fresh SQLite file (WAL, synchronous=FULL) or a fresh database of a throwaway PostgreSQL cluster
+Batches of 1,000 presses of 20 kiosks (bench/signed_kiosks.py's payloads, each signed with its
+kiosk's key and classified as ingest does, HMAC checked) are stored one after another, each in
+its own transaction with the ingest's record_commit, on a fresh SQLite file (WAL, synchronous=FULL) or a fresh database of a throwaway PostgreSQL cluster
 (tests/postgres.py). Printed per press, after 5 warm-up batches: the whole transaction's wall
 time and this process's CPU, the commit, and each phase of store_batch (wall and CPU; on
 PostgreSQL the difference is mostly the server's time). A profile, not a benchmark: no goal.
@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.workload import press  # noqa: E402
-from hailong.protocol import Topics  # noqa: E402
+from bench.signed_kiosks import press  # noqa: E402
+from hailong.protocol import Topics, sign  # noqa: E402
 from hailong.server.ingest.intake import Message, classify  # noqa: E402
 from hailong.server.ingest.state import record_commit  # noqa: E402
 from hailong.server.storage import batch  # noqa: E402
@@ -57,14 +57,16 @@ def timed(phase: str, spent: dict):
 def batches(count: int, size: int = 1000, devices: int = 20) -> list[list]:
     """Return count batches of classified presses, each kiosk's seqs going on from batch to batch."""
     topics, seq = Topics(), collections.Counter()
+    keys = {f"sim-{i:03d}": bytes([i]) * 32 for i in range(devices)}
     out = []
     for _ in range(count):
         items = []
         for i in range(size):
             device = f"sim-{i % devices:03d}"
             seq[device] += 1
-            message = Message(topics.press(device), press(device, seq[device]), None, 1)
-            items.append(classify(message, topics, {}))
+            payload = press(device, seq[device])
+            message = Message(topics.press(device), payload, sign(keys[device], payload), 1)
+            items.append(classify(message, topics, keys))
         out.append(items)
     return out
 

@@ -1,9 +1,11 @@
-"""The ingest benchmarks' shared workload: presses, publishers, the raw broker baseline, one timed run.
+"""The ingest benchmarks' shared workload: the raw broker baseline, one timed run.
 
 bench_ingest.py and bench_scale.py measure the same thing at different scales: simulated kiosks
-(one `mosquitto_pub -q 1 -l` each) publish presses → mosquitto (persistence on) → ingest
-instance(s) → commit → retained ack per device; timed from the first publish until every
-device's ack reaches its last seq, with the CPU seconds of each process group read from /proc.
+(bench/signed_kiosks.py: each with a registered key, one bench/mqtt_pub.py each sending its
+signed presses, QoS 1) publish presses → mosquitto (persistence on) → ingest instance(s), which
+check every press's HMAC → commit → retained ack per device; timed from the first publish until
+every device's ack reaches its last seq, with the CPU seconds of each process group read from
+/proc. After the timed window each run shows that the HMACs were checked (check_verified).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 
 import paho.mqtt.client as paho
 
+from bench.signed_kiosks import check_verified, connect_publishers, finish, go, signed_fleet
 from hailong.protocol import Topics, parse_ack
 from hailong.server.broker.private import Mosquitto
 from hailong.server.storage.db import open_database
@@ -30,30 +33,23 @@ T = Topics()
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def press(device: str, seq: int) -> bytes:
-    """Return a realistic press payload."""
-    return (
-        f'{{"v":1,"device":"{device}","seq":{seq},"rating":{1 + seq % 4},"reason":null,'
-        f'"ts":"2024-03-05T08:30:00.123+07:00","synced":true,"boot":"b","mono":{seq}.5,'
-        f'"counter":"Q1","official":"cb-01","field":"ho-tich","dossier":null,"mode":"live"}}'
-    ).encode()
-
-
 def baseline(broker: Mosquitto, devices: int, per_device: int, folder: Path) -> float:
-    """Return presses/s through mosquitto_pub -l → mosquitto_sub on the same broker.
+    """Return presses/s through the simulated kiosks → mosquitto → mosquitto_sub on one broker.
 
-    The publishers are the ingest runs' own (publish_all: one per simulated kiosk, the same
-    payloads on the same topics); one mosquitto_sub -q 1 takes them all, in place of ingest.
+    The publishers are the ingest runs' own (one bench/mqtt_pub.py per simulated kiosk, the
+    same signed packets on the same topics); one MQTT 5 mosquitto_sub -q 1 takes them all, so
+    the broker hands on the `sig` property too, in place of ingest.
     """
     n = devices * per_device
     sub = subprocess.Popen(["mosquitto_sub", "-h", broker.host, "-p", str(broker.port), "-q", "1",
-                            "-t", T.all_of("press"), "-C", str(n)], stdout=subprocess.DEVNULL)  # fmt: skip
+                            "-V", "mqttv5", "-t", T.all_of("press"), "-C", str(n)],
+                           stdout=subprocess.DEVNULL)  # fmt: skip
+    fleet = signed_fleet([f"raw-{i:03d}" for i in range(devices)], per_device, folder)
+    pubs = connect_publishers(broker, fleet.files)
     time.sleep(0.5)  # let the subscription land before the clock starts
-    files = publisher_files([f"raw-{i:03d}" for i in range(devices)], per_device, folder)
     start = time.perf_counter()
-    pubs = start_publishers(broker, files)
-    for p in pubs:
-        p.wait(300)
+    go(pubs)
+    finish(pubs, 300)
     sub.wait(300)
     return n / (time.perf_counter() - start)
 
@@ -67,6 +63,7 @@ class Result:
     cpu: dict[str, float]  # CPU seconds per process group over the timed window
     elapsed: float
     batches: int = 0  # transactions the ingest instances committed (from their last log line)
+    checked: str = ""  # what check_verified found
 
     @property
     def cores(self) -> float:
@@ -148,23 +145,6 @@ def watch_acks(broker: Mosquitto, names: list[str], per_device: int) -> threadin
     return done
 
 
-def publisher_files(names: list[str], per_device: int, folder: Path) -> list[tuple[str, Path]]:
-    """Write each simulated kiosk's presses, one line each, for its mosquitto_pub -l."""
-    files = []
-    for name in names:
-        path = folder / f"{name}.txt"
-        path.write_bytes(b"\n".join(press(name, s) for s in range(1, per_device + 1)) + b"\n")
-        files.append((name, path))
-    return files
-
-
-def start_publishers(broker: Mosquitto, files: list[tuple[str, Path]]) -> list:
-    """Start one mosquitto_pub -q 1 -l per kiosk on its press topic."""
-    return [subprocess.Popen(["mosquitto_pub", "-h", broker.host, "-p", str(broker.port), "-q", "1",
-                              "-t", T.press(name), "-l"], stdin=open(path, "rb"))
-            for name, path in files]  # fmt: skip
-
-
 def run(label: str, url: str, n: int, args, folder: Path, cluster) -> Result:
     """Time one configuration end to end; return its rate and CPU use."""
     folder.mkdir(parents=True)
@@ -172,29 +152,32 @@ def run(label: str, url: str, n: int, args, folder: Path, cluster) -> Result:
     try:
         open_database(url).dispose()  # migrate once before the instances start
         group = "bench" if n > 1 else ""
+        fleet = signed_fleet([f"sim-{i:03d}" for i in range(args.devices)], args.per_device,
+                             folder)  # fmt: skip
         config = collector_toml(folder, broker, url, batch_size=1000, batch_ms=20,
-                                share_group=group)  # fmt: skip
+                                share_group=group, keys_dir=str(fleet.keys_dir))  # fmt: skip
         children = start_instances(config, n, folder, broker)
-        names = [f"sim-{i:03d}" for i in range(args.devices)]
-        done = watch_acks(broker, names, args.per_device)
+        done = watch_acks(broker, fleet.names, args.per_device)
+        pubs = connect_publishers(broker, fleet.files)
         time.sleep(0.3)
-        before = cpu_of(children, cluster, broker, [])
-        files = publisher_files(names, args.per_device, folder)
+        before = cpu_of(children, cluster, broker, pubs)
         start = time.perf_counter()
-        pubs = start_publishers(broker, files)
+        go(pubs)
         if not done.wait(600):
             raise SystemExit(f"{label} did not finish in 600 s; see {folder}")
         elapsed = time.perf_counter() - start
         after = cpu_of(children, cluster, broker, pubs)  # publishers not reaped yet: readable
-        for p in pubs:
-            p.wait(60)
+        finish(pubs)
         done.watcher.loop_stop()
+        logs = [folder / f"ingest-{i}.log" for i in range(n)]
+        checked = check_verified(url, fleet, broker, logs)
         for child in children:
             child.terminate()
             child.wait(30)
         cpu = {k: after[k] - before[k] for k in after}
         batches = sum(committed(folder / f"ingest-{i}.log") for i in range(n))
-        return Result(label, args.devices * args.per_device / elapsed, cpu, elapsed, batches)
+        return Result(label, args.devices * args.per_device / elapsed, cpu, elapsed, batches,
+                      checked)  # fmt: skip
     finally:
         broker.stop()
 

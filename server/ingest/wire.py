@@ -45,7 +45,10 @@ def decode_publish(header: int, packet: bytes, want: str) -> Publish | None:
         mid = int.from_bytes(packet[2 + tlen : pos]) if qos else 0
         plen, pos = _varint(packet, pos)
         end = pos + plen
-        sig = _user_property(packet, pos, end, want)
+        if plen == _KIOSK_PLEN and want == "sig" and packet.startswith(_KIOSK_PROPS, pos):
+            sig = _kiosk_sig(packet, pos + len(_KIOSK_PROPS), end)
+        else:
+            sig = _user_property(packet, pos, end, want)
     except (UnicodeDecodeError, ValueError, IndexError):
         return None
     if not topic or end > len(packet) or sig is _UNKNOWN:
@@ -54,6 +57,17 @@ def decode_publish(header: int, packet: bytes, want: str) -> Publish | None:
 
 
 _UNKNOWN = object()
+# What a kiosk's presses carry (device/uplink.py): one user property, `sig`, 64 hex digits.
+_KIOSK_PROPS = bytes([USER_PROPERTY]) + b"\x00\x03sig\x00\x40"
+_KIOSK_PLEN = len(_KIOSK_PROPS) + 64
+
+
+def _kiosk_sig(packet: bytes, pos: int, end: int):
+    """Return the sig of a kiosk's properties (as _user_property would), taking ASCII at once."""
+    value = packet[pos:end]
+    if value.isascii() and b"\x00" not in value:
+        return value.decode("ascii")
+    return _user_property(packet, pos - len(_KIOSK_PROPS), end, "sig")
 
 
 def next_packet(chunk: bytes, pos: int) -> tuple[int, int, int] | None:

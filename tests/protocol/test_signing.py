@@ -114,3 +114,13 @@ def test_parse_key_rejects(text):
 def test_parsed_key_signs_like_the_raw_key():
     text = KEY.hex().upper()
     assert sign(parse_key(text), PAYLOAD) == sign(KEY, PAYLOAD)
+
+
+def test_each_signature_stands_alone_however_keys_and_payloads_interleave():
+    # sign() reuses one keyed state per key: no payload may leak into the next signature.
+    keys = [KEY, b"Jefe", bytes(range(16)), bytes(range(200))]  # 200 bytes: hashed, per RFC 2104
+    payloads = [PAYLOAD, b"", b"x" * 1000, PAYLOAD[:50]]
+    for _ in range(3):
+        for key in keys:
+            for payload in payloads:
+                assert sign(key, payload) == hmac.new(key, payload, hashlib.sha256).hexdigest()

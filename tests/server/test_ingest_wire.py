@@ -59,6 +59,12 @@ CASES = {
         UserProperty=[("sig", "ef56")],
     ),  # fmt: skip
     "no sig": props(UserProperty=[("signature", "nope")]),
+    # A kiosk's shape (one `sig` of 64 bytes: read by a shortcut), and look-alikes it must
+    # read as the long way does.
+    "a kiosk's sig": props(UserProperty=[("sig", "0123456789abcdef" * 4)]),
+    "64 bytes, not ASCII": props(UserProperty=[("sig", "é" * 32)]),
+    "64 bytes, a U+0080": props(UserProperty=[("sig", "\u0080" + "a" * 62)]),
+    "64 bytes under another name": props(UserProperty=[("sih", "a" * 64)]),
 }
 
 
@@ -93,6 +99,20 @@ def test_any_publish_is_read_as_paho_reads_it(topic, payload, qos, mid, retain, 
         assert read is not None and tuple(read) == expected
 
 
+@settings(max_examples=200, deadline=None)
+@given(value=st.binary(min_size=64, max_size=64))
+def test_any_64_byte_sig_is_read_as_paho_reads_it(value):
+    # The kiosk's shape with any bytes in the value: ASCII, UTF-8, U+0000, not UTF-8 at all.
+    body = b"\x00\x02hl" + b"\x00\x09" + b"\x47\x26\x00\x03sig\x00\x40" + value + b"{}"
+    read = decode_publish(0x32, body, "sig")
+    try:
+        expected = paho_reads(0x32, body)
+    except (MalformedPacket, UnicodeDecodeError):
+        assert read is None
+    else:
+        assert read is not None and tuple(read) == expected
+
+
 @pytest.mark.parametrize(
     ("why", "packet"),
     [
@@ -107,9 +127,9 @@ def test_what_it_cannot_read_goes_back_to_paho(why, packet):
     assert decode_publish(0x32, packet, "sig") is None, why
 
 
-def test_every_truncation_is_declined_or_read_never_raised():
-    header, packet = publish_packet(b"hl/k1/press", b"{}", 1, 7, False,
-                                    props(UserProperty=[("sig", "ab"), ("x", "y")]))  # fmt: skip
+@pytest.mark.parametrize("users", [[("sig", "ab"), ("x", "y")], [("sig", "f" * 64)]])
+def test_every_truncation_is_declined_or_read_never_raised(users):
+    header, packet = publish_packet(b"hl/k1/press", b"{}", 1, 7, False, props(UserProperty=users))
     for cut in range(len(packet)):
         read = decode_publish(header, packet[:cut], "sig")
         # A cut inside the payload is still a whole packet to the decoder: a shorter payload.
