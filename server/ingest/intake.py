@@ -20,7 +20,7 @@ from hailong.protocol import (
     parse_status,
     verify,
 )
-from hailong.server.epoch import to_ms
+from hailong.server.epoch import ts_ms
 
 
 class Message(NamedTuple):
@@ -44,7 +44,7 @@ class Incoming(NamedTuple):
     @property
     def at_ms(self) -> int:
         """Return the device's wall-clock time of the press in UTC epoch milliseconds."""
-        return to_ms(self.press.moment)
+        return ts_ms(self.press.ts)
 
 
 @dataclass(frozen=True)
