@@ -16,11 +16,11 @@ from hailong.protocol import (
     Topics,
     parse_ack,
     parse_health,
-    parse_press,
     parse_status,
     verify,
 )
-from hailong.server.epoch import to_ms
+from hailong.server.epoch import ts_ms
+from hailong.server.ingest.press_json import read_press
 
 
 class Message(NamedTuple):
@@ -44,7 +44,7 @@ class Incoming(NamedTuple):
     @property
     def at_ms(self) -> int:
         """Return the device's wall-clock time of the press in UTC epoch milliseconds."""
-        return to_ms(self.press.moment)
+        return ts_ms(self.press.ts)
 
 
 @dataclass(frozen=True)
@@ -136,5 +136,5 @@ def _press(message: Message, device: str, keys: Mapping[str, bytes]) -> Incoming
     if key is not None and not verify(key, message.payload, message.sig):
         problem = "signature missing" if message.sig is None else "signature does not match"
         return Rejected(message, "signature", f"press.sig: {problem}", device=device)
-    press = parse_press(message.payload, topic_device=device)
-    return Incoming(press, message)
+    press = read_press(message.payload, device)  # parse_press's reading, sooner
+    return tuple.__new__(Incoming, (press, message))  # not Incoming's Python __new__: per press

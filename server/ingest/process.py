@@ -131,15 +131,16 @@ class Ingest:
         # the socket: one wake-up of the batch loop, not one per message.
         keys, at, generation, topics = self.keys, now_ms(), self.generation, self.topics
         received = []
+        new = tuple.__new__  # a named tuple's own __new__ is Python, and costs twice as much
         for p in publishes:
-            message = Message(p.topic, p.payload, p.sig, at, p.retain)
+            message = new(Message, (p.topic, p.payload, p.sig, at, p.retain))
             try:
                 early = classify(message, topics, keys)
             except Exception:  # noqa: BLE001 - never kill paho's thread: _commit classifies again
                 log.exception("could not classify a message on arrival")
                 received.append(Received(message, p.mid, p.qos, generation))
                 continue
-            received.append(Received(message, p.mid, p.qos, generation, early, keys))
+            received.append(new(Received, (message, p.mid, p.qos, generation, early, keys)))
         self.inbox.put(received)
 
     def _on_message(self, _client, _userdata, msg):  # what wire.decode_publish left to paho

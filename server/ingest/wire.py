@@ -53,7 +53,8 @@ def decode_publish(header: int, packet: bytes, want: str) -> Publish | None:
         return None
     if not topic or end > len(packet) or sig is _UNKNOWN:
         return None
-    return Publish(topic, bytes(packet[end:]), sig, qos, mid, bool(header & 0x01))
+    # Not Publish's own __new__ (Python, twice the cost): one is built per press.
+    return tuple.__new__(Publish, (topic, bytes(packet[end:]), sig, qos, mid, bool(header & 0x01)))
 
 
 _UNKNOWN = object()

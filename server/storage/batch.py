@@ -178,9 +178,10 @@ def _rows(conn: Connection, fresh: list[Incoming]) -> list[tuple]:
     """Return the row tuples of presses to insert, re-dated where their boot has an anchor."""
     anchor = _anchors_for(conn, fresh)
     office = _offices_of(conn, {item.press.device for item in fresh})
+    flag = _SQLITE_FLAGS if conn.dialect.name == "sqlite" else _FLAGS
     return [
         _press_row(
-            item, anchor.get((item.press.device, item.press.boot)), office[item.press.device]
+            item, anchor.get((item.press.device, item.press.boot)), office[item.press.device], flag
         )
         for item in fresh
     ]
@@ -198,14 +199,22 @@ def _offices_of(conn: Connection, names: set[str]) -> dict[str, int]:
     return dict(rows.all())
 
 
-def _press_row(item: Incoming, anchor: tuple[float, int] | None, office: int) -> tuple:
+# The booleans as each driver takes them best: sqlite3 binds an exact int at once but sends a
+# bool through its adapter lookup first (~0.17 µs, twice a row), and stores 0/1 either way;
+# PostgreSQL's binary COPY wants the booleans themselves.
+_FLAGS = (False, True)
+_SQLITE_FLAGS = (0, 1)
+
+
+def _press_row(item: Incoming, anchor: tuple[float, int] | None, office: int,
+               flag: tuple = _FLAGS) -> tuple:  # fmt: skip
     """Return a press's values in press_sql.INSERTED's order."""
     p, m = item.press, item.message
-    at_ms, redated = item.at_ms, False
+    at_ms, redated = item.at_ms, flag[0]
     if anchor is not None and not p.synced:
-        at_ms, redated = redate(anchor, p.mono), True
+        at_ms, redated = redate(anchor, p.mono), flag[1]
     return (
-        p.device, p.seq, p.rating, p.reason, p.ts, at_ms, p.synced, redated, p.boot, float(p.mono),
+        p.device, p.seq, p.rating, p.reason, p.ts, at_ms, flag[p.synced], redated, p.boot, float(p.mono),
         p.counter, p.official, p.field, p.dossier, p.mode, m.received_ms, m.payload, m.sig,
         office,
     )  # fmt: skip

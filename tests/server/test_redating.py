@@ -56,3 +56,26 @@ def test_redated_presses_within_a_few_seconds_are_flagged_as_a_burst(engine):
                             issued=date(2024, 4, 1), rollups="off")  # fmt: skip
     assert data.totals.total == len(MONOS)
     assert data.screening.bursts == len(MONOS)
+
+
+def test_the_flags_go_in_as_each_database_keeps_its_booleans(engine):
+    # The batch binds SQLite's flags as 0/1, PostgreSQL's as booleans: both read back as
+    # booleans and are found by the filters apply_anchor and the reports use.
+    store(engine, unsynced("k1")[:2])  # before the anchor: unsynced, not re-dated
+    anchor(engine, "k2")
+    store(engine, unsynced("k2")[:2] + [press("k2", 9)])  # re-dated as they go in; one synced
+    flags = select(presses.c.device, presses.c.seq, presses.c.synced, presses.c.redated)
+    with engine.connect() as conn:
+        got = conn.execute(flags.order_by(presses.c.device, presses.c.seq)).all()
+        assert [tuple(row) for row in got] == [
+            ("k1", 1, False, False), ("k1", 2, False, False),
+            ("k2", 1, False, True), ("k2", 2, False, True), ("k2", 9, True, False),
+        ]  # fmt: skip
+        assert all(type(row.synced) is bool and type(row.redated) is bool for row in got)
+        found = select(presses.c.seq).where(
+            presses.c.redated.is_(True), presses.c.synced.is_(False)
+        )
+        assert conn.execute(found.order_by(presses.c.seq)).scalars().all() == [1, 2]
+        if engine.dialect.name == "sqlite":  # the same storage class SQLAlchemy writes
+            kinds = "SELECT DISTINCT typeof(synced), typeof(redated) FROM presses"
+            assert conn.exec_driver_sql(kinds).all() == [("integer", "integer")]
