@@ -15,6 +15,7 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
+from hailong.server.cli.signals import take_signals
 from hailong.server.config import CollectorConfig
 
 log = logging.getLogger("hailong.collector")
@@ -50,9 +51,12 @@ def ingest(config: CollectorConfig, args) -> int:
     if args.instance:
         client_id = f"{config.mqtt.client_id}-{args.instance}"
         config = replace(config, mqtt=replace(config.mqtt, client_id=client_id))
-    stop = stop_on_signals()
+    # Signals go to a thread of their own, taken before any other thread starts (see
+    # server/cli/signals.py: a handler in the main thread could leave its queue wait stuck).
+    stop, reload_keys = threading.Event(), threading.Event()
+    take_signals(stop, on_hup=reload_keys.set)
     worker = Ingest(config, open_database(config.database))
-    signal.signal(signal.SIGHUP, lambda *_: worker.reload_keys.set())
+    worker.reload_keys = reload_keys
     # What startup built lives as long as the process: kept out of every collection. And
     # the young generation is collected once it has grown by 100,000 objects, not 700: the
     # presses in flight (up to ~7,500, a handful of tracked objects each, all freed by
