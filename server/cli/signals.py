@@ -41,6 +41,12 @@ def take_signals(stop: threading.Event, on_hup: Callable[[], None] | None = None
     signals, so that no thread but this one ever takes them.
     """
     wanted = {*STOPPING, signal.SIGHUP} if on_hup else set(STOPPING)
+    # Handlers too, for a thread that some library started earlier with the signals open:
+    # without them such a SIGHUP would end the process.
+    for signum in STOPPING:
+        signal.signal(signum, lambda *_: stop.set())
+    if on_hup:
+        signal.signal(signal.SIGHUP, lambda *_: on_hup())
     signal.pthread_sigmask(signal.SIG_BLOCK, wanted)
     thread = threading.Thread(target=_watch, args=(wanted, stop, on_hup, grace_s),
                               name="signals", daemon=True)  # fmt: skip
