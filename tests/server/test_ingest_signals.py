@@ -17,8 +17,22 @@ import textwrap
 import time
 from pathlib import Path
 
+from sqlalchemy import func, select, text
+
+from hailong.protocol import Topics, parse_ack
 from hailong.server.cli.signals import STUCK_EXIT
-from tests.support import collector_toml, start_ingest, wait_for
+from hailong.server.storage import press_lock
+from hailong.server.storage.db import open_database, presses
+from tests.support import (
+    collector_toml,
+    fresh_database,
+    mqtt_client,
+    press_bytes,
+    start_ingest,
+    wait_for,
+)
+
+T = Topics()
 
 IDLE_WAIT_S = 0.2  # the ingest loop's idle inbox wait (process.Ingest._collect)
 
@@ -125,3 +139,52 @@ def test_a_second_sigterm_while_stopping_exits_at_once(tmp_path):
     os.kill(child.pid, signal.SIGTERM)
     assert wait_exit(child, 15) == STUCK_EXIT
     assert "SIGTERM again while stopping" in out.read_text()
+
+
+def test_a_sigterm_while_a_commit_waits_for_the_press_lock_stops_once_it_is_stored_and_acked(
+    tmp_path, broker, procs, request
+):
+    # A mark (reporting/marks.take) holds the writers' lock exclusive: the commit waits, the
+    # SIGTERM is taken meanwhile, and the stop comes after the commit and its acks, not before.
+    url = fresh_database(request, "postgresql", tmp_path)
+    engine = open_database(url)
+    config = collector_toml(tmp_path, broker, url, batch_size=50, batch_ms=20)
+    child = start_ingest(procs, config, broker)
+    kiosk = mqtt_client(broker, client_id="kiosk-k1")
+    acks: list[int] = []
+    kiosk.on_message = lambda _c, _u, msg: acks.append(parse_ack(msg.payload).upto)
+    kiosk.subscribe(T.ack("k1"), 1)
+    try:
+        with engine.begin() as holder:
+            press_lock.wait_for_writers(holder)
+            for seq in range(1, 21):
+                kiosk.publish(T.press("k1"), press_bytes("k1", seq), 1)
+            wait_for(lambda: waiting_for_lock(engine), 20, "the commit waiting for the lock")
+            os.kill(child.pid, signal.SIGTERM)
+            wait_for(lambda: "SIGTERM: stopping" in procs.log("ingest"), 10, "SIGTERM taken")
+            assert child.poll() is None  # still in its commit
+        assert wait_exit(child, 15) == 0
+        stored = count(engine)  # the batch that waited; the rest stays with the broker
+        assert 1 <= stored <= 20
+        wait_for(lambda: acks and acks[-1] == stored, 10, "the ack for what was committed")
+        assert max(acks) == stored  # nothing uncommitted was acked
+        again = start_ingest(procs, config, broker, name="ingest-again")
+        wait_for(lambda: acks[-1] == 20, 20, "the rest stored after the restart")
+        assert count(engine) == 20  # each once
+        assert procs.stop(again) == 0
+    finally:
+        kiosk.loop_stop()
+        kiosk.disconnect()
+        engine.dispose()
+
+
+def count(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(presses)).scalar_one()
+
+
+def waiting_for_lock(engine) -> bool:
+    with engine.connect() as conn:
+        return bool(conn.execute(text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        )).scalar_one())  # fmt: skip
