@@ -34,11 +34,19 @@ from hailong.server.reporting.province import (
 )
 from hailong.server.reporting.rollup import (
     checked_ranges,
+    counted_ahead,
     known_arrivals,
     known_halves,
+    parts_of,
     stored_halves,
 )
-from hailong.server.reporting.rollup_batch import oldest_mark, recount, stale_halves
+from hailong.server.reporting.rollup_batch import (
+    count_open,
+    oldest_mark,
+    read_stored,
+    recount,
+    stale_halves,
+)
 from hailong.server.reporting.rollup_store import remark_all
 from hailong.server.reporting.settings import ReportSettings
 from hailong.server.storage.snapshot import snapshot
@@ -89,7 +97,7 @@ def database_figures(engine: Engine, period: Period, settings: ReportSettings, i
         found, seen = _validation(conn, tz, subtrees, checked)
         stale, prints = stale_halves(conn, found, checked, subtrees, settings.flag_rules, seen)
         if not stale:  # every rollup stored and valid: the usual case, one snapshot
-            read = _read_rows(conn, rows, period, chosen, (found, seen, prints, tz))
+            read = _read_rows(conn, rows, period, chosen, (found, seen, prints, settings, subtrees))
     if not stale:
         with engine.connect() as conn:
             remark_all(conn, tz, found, every_half, mark)
@@ -100,7 +108,7 @@ def database_figures(engine: Engine, period: Period, settings: ReportSettings, i
     with snapshot(engine) as conn:
         found, seen = _validation(conn, tz, subtrees, checked)
         _stale, prints = stale_halves(conn, found, checked, subtrees, settings.flag_rules, seen)
-        return _read_rows(conn, rows, period, chosen, (found, seen, prints, tz))
+        return _read_rows(conn, rows, period, chosen, (found, seen, prints, settings, subtrees))
 
 
 def _validation(conn, tz: str, subtrees: dict, checked) -> tuple[dict, marks.Arrivals | None]:
@@ -111,10 +119,26 @@ def _validation(conn, tz: str, subtrees: dict, checked) -> tuple[dict, marks.Arr
 
 
 def _read_rows(conn, rows, period: Period, chosen: dict, read: tuple) -> list[OfficeFigures]:
-    """Read every office's row in the snapshot `conn`, its rollups validated once for all."""
-    found, seen, prints, tz = read
+    """Read every office's row in the snapshot `conn`, its rollups validated once for all.
+
+    What each row's gather reads is read first for every row at once: the runs of days counted
+    from presses (the open half-month), one grouped pass a run (rollup_batch.count_open), and
+    the stored half-months (read_stored); a row takes them where it finds the same days valid.
+    """
+    found, seen, prints, settings, subtrees = read
+    tz, rules, ahead = settings.zone, settings.flag_rules, {}
+    for shown, flags in ((period.previous(), False), (period, True)):
+        days, ranges = parts_of(shown.start, shown.end, tz)
+        ahead |= count_open(conn, ranges, {o.id: subtrees[o.id] for o in rows}, rules)
+        if days:
+            ahead |= read_stored(conn, tz, [o.id for o in rows], days, flags)
     rows_read = []
-    with q.known_fingerprints(prints), known_halves(tz, found), known_arrivals(seen):
+    with (
+        q.known_fingerprints(prints),
+        known_halves(tz, found),
+        known_arrivals(seen),
+        counted_ahead(rules, ahead),
+    ):
         for office in rows:
             with scope.acting_for(conn, office):
                 rows_read.append(office_row(conn, office.code, office.print_name or office.name,
