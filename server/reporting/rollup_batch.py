@@ -26,6 +26,7 @@ from hailong.server.storage.db import devices, presses
 from hailong.server.storage.schema import report_half_counts, report_half_flags
 from hailong.server.storage.snapshot import snapshot
 
+MIXED = -1  # a kiosk with presses of two office rows in a range
 HALVES_PER_WRITE = 25  # office half-months stored per transaction: short ones, ingest waits less
 
 
@@ -133,17 +134,18 @@ def _count_grouped(conn: Connection, start_ms: int, end_ms: int, rules: FlagRule
 
 
 def count_open(conn: Connection, ranges, homes: Mapping[int, tuple[int, ...]],
-               rules: FlagRules) -> dict[tuple[int, int, int], Gathered]:  # fmt: skip
+               rules: FlagRules) -> tuple[dict, dict]:  # fmt: skip
     """Count each office row's `ranges` from presses as gather does, one grouped pass a range.
 
-    Returns {(office row, start, end): Gathered} for rollup.counted_ahead. A row sharing a
-    kiosk with another row in a range (a kiosk moved between them) is left out: its bursts and
-    candidates would mix, so gather counts it alone. `conn` reads in one snapshot.
+    Returns ({(office row, start, end): Gathered} for rollup.counted_ahead, {(start, end):
+    {kiosk: its office row, or MIXED}}). A row sharing a kiosk with another row in a range (a
+    kiosk moved between them) is left out: its bursts and candidates would mix, so gather
+    counts it alone. `conn` reads in one snapshot.
     """
-    pad, found = int(rules.burst_window_s * 1000), {}
+    pad, found, kiosks_of = int(rules.burst_window_s * 1000), {}, {}
     home = {member: office for office, subtree in homes.items() for member in subtree}
     if not home:
-        return found
+        return found, kiosks_of
     c = presses.c
     for start_ms, end_ms in ranges:
         with scope.counting_presses_of(home):
@@ -155,13 +157,16 @@ def count_open(conn: Connection, ranges, homes: Mapping[int, tuple[int, ...]],
         for device, office in kiosks:
             rows_of.setdefault(device, set()).add(home[office])
         mixed = set().union(*(rows for rows in rows_of.values() if len(rows) > 1))
+        kiosks_of[(start_ms, end_ms)] = {
+            device: MIXED if len(rows) > 1 else next(iter(rows)) for device, rows in rows_of.items()
+        }  # fmt: skip
         alone = {member: office for member, office in home.items() if office not in mixed}
         if not alone:
             continue
         office_of = {device: next(iter(rows)) for device, rows in rows_of.items()}
         parts = _count_grouped(conn, start_ms, end_ms, rules, alone, office_of)
         found |= {(office, start_ms, end_ms): part for office, part in parts.items()}
-    return found
+    return found, kiosks_of
 
 
 def read_stored(conn: Connection, tz: str, rows, days: list[str],

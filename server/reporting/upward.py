@@ -26,6 +26,7 @@ from hailong.server.reporting import marks
 from hailong.server.reporting import published as records
 from hailong.server.reporting import queries as q
 from hailong.server.reporting.office_counts import office_row
+from hailong.server.reporting.open_halves import Kept, read_open
 from hailong.server.reporting.periods import Period, format_dmy
 from hailong.server.reporting.province import (
     OfficeFigures,
@@ -41,7 +42,6 @@ from hailong.server.reporting.rollup import (
     stored_halves,
 )
 from hailong.server.reporting.rollup_batch import (
-    count_open,
     oldest_mark,
     read_stored,
     recount,
@@ -65,8 +65,8 @@ def communes(engine: Engine) -> tuple[offices.Office, list[offices.Office]]:
 
 
 def database_figures(engine: Engine, period: Period, settings: ReportSettings, issued: date,
-                     skip: Iterable[str] = (),
-                     mark: marks.Mark | None = None) -> list[OfficeFigures]:  # fmt: skip
+                     skip: Iterable[str] = (), mark: marks.Mark | None = None,
+                     kept: Kept | None = None) -> list[OfficeFigures]:  # fmt: skip
     """Read each commune's figures of `period`, acting for it in turn (sites included).
 
     What a hundred offices would each ask on their own is asked once for all: the stored
@@ -76,15 +76,18 @@ def database_figures(engine: Engine, period: Period, settings: ReportSettings, i
     same snapshot and the rollups take the newer mark; otherwise the stale ones are counted and
     stored first, one grouped pass a half-month for every office that needs it (rollup_batch),
     and a new snapshot is read. Either way every row is of the same moment, and each reads only
-    what it shows (office_counts). `mark`: an exact mark (marks.take) the caller took before.
+    what it shows (office_counts). `mark`: an exact mark (marks.take) the caller took before;
+    `kept`: the open half-months of every commune kept from the caller's last read (open_halves),
+    only the presses stored since then added.
     """
     skipped = set(skip)
     with engine.connect() as conn:
         every = offices.every_office(conn)
-    rows = [o for o in every if o.parent_id == every[0].id and o.code not in skipped]
+    each = [o for o in every if o.parent_id == every[0].id]
+    rows = [o for o in each if o.code not in skipped]
     if not rows:
         return []
-    home = {office: commune.id for office, commune in homes(every, rows).items()}
+    home = {office: commune.id for office, commune in homes(every, each).items()}
     subtrees = {o.id: tuple(k for k, v in home.items() if v == o.id) for o in rows}
     chosen = {o.id: offices.header_settings(settings, o, False) for o in rows}
     checked = [r for shown in (period.previous(), period)
@@ -93,11 +96,13 @@ def database_figures(engine: Engine, period: Period, settings: ReportSettings, i
     if mark is None:  # else the caller's, taken before this is called
         with engine.connect() as conn:
             mark = marks.take(conn)  # before every read below: what they find valid takes it
+    opened = (kept, mark, {o.id: tuple(k for k, v in home.items() if v == o.id)
+                           for o in (each if kept is not None else rows)})  # fmt: skip
     with snapshot(engine) as conn:
         found, seen = _validation(conn, tz, subtrees, checked)
         stale, prints = stale_halves(conn, found, checked, subtrees, settings.flag_rules, seen)
         if not stale:  # every rollup stored and valid: the usual case, one snapshot
-            read = _read_rows(conn, rows, period, chosen, (found, seen, prints, settings, subtrees))
+            read = _read_rows(conn, rows, period, chosen, (found, seen, prints, settings, opened))
     if not stale:
         with engine.connect() as conn:
             remark_all(conn, tz, found, every_half, mark)
@@ -108,7 +113,7 @@ def database_figures(engine: Engine, period: Period, settings: ReportSettings, i
     with snapshot(engine) as conn:
         found, seen = _validation(conn, tz, subtrees, checked)
         _stale, prints = stale_halves(conn, found, checked, subtrees, settings.flag_rules, seen)
-        return _read_rows(conn, rows, period, chosen, (found, seen, prints, settings, subtrees))
+        return _read_rows(conn, rows, period, chosen, (found, seen, prints, settings, opened))
 
 
 def _validation(conn, tz: str, subtrees: dict, checked) -> tuple[dict, marks.Arrivals | None]:
@@ -122,16 +127,18 @@ def _read_rows(conn, rows, period: Period, chosen: dict, read: tuple) -> list[Of
     """Read every office's row in the snapshot `conn`, its rollups validated once for all.
 
     What each row's gather reads is read first for every row at once: the runs of days counted
-    from presses (the open half-month), one grouped pass a run (rollup_batch.count_open), and
-    the stored half-months (read_stored); a row takes them where it finds the same days valid.
+    from presses (the open half-month: kept ones with the presses since, or one grouped pass a
+    run; open_halves.read_open) and the stored half-months (read_stored); a row takes them
+    where it finds the same days valid.
     """
-    found, seen, prints, settings, subtrees = read
-    tz, rules, ahead = settings.zone, settings.flag_rules, {}
+    found, seen, prints, settings, (kept, mark, subtrees) = read
+    tz, rules, ahead, ranges = settings.zone, settings.flag_rules, {}, []
     for shown, flags in ((period.previous(), False), (period, True)):
-        days, ranges = parts_of(shown.start, shown.end, tz)
-        ahead |= count_open(conn, ranges, {o.id: subtrees[o.id] for o in rows}, rules)
+        days, open_days = parts_of(shown.start, shown.end, tz)
+        ranges += open_days
         if days:
             ahead |= read_stored(conn, tz, [o.id for o in rows], days, flags)
+    ahead |= read_open(conn, kept, ranges, subtrees, rules, mark)
     rows_read = []
     with (
         q.known_fingerprints(prints),

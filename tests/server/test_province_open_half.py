@@ -16,10 +16,11 @@ import pytest
 from sqlalchemy import insert
 
 from hailong.server.reference import offices, scope
-from hailong.server.reporting import figures, rollup, trend
+from hailong.server.reporting import figures, marks, rollup, trend
+from hailong.server.reporting.open_halves import Kept, read_open
 from hailong.server.reporting.province import office_figures
 from hailong.server.reporting.reading import read_report
-from hailong.server.reporting.rollup_batch import count_open, read_stored
+from hailong.server.reporting.rollup_batch import MIXED, count_open, read_stored
 from hailong.server.reporting.upward import communes, database_figures, homes
 from hailong.server.storage import db
 from hailong.server.storage.snapshot import snapshot
@@ -103,6 +104,7 @@ def test_every_change_in_the_open_half_keeps_each_row_exact(province, limit):
                                                    reason="Thử máy", actor="lan", at_ms=0))  # fmt: skip
     corrected = assert_exact(province, cache, settings)
     assert sum(corrected["xa-b"].counts.values()) == sum(site["xa-b"].counts.values()) - 1
+    assert next(iter(cache.kept.values())).opened.last == "since"  # kept, the presses added
 
 
 def test_a_kiosk_moved_between_communes_is_counted_alone(province):
@@ -119,13 +121,17 @@ def test_a_kiosk_moved_between_communes_is_counted_alone(province):
             | {"office_id": ids["xa-a"]},
         ])  # fmt: skip
     moved = assert_exact(province, cache)
+    assert next(iter(cache.kept.values())).opened.last == "since"
     assert moved["xa-a"].counts[2] >= 1
     _days, ranges = rollup.parts_of(MARCH.start, MARCH.end, SETTINGS.zone)
     assert ranges == [(ms(at("2024-03-15", "00:00")), ms(at("2024-04-01", "00:00")))]
     rows = _rows(province)
     with snapshot(province) as conn:
-        assert count_open(conn, ranges, rows, SETTINGS.flag_rules) == {}
-        alone = count_open(conn, ranges, {ids["xa-a"]: rows[ids["xa-a"]]}, SETTINGS.flag_rules)
+        parts, kiosks = count_open(conn, ranges, rows, SETTINGS.flag_rules)
+        assert parts == {}
+        assert kiosks[ranges[0]]["kb"] == MIXED
+        alone, _kiosks = count_open(conn, ranges, {ids["xa-a"]: rows[ids["xa-a"]]},
+                                    SETTINGS.flag_rules)  # fmt: skip
     assert set(alone) == {(ids["xa-a"], *ranges[0])}
 
 
@@ -133,7 +139,7 @@ def test_the_grouped_pass_counts_what_each_commune_counts_alone(province):
     _days, ranges = rollup.parts_of(MARCH.start, MARCH.end, SETTINGS.zone)
     rows = _rows(province)
     with snapshot(province) as conn:
-        ahead = count_open(conn, ranges, rows, SETTINGS.flag_rules)
+        ahead, _kiosks = count_open(conn, ranges, rows, SETTINGS.flag_rules)
         for office, subtree in rows.items():
             with scope.acting_for(conn, office):
                 alone = rollup._count(conn, *ranges[0], SETTINGS.flag_rules, True)
@@ -177,3 +183,32 @@ def test_the_stored_halves_read_at_once_equal_each_communes_own(province):
                     alone = rollup._read(conn, SETTINGS.zone, days, flags)
                 assert ahead[(office, tuple(days), flags)] == alone
                 assert alone.by_field and (alone.candidates or not flags)
+
+
+def test_presses_the_snapshot_saw_beyond_the_mark_are_added_once(province):
+    """On PostgreSQL a snapshot may see presses above the mark: counted now, never again."""
+    rows, rules = _rows(province), SETTINGS.flag_rules
+    _days, ranges = rollup.parts_of(MARCH.start, MARCH.end, SETTINGS.zone)
+    kept = Kept()
+
+    def read_at(behind: int):
+        with province.connect() as conn:
+            top = marks.read(conn)
+        with snapshot(province) as conn:
+            found = read_open(conn, kept, ranges, rows, rules, marks.Mark(top.press - behind,
+                                                                          top.anchors))  # fmt: skip
+            fresh, _kiosks = count_open(conn, ranges, rows, rules)
+        assert found == fresh
+        assert len(kept.halves.beyond) == behind
+
+    read_at(2)  # two presses seen above the mark
+    assert kept.last == "all"
+    burst = at("2024-03-19", "10:00")  # in office hours: candidates only as a burst
+    for step, behind in enumerate((1, 0, 3)):
+        with province.begin() as conn:  # a burst grows, a night press of the site
+            conn.execute(insert(db.presses), [
+                press_row("ka", 70 + 3 * step + i, 1, burst + timedelta(seconds=3 * step + i),
+                          field="ho-tich") for i in range(3)
+            ] + [press_row("ks", 70 + step, 2, at("2024-03-18", "23:00") + timedelta(minutes=step))])  # fmt: skip
+        read_at(behind)
+        assert kept.last == "since"
