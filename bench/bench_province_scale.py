@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -194,9 +195,12 @@ def pages(engine, url: str, count: int, rates: list[float], interval: float,
         _page(commune, summary, b'id="rate"')
 
     clock = _reports_clock(TODAY_MS) if open_half else contextlib.nullcontext()
-    with clock:
-        return _timed_pages(see_province, see_office, engine, count, rates, interval, cache,
-                            server)  # fmt: skip
+    try:
+        with clock:
+            return _timed_pages(see_province, see_office, engine, count, rates, interval, cache,
+                                server)  # fmt: skip
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)  # the app's secret key file
 
 
 def _timed_pages(see_province, see_office, engine, count, rates, interval, cache, server):
