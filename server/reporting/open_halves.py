@@ -30,6 +30,8 @@ from hailong.server.reporting.rollup import Gathered
 from hailong.server.reporting.rollup_batch import MIXED, count_open
 from hailong.server.storage.db import presses
 
+MOST_ADDED = 2_000  # presses since the kept mark beyond which every row is counted again
+
 
 @dataclass(frozen=True)
 class OpenHalves:
@@ -60,10 +62,11 @@ def read_open(conn: Connection, kept: Kept | None, ranges, homes: Mapping[int, t
     key = (tuple(ranges), tuple(sorted(homes.items())), rules,
            None if mark is None else mark.anchors)  # fmt: skip
     held = None if kept is None else kept.halves
+    found = None
     if held is not None and held.key == key and mark is not None:
         found = _since(conn, held, homes, rules, mark.press)
         kept.last = "since"
-    else:
+    if found is None:
         parts, kiosks = count_open(conn, ranges, homes, rules)
         beyond = ()
         if mark is not None and kept is not None:
@@ -77,8 +80,13 @@ def read_open(conn: Connection, kept: Kept | None, ranges, homes: Mapping[int, t
     return dict(found.parts)
 
 
-def _since(conn: Connection, held: OpenHalves, homes, rules: FlagRules, mark: int) -> OpenHalves:
-    """Add the presses stored since `held` was counted (and seen now) to its parts."""
+def _since(conn: Connection, held: OpenHalves, homes, rules: FlagRules,
+           mark: int) -> OpenHalves | None:  # fmt: skip
+    """Add the presses stored since `held` was counted (and seen now) to its parts.
+
+    None when they are more than MOST_ADDED (the page was not read for a long while): their
+    burst windows would make one long query; counting again is then as quick.
+    """
     c, pad = presses.c, int(rules.burst_window_s * 1000)
     home = {member: row for row, subtree in homes.items() for member in subtree}
     rows = conn.execute(
@@ -86,6 +94,8 @@ def _since(conn: Connection, held: OpenHalves, homes, rules: FlagRules, mark: in
                c.mode, c.official).where(c.id > held.mark)
     ).all()  # fmt: skip
     new = [r for r in rows if r.id not in held.beyond and r.office_id in home]
+    if len(new) > MOST_ADDED:
+        return None
     parts, kiosks = dict(held.parts), {}
     for (start, end), known in held.kiosks.items():
         seen, touched = dict(known), {}

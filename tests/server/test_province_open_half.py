@@ -212,3 +212,22 @@ def test_presses_the_snapshot_saw_beyond_the_mark_are_added_once(province):
             ] + [press_row("ks", 70 + step, 2, at("2024-03-18", "23:00") + timedelta(minutes=step))])  # fmt: skip
         read_at(behind)
         assert kept.last == "since"
+
+
+def test_many_presses_since_the_kept_mark_count_every_row_again(province, monkeypatch):
+    from hailong.server.reporting import open_halves
+
+    monkeypatch.setattr(open_halves, "MOST_ADDED", 2)
+    cache = ProvinceCache()
+    assert_exact(province, cache)
+    with province.begin() as conn:
+        conn.execute(insert(db.presses), [
+            press_row("kb", 80 + i, 4, at("2024-03-19", "10:00") + timedelta(minutes=i),
+                      field="dat-dai") for i in range(3)])  # fmt: skip
+    assert_exact(province, cache)
+    assert next(iter(cache.kept.values())).opened.last == "all"
+    with province.begin() as conn:
+        conn.execute(insert(db.presses).values(
+            press_row("kb", 90, 2, at("2024-03-19", "23:00"), field="dat-dai")))  # fmt: skip
+    assert_exact(province, cache)
+    assert next(iter(cache.kept.values())).opened.last == "since"
