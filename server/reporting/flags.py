@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, String, and_, false, func, literal, or_, select, tuple_
+from sqlalchemy import BigInteger, String, and_, false, func, literal, or_, select, true, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
@@ -56,13 +56,39 @@ def flag_candidates(
     the flags counts only the presses inside its own range.
     """
     # Plain tuples, keyed by position: a silent office's half-month is thousands of candidates.
-    found = {r[:2]: r for r in map(tuple, _outside_hours(conn, start_ms, end_ms, rules))}
-    for row in map(tuple, _burst_members(conn, start_ms - pad_ms, end_ms + pad_ms, rules)):
+    among = true()
+    found = {r[:2]: r for r in map(tuple, _outside_hours(conn, start_ms, end_ms, rules, among))}
+    for row in map(tuple, _burst_members(conn, start_ms - pad_ms, end_ms + pad_ms, rules, among)):
         found[row[:2]] = row
     return found
 
 
-def _outside_hours(conn: Connection, start_ms: int, end_ms: int, rules: FlagRules):
+def candidates_added(conn: Connection, start_ms: int, end_ms: int, rules: FlagRules,
+                     pad_ms: int, added) -> dict[tuple[str, int], tuple]:  # fmt: skip
+    """Fetch the candidates flag_candidates finds that presses `added` (stored since) bring.
+
+    Every earlier candidate stays one: being outside office hours is a press's own, and a busy
+    window only gains presses. What is new: the added presses outside office hours, and burst
+    members near an added press. A burst window holding an added press (bucket b) can turn
+    busy; its members are in windows b-1..b+1, judged from windows b-2..b+2, all read whole.
+    `added`: rows with id, device and at_ms.
+    """
+    width = max(1, int(rules.burst_window_s * 1000))
+    ids = [r.id for r in added if start_ms <= r.at_ms < end_ms]
+    found = {}
+    if ids:
+        odd = _outside_hours(conn, start_ms, end_ms, rules, presses.c.id.in_(sorted(ids)))
+        found = {r[:2]: r for r in map(tuple, odd)}
+    near = [and_(presses.c.device == r.device, presses.c.at_ms >= (r.at_ms // width - 2) * width,
+                 presses.c.at_ms < (r.at_ms // width + 3) * width)
+            for r in added if start_ms - pad_ms <= r.at_ms < end_ms + pad_ms]  # fmt: skip
+    if near:  # windows read whole: each member found is one (beyond b±1 maybe not all of them)
+        members = _burst_members(conn, start_ms - pad_ms, end_ms + pad_ms, rules, or_(*near))
+        found |= {r[:2]: r for r in map(tuple, members)}
+    return found
+
+
+def _outside_hours(conn: Connection, start_ms: int, end_ms: int, rules: FlagRules, among):
     """Return live presses that may fall outside office hours.
 
     Local time is UTC plus the zone's offset; where the zone changes offset inside the range,
@@ -70,11 +96,12 @@ def _outside_hours(conn: Connection, start_ms: int, end_ms: int, rules: FlagRule
     """
     offsets = _offsets_ms(start_ms, end_ms, rules.tz)
     outside = or_(*(_outside(offset, rules.office) for offset in offsets))
-    query = press_columns().where(counted(start_ms, end_ms), outside)
+    query = press_columns().where(counted(start_ms, end_ms), among, outside)
     return conn.execute(query).all()
 
 
-def _burst_members(conn: Connection, start_ms: int, end_ms: int, rules: FlagRules) -> list:
+def _burst_members(conn: Connection, start_ms: int, end_ms: int, rules: FlagRules,
+                   among) -> list:  # fmt: skip
     """Return live presses near a window holding at least half a burst on one device.
 
     A burst (more than `burst_max` presses within the window) spans at most two consecutive
@@ -84,7 +111,7 @@ def _burst_members(conn: Connection, start_ms: int, end_ms: int, rules: FlagRule
     bucket = (presses.c.at_ms // width).label("bucket")
     busy = conn.execute(
         select(presses.c.device, bucket)
-        .where(counted(start_ms, end_ms))
+        .where(counted(start_ms, end_ms), among)
         .group_by(presses.c.device, bucket)
         .having(func.count() >= (rules.burst_max + 2) // 2)
     ).all()
@@ -104,13 +131,13 @@ def _burst_members(conn: Connection, start_ms: int, end_ms: int, rules: FlagRule
             windows.c.device == presses.c.device, windows.c.bucket == presses.c.at_ms // width
         )
         return conn.execute(
-            press_columns().join(windows, on).where(counted(start_ms, end_ms))
+            press_columns().join(windows, on).where(counted(start_ms, end_ms), among)
         ).all()
     members = []
     for first in range(0, len(near), WINDOWS_PER_QUERY):
         chunk = near[first : first + WINDOWS_PER_QUERY]
         window = tuple_(presses.c.device, presses.c.at_ms // width).in_(chunk)
-        query = press_columns().where(counted(start_ms, end_ms), window)
+        query = press_columns().where(counted(start_ms, end_ms), among, window)
         members += conn.execute(query).all()
     return members
 

@@ -47,6 +47,8 @@ _known: ContextVar[tuple[str, Mapping] | None] = ContextVar("hailong_halves", de
 _arrived: ContextVar[marks.Arrivals | None] = ContextVar("hailong_arrivals", default=None)
 # A mark taken before the reads of the block: what rollups counted or found valid there take.
 _held: ContextVar[marks.Mark | None] = ContextVar("hailong_mark", default=None)
+# (rules, {key: Gathered}): what gather reads, read ahead for many offices at once (counted_ahead).
+_ahead: ContextVar[tuple | None] = ContextVar("hailong_ahead", default=None)
 
 
 @dataclass
@@ -95,10 +97,10 @@ def gather(
             if part is None:
                 valid.append(start.isoformat())
                 continue
-        total.add(part or _count(conn, start_ms, end_ms, rules, flags))
+        total.add(part or _from_presses(conn, start_ms, end_ms, rules, flags))
     check.flush()
     if valid:
-        total.add(_read(conn, rules.tz, valid, flags))
+        total.add(_from_rollups(conn, rules, valid, flags))
     return total
 
 
@@ -260,6 +262,54 @@ def _read(conn, tz: str, first_days: list[str], flags: bool) -> Gathered:
         rows = rows.where(f.tz == tz, f.first_day.in_(first_days), scope.owned(report_half_flags))
         part.candidates = {(r[0], r[1]): tuple(r) for r in conn.execute(rows).all()}
     return part
+
+
+def parts_of(first: date, last: date, tz: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """Return what gather reads of first..last: closed half-months' first days, open ranges."""
+    now, closed, ranges = now_ms(), [], []
+    for start, end, whole in halves(first, last):
+        start_ms, end_ms = midnight_ms(start, tz), midnight_ms(end + timedelta(days=1), tz)
+        if whole and end_ms <= now:
+            closed.append(start.isoformat())
+        else:
+            ranges.append((start_ms, end_ms))
+    return closed, ranges
+
+
+@contextmanager
+def counted_ahead(rules: FlagRules, parts: Mapping) -> Iterator[None]:
+    """Take what gather reads from `parts` in the block, when read ahead for many offices.
+
+    Keys: (office, start, end) for a range counted from presses (rollup_batch.count_open),
+    (office, first days, flags) for valid rollups read (rollup_batch.read_stored).
+    """
+    token = _ahead.set((rules, parts))
+    try:
+        yield
+    finally:
+        _ahead.reset(token)
+
+
+def _taken(rules, key: tuple) -> Gathered | None:
+    """Return the part read ahead for the office acted for under `key` (None when none)."""
+    held = _ahead.get()
+    if held is None or held[0] != rules:
+        return None
+    return held[1].get((scope.office_id(), *key))
+
+
+def _from_presses(conn, start_ms: int, end_ms: int, rules, flags: bool) -> Gathered:
+    """Count a run of days from presses, or take it as counted ahead."""
+    part = _taken(rules, (start_ms, end_ms))
+    if part is None:
+        return _count(conn, start_ms, end_ms, rules, flags)
+    return part if flags else Gathered(part.by_field, part.by_official, {})
+
+
+def _from_rollups(conn, rules, days: list[str], flags: bool) -> Gathered:
+    """Read the valid stored half-months `days`, or take them as read ahead."""
+    part = _taken(rules, (tuple(days), flags))
+    return _read(conn, rules.tz, days, flags) if part is None else part
 
 
 def _count(conn, start_ms: int, end_ms: int, rules, flags: bool) -> Gathered:

@@ -23,8 +23,10 @@ from hailong.server.reporting.flags import FlagRules, flag_candidates
 from hailong.server.reporting.rollup import Gathered, rules_digest, stored_halves
 from hailong.server.reporting.rollup_store import remark_all, store_halves
 from hailong.server.storage.db import devices, presses
+from hailong.server.storage.schema import report_half_counts, report_half_flags
 from hailong.server.storage.snapshot import snapshot
 
+MIXED = -1  # a kiosk with presses of two office rows in a range
 HALVES_PER_WRITE = 25  # office half-months stored per transaction: short ones, ingest waits less
 
 
@@ -96,8 +98,11 @@ def recount(conn: Connection, stale, checked, homes: Mapping[int, tuple[int, ...
 
 
 def _count_grouped(conn: Connection, start_ms: int, end_ms: int, rules: FlagRules,
-                   home: Mapping[int, int]) -> dict[int, Gathered]:  # fmt: skip
-    """Count [start, end) as rollup._count does for each office row, grouped by office."""
+                   home: Mapping[int, int], rows_of=None) -> dict[int, Gathered]:  # fmt: skip
+    """Count [start, end) as rollup._count does for each office row, grouped by office.
+
+    `rows_of`: each kiosk's office row when the caller read it from the presses.
+    """
     parts = {office: Gathered() for office in set(home.values())}
     c = presses.c
     with scope.counting_presses_of(home):
@@ -118,12 +123,81 @@ def _count_grouped(conn: Connection, start_ms: int, end_ms: int, rules: FlagRule
         candidates = flag_candidates(
             conn, start_ms, end_ms, rules, int(rules.burst_window_s * 1000)
         )
-    office_of = _offices_of(conn, {key[0] for key in candidates}, home)
+    if rows_of is None:
+        office_of = _offices_of(conn, {key[0] for key in candidates}, home)
+        rows_of = {device: home[office] for device, office in office_of.items()}
     for key, row in candidates.items():
-        parts[home[office_of[key[0]]]].candidates[key] = row
+        parts[rows_of[key[0]]].candidates[key] = row
     for part in parts.values():  # as rollup._count builds them
         part.by_field, part.by_official = Counter(part.by_field), Counter(part.by_official)
     return parts
+
+
+def count_open(conn: Connection, ranges, homes: Mapping[int, tuple[int, ...]],
+               rules: FlagRules) -> tuple[dict, dict]:  # fmt: skip
+    """Count each office row's `ranges` from presses as gather does, one grouped pass a range.
+
+    Returns ({(office row, start, end): Gathered} for rollup.counted_ahead, {(start, end):
+    {kiosk: its office row, or MIXED}}). A row sharing a kiosk with another row in a range (a
+    kiosk moved between them) is left out: its bursts and candidates would mix, so gather
+    counts it alone. `conn` reads in one snapshot.
+    """
+    pad, found, kiosks_of = int(rules.burst_window_s * 1000), {}, {}
+    home = {member: office for office, subtree in homes.items() for member in subtree}
+    if not home:
+        return found, kiosks_of
+    c = presses.c
+    for start_ms, end_ms in ranges:
+        with scope.counting_presses_of(home):
+            kiosks = conn.execute(
+                select(c.device, c.office_id).distinct()
+                .where(q.in_range(start_ms - pad, end_ms + pad))
+            ).all()  # fmt: skip
+        rows_of: dict[str, set[int]] = {}
+        for device, office in kiosks:
+            rows_of.setdefault(device, set()).add(home[office])
+        mixed = set().union(*(rows for rows in rows_of.values() if len(rows) > 1))
+        kiosks_of[(start_ms, end_ms)] = {
+            device: MIXED if len(rows) > 1 else next(iter(rows)) for device, rows in rows_of.items()
+        }  # fmt: skip
+        alone = {member: office for member, office in home.items() if office not in mixed}
+        if not alone:
+            continue
+        office_of = {device: next(iter(rows)) for device, rows in rows_of.items()}
+        parts = _count_grouped(conn, start_ms, end_ms, rules, alone, office_of)
+        found |= {(office, start_ms, end_ms): part for office, part in parts.items()}
+    return found, kiosks_of
+
+
+def read_stored(conn: Connection, tz: str, rows, days: list[str],
+                flags: bool) -> dict[tuple, Gathered]:  # fmt: skip
+    """Read the stored half-months `days` of every office row as rollup._read does for one.
+
+    Returns {(office row, days, flags): Gathered} for rollup.counted_ahead; gather takes it
+    only when it finds exactly these days valid.
+    """
+    t, found = report_half_counts.c, {(row, tuple(days), flags): Gathered() for row in rows}
+    counts = conn.execute(
+        select(t.office_id, t.dim, t.mode, t.key, t.rating, func.sum(t.n))
+        .where(t.tz == tz, t.first_day.in_(days), t.office_id.in_(sorted(rows)))
+        .group_by(t.office_id, t.dim, t.mode, t.key, t.rating)
+    )  # fmt: skip
+    for office, dim, mode, name, rating, n in counts:
+        part = found[(office, tuple(days), flags)]
+        if dim == "field":
+            part.by_field[(mode, name, rating)] += int(n)
+        else:
+            part.by_official[(name, rating)] += int(n)
+    if flags:
+        f = report_half_flags.c
+        held = conn.execute(
+            select(f.office_id, f.device, f.seq, f.rating, f.at_ms, f.counter, f.field, f.mode,
+                   f.official)
+            .where(f.tz == tz, f.first_day.in_(days), f.office_id.in_(sorted(rows)))
+        )  # fmt: skip
+        for office, *row in held:
+            found[(office, tuple(days), flags)].candidates[(row[0], row[1])] = tuple(row)
+    return found
 
 
 def _offices_of(conn: Connection, kiosks: set[str], home: Mapping[int, int]) -> dict[str, int]:

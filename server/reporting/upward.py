@@ -28,6 +28,7 @@ from hailong.server.reporting import marks
 from hailong.server.reporting import published as records
 from hailong.server.reporting import queries as q
 from hailong.server.reporting.office_counts import office_row
+from hailong.server.reporting.open_halves import Kept, read_open
 from hailong.server.reporting.periods import Period, format_dmy
 from hailong.server.reporting.province import (
     OfficeFigures,
@@ -36,11 +37,18 @@ from hailong.server.reporting.province import (
 )
 from hailong.server.reporting.rollup import (
     checked_ranges,
+    counted_ahead,
     known_arrivals,
     known_halves,
+    parts_of,
     stored_halves,
 )
-from hailong.server.reporting.rollup_batch import oldest_mark, recount, stale_halves
+from hailong.server.reporting.rollup_batch import (
+    oldest_mark,
+    read_stored,
+    recount,
+    stale_halves,
+)
 from hailong.server.reporting.rollup_store import remark_all
 from hailong.server.reporting.settings import ReportSettings
 from hailong.server.storage.schema import devices, presses
@@ -91,8 +99,8 @@ def own_row(office: offices.Office) -> bool:
 
 
 def database_figures(engine: Engine, period: Period, settings: ReportSettings, issued: date,
-                     skip: Iterable[str] = (),
-                     mark: marks.Mark | None = None) -> list[OfficeFigures]:  # fmt: skip
+                     skip: Iterable[str] = (), mark: marks.Mark | None = None,
+                     kept: Kept | None = None) -> list[OfficeFigures]:  # fmt: skip
     """Read each commune's figures of `period`, acting for it in turn (sites included).
 
     What a hundred offices would each ask on their own is asked once for all: the stored
@@ -102,17 +110,20 @@ def database_figures(engine: Engine, period: Period, settings: ReportSettings, i
     same snapshot and the rollups take the newer mark; otherwise the stale ones are counted and
     stored first, one grouped pass a half-month for every office that needs it (rollup_batch),
     and a new snapshot is read. Either way every row is of the same moment, and each reads only
-    what it shows (office_counts). `mark`: an exact mark (marks.take) the caller took before.
+    what it shows (office_counts). `mark`: an exact mark (marks.take) the caller took before;
+    `kept`: the open half-months of every commune kept from the caller's last read (open_halves),
+    only the presses stored since then added.
     """
     skipped = set(skip)
     with engine.connect() as conn:
         every = offices.every_office(conn)
-    rows = [o for o in report_rows(engine, period, settings.zone)[1] if o.code not in skipped]
+    each = report_rows(engine, period, settings.zone)[1]  # the root first when its own is a row
+    rows = [o for o in each if o.code not in skipped]
     if not rows:
         return []
     # The root's own row counts from presses: rollups are keyed by office, its are the province's.
     rolled = [o for o in rows if not own_row(o)]
-    home = {office: commune.id for office, commune in homes(every, rows).items()}
+    home = {office: commune.id for office, commune in homes(every, each).items()}
     subtrees = {o.id: tuple(k for k, v in home.items() if v == o.id) for o in rolled}
     chosen = {o.id: offices.header_settings(settings, o, False) for o in rows}
     checked = [r for shown in (period.previous(), period)
@@ -121,11 +132,13 @@ def database_figures(engine: Engine, period: Period, settings: ReportSettings, i
     if mark is None:  # else the caller's, taken before this is called
         with engine.connect() as conn:
             mark = marks.take(conn)  # before every read below: what they find valid takes it
+    opened = (kept, mark, {o.id: tuple(k for k, v in home.items() if v == o.id)
+                           for o in (each if kept is not None else rows)})  # fmt: skip
     with snapshot(engine) as conn:
         found, seen = _validation(conn, tz, subtrees, checked)
         stale, prints = stale_halves(conn, found, checked, subtrees, settings.flag_rules, seen)
         if not stale:  # every rollup stored and valid: the usual case, one snapshot
-            read = _read_rows(conn, rows, period, chosen, (found, seen, prints, tz))
+            read = _read_rows(conn, rows, period, chosen, (found, seen, prints, settings, opened))
     if not stale:
         with engine.connect() as conn:
             remark_all(conn, tz, found, every_half, mark)
@@ -136,7 +149,7 @@ def database_figures(engine: Engine, period: Period, settings: ReportSettings, i
     with snapshot(engine) as conn:
         found, seen = _validation(conn, tz, subtrees, checked)
         _stale, prints = stale_halves(conn, found, checked, subtrees, settings.flag_rules, seen)
-        return _read_rows(conn, rows, period, chosen, (found, seen, prints, tz))
+        return _read_rows(conn, rows, period, chosen, (found, seen, prints, settings, opened))
 
 
 def _validation(conn, tz: str, subtrees: dict, checked) -> tuple[dict, marks.Arrivals | None]:
@@ -147,10 +160,28 @@ def _validation(conn, tz: str, subtrees: dict, checked) -> tuple[dict, marks.Arr
 
 
 def _read_rows(conn, rows, period: Period, chosen: dict, read: tuple) -> list[OfficeFigures]:
-    """Read every office's row in the snapshot `conn`, its rollups validated once for all."""
-    found, seen, prints, tz = read
+    """Read every office's row in the snapshot `conn`, its rollups validated once for all.
+
+    What each row's gather reads is read first for every row at once: the runs of days counted
+    from presses (the open half-month: kept ones with the presses since, or one grouped pass a
+    run; open_halves.read_open) and the stored half-months (read_stored); a row takes them
+    where it finds the same days valid.
+    """
+    found, seen, prints, settings, (kept, mark, subtrees) = read
+    tz, rules, ahead, ranges = settings.zone, settings.flag_rules, {}, []
+    for shown, flags in ((period.previous(), False), (period, True)):
+        days, open_days = parts_of(shown.start, shown.end, tz)
+        ranges += open_days
+        if days:
+            ahead |= read_stored(conn, tz, [o.id for o in rows if not own_row(o)], days, flags)
+    ahead |= read_open(conn, kept, ranges, subtrees, rules, mark)
     rows_read = []
-    with q.known_fingerprints(prints), known_halves(tz, found), known_arrivals(seen):
+    with (
+        q.known_fingerprints(prints),
+        known_halves(tz, found),
+        known_arrivals(seen),
+        counted_ahead(rules, ahead),
+    ):
         for office in rows:
             name = office.print_name or office.name
             with scope.acting_for(conn, office, own=own_row(office)):

@@ -5,10 +5,11 @@ communes again for each request would take seconds. A view is kept with the exac
 read after (reporting/marks.py) and the ids of corrections and audit rows then; at the next
 request only the communes with a press stored since (its month of the trend with it), a
 correction of one of their presses, or a staff change of theirs (an audit row of their office)
-are read again, and the report upward is consolidated from their rows and the kept ones; the
-trend's months from the communes' half-month rollups where they hold (stored first). A new
-anchor (presses may have been re-dated), a change at the root office (the field catalogue, the
-offices) or a new tree of offices reads every commune again.
+are read again (their open half-month: the kept one with the presses since, open_halves.py),
+and the report upward is consolidated from their rows and the kept ones; the trend's months
+from the communes' half-month rollups where they hold (stored first). A new anchor (presses
+may have been re-dated), a change at the root office (the field catalogue, the offices) or a
+new tree of offices reads every commune again.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 from hailong.server.reference import offices, scope
 from hailong.server.reporting import marks
 from hailong.server.reporting.metrics import LEVELS
+from hailong.server.reporting.open_halves import Kept
 from hailong.server.reporting.province import OfficeFigures, ProvinceReport
 from hailong.server.reporting.queries import change_mark
 from hailong.server.reporting.rollup import checked_ranges
@@ -59,6 +61,7 @@ class _Held:
     rows: dict[int, OfficeFigures] = field(default_factory=dict)  # commune id -> its row
     trend: dict[str, list[dict[int, int]]] = field(default_factory=dict)
     view: View | None = None
+    opened: Kept = field(default_factory=Kept)  # every commune's open half-month at `mark`
 
 
 class ProvinceCache:
@@ -107,9 +110,12 @@ class ProvinceCache:
                 {o.id for o in rows},
                 {(o.id, i) for o in rows for i in range(len(months))},
             )
-        kept = {} if held is None or again == {o.id for o in rows} else dict(held.rows)
+        every_one = held is None or again == {o.id for o in rows}
+        kept = {} if every_one else dict(held.rows)
+        opened = Kept(None if every_one else held.opened.halves)
         skip = [o.code for o in rows if o.id not in again]
-        for row in database_figures(engine, period, settings, today, skip=skip, mark=mark):
+        for row in database_figures(engine, period, settings, today, skip=skip, mark=mark,
+                                    kept=opened):  # fmt: skip
             kept[next(o.id for o in rows if o.code == row.code)] = row
         trend = {} if held is None else {k: list(v) for k, v in held.trend.items()}
         wanted = sorted({i for _o, i in cells})
@@ -142,7 +148,7 @@ class ProvinceCache:
         view = View(report, months, {o.code: trend.get(o.code, [_zero() for _ in months])
                                      for o in rows},
                     root.code if any(own_row(o) for o in rows) else None)  # fmt: skip
-        return _Held(state, mark, tree, kept, trend, view)
+        return _Held(state, mark, tree, kept, trend, view, opened)
 
 
 def _marks(conn: Connection) -> tuple:
