@@ -128,7 +128,8 @@ def test_the_files_that_travel_are_secret_and_carry_the_kiosks_keys(setup):
                  f"topic k1/ack in 1 {UP}/ hailong/v1/", f"topic k2/press out 1 {UP}/ hailong/v1/",
                  "topic k1/press out 1 hailong/v1/ hailong/v1/"):  # fmt: skip
         assert line in stanza.splitlines(), line
-    assert "k3" not in stanza
+    # Only the commune's own kiosks are bridged (by topic: a random password may contain "k3").
+    assert not [line for line in stanza.splitlines() if "k3/" in line]
 
 
 def test_presses_go_up_signed_and_acks_come_down_remapped(setup):
