@@ -26,6 +26,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from sqlalchemy import func, select
 
+from bench.mqtt_pub import varint
 from hailong.protocol import SIG_PROPERTY, Topics, sign, verify
 from hailong.server.broker.private import Mosquitto
 from hailong.server.storage.db import connect
@@ -43,16 +44,6 @@ def press(device: str, seq: int) -> bytes:
         f'"ts":"2024-03-05T08:30:00.123+07:00","synced":true,"boot":"b","mono":{seq}.5,'
         f'"counter":"Q1","official":"cb-01","field":"ho-tich","dossier":null,"mode":"live"}}'
     ).encode()
-
-
-def varint(n: int) -> bytes:
-    """Return n as an MQTT variable byte integer."""
-    out = bytearray()
-    while True:
-        n, byte = n >> 7, n & 0x7F
-        out.append(byte | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
 
 
 def signed_publish(topic: str, payload: bytes, key: bytes, mid: int) -> bytes:

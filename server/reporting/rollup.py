@@ -59,6 +59,13 @@ class Gathered:
     by_official: Counter = field(default_factory=Counter)  # (official as sent, rating) -> n
     candidates: dict = field(default_factory=dict)  # (device, seq) -> press row
 
+    def count(self, dim: str, mode: str, name: str, rating: int, n: int) -> None:
+        """Add a stored rollup row's count (dim "field" or "official")."""
+        if dim == "field":
+            self.by_field[(mode, name, rating)] += int(n)
+        else:
+            self.by_official[(name, rating)] += int(n)
+
     def add(self, other: Gathered) -> None:
         """Add another run of days' counts and candidates to these."""
         self.by_field.update(other.by_field)
@@ -252,10 +259,7 @@ def _read(conn, tz: str, first_days: list[str], flags: bool) -> Gathered:
         .group_by(t.dim, t.mode, t.key, t.rating)
     )
     for dim, mode, name, rating, n in conn.execute(counts):
-        if dim == "field":
-            part.by_field[(mode, name, rating)] += int(n)
-        else:
-            part.by_official[(name, rating)] += int(n)
+        part.count(dim, mode, name, rating, n)
     if flags:
         f = report_half_flags.c
         rows = select(f.device, f.seq, f.rating, f.at_ms, f.counter, f.field, f.mode, f.official)

@@ -183,11 +183,7 @@ def read_stored(conn: Connection, tz: str, rows, days: list[str],
         .group_by(t.office_id, t.dim, t.mode, t.key, t.rating)
     )  # fmt: skip
     for office, dim, mode, name, rating, n in counts:
-        part = found[(office, tuple(days), flags)]
-        if dim == "field":
-            part.by_field[(mode, name, rating)] += int(n)
-        else:
-            part.by_official[(name, rating)] += int(n)
+        found[(office, tuple(days), flags)].count(dim, mode, name, rating, n)
     if flags:
         f = report_half_flags.c
         held = conn.execute(
