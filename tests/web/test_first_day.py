@@ -161,7 +161,7 @@ def register_kiosk(page, url: str) -> bytes:
     return download.value.path().read_bytes()
 
 
-def provision(bundle: bytes, folder: Path) -> Path:
+def provision(bundle: bytes, folder: Path, kiosk: str = "quay-1") -> Path:
     """Install the bundle as the SD card's first boot does; return a runnable kiosk.toml."""
     boot, root = folder / "boot", folder / "root"
     boot.mkdir(parents=True)
@@ -170,7 +170,7 @@ def provision(bundle: bytes, folder: Path) -> Path:
     (root / "etc" / "hostname").write_text("raspberrypi\n")
     (root / "etc" / "hosts").write_text("127.0.0.1\tlocalhost\n127.0.1.1\traspberrypi\n")
     (boot / "hailong.toml").write_bytes(bundle)
-    assert "provisioned quay-1" in run("hailong.device.cli", "provision", "--boot", boot,
+    assert f"provisioned {kiosk}" in run("hailong.device.cli", "provision", "--boot", boot,
                                        "--root", root)  # fmt: skip
     etc = root / "etc" / "hailong"
     text = (etc / "kiosk.toml").read_text().replace('"/etc/hailong', f'"{etc}')

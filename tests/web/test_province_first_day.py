@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import secrets
-import shutil
 import threading
 from pathlib import Path
 
@@ -31,7 +29,7 @@ from hailong.server.storage.db import open_database, presses
 from hailong.server.web import create_app
 from tests.support import wait_for
 from tests.web.conftest import stop
-from tests.web.test_first_day import OWN_PASSWORD, run, this_period
+from tests.web.test_first_day import OWN_PASSWORD, provision, run, this_period
 
 ROOT = "tinh-ag"
 COMMUNES = {"xa-an-binh": ("Xã An Bình", "ab-q1", "Nguyễn Thị Lan"),
@@ -90,23 +88,6 @@ def set_up(config: Path, folder: Path) -> str:
     return re.search(r"shown only this once\): (\S+)", said).group(1)
 
 
-def provisioned(bundle: Path, folder: Path) -> Path:
-    """Install a bundle as the SD card's first boot does; return a runnable kiosk.toml."""
-    boot, root = folder / "boot", folder / "root"
-    boot.mkdir(parents=True)
-    (root / "etc").mkdir(parents=True)
-    (root / "etc" / "group").write_text(f"root:x:0:\nhailong:x:{os.getgid()}:\n")
-    (root / "etc" / "hostname").write_text("raspberrypi\n")
-    (root / "etc" / "hosts").write_text("127.0.0.1\tlocalhost\n127.0.1.1\traspberrypi\n")
-    shutil.move(bundle, boot / "hailong.toml")
-    run("hailong.device.cli", "provision", "--boot", boot, "--root", root)
-    etc = root / "etc" / "hailong"
-    text = (etc / "kiosk.toml").read_text().replace('"/etc/hailong', f'"{etc}')
-    config = folder / "kiosk.toml"
-    config.write_text(text.replace('"/var/lib/hailong"', f'"{folder / "state"}"'))
-    return config
-
-
 def first_sign_in(page, url: str, one_time: str) -> None:
     """Sign in with the one-time password and choose an own one, as the pages demand."""
     page.goto(url + "/login")
@@ -127,7 +108,9 @@ def test_a_provinces_first_day_from_the_tree_to_the_province_page(browser, colle
     procs.start("ingest", "hailong.server.cli", "--config", collector, "ingest")
     wait_for(lambda: "connected to" in procs.log("ingest"), 30, "ingest connected")
     for _name, kiosk, _official in COMMUNES.values():
-        path = provisioned(tmp_path / f"{kiosk}-hailong.toml", tmp_path / kiosk)
+        bundle = tmp_path / f"{kiosk}-hailong.toml"
+        path = provision(bundle.read_bytes(), tmp_path / kiosk, kiosk)
+        bundle.unlink()  # the technician deletes the secret copy once it is on the SD card
         procs.start(kiosk, "hailong.device.cli", "--config", path, "run", "--headless",
                     "--simulate", 5, "--count", 1)  # fmt: skip
     engine = open_database(config.database)
